@@ -1,0 +1,1 @@
+"""Pure signal-processing helpers: no I/O, no state beyond what callers pass in."""
