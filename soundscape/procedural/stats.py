@@ -107,7 +107,8 @@ def envelope_stats(audio: np.ndarray, sample_rate: int) -> dict[str, float]:
 
     Returns ``env_cv`` (std / mean of the envelope), ``env_kurtosis`` (Pearson, 3 for
     a Gaussian), ``mod_slow`` and ``mod_fast``: envelope RMS in the 0.5-4 Hz and
-    4-32 Hz modulation bands divided by the envelope mean (DC), so 0 means steady.
+    4-32 Hz modulation bands divided by the envelope mean (DC), so 0 means steady;
+    ``env_kurtosis_max`` is the kurtosis of the most impulsive band.
     """
     envs = band_envelopes(audio, sample_rate)
     m = envs.shape[1]
@@ -126,6 +127,7 @@ def envelope_stats(audio: np.ndarray, sample_rate: int) -> dict[str, float]:
     return {
         "env_cv": float(np.mean(cvs)) if cvs else 0.0,
         "env_kurtosis": float(np.mean(kurts)) if kurts else 0.0,
+        "env_kurtosis_max": float(np.max(kurts)) if kurts else 0.0,
         "mod_slow": float(np.mean(slow)) if slow else 0.0,
         "mod_fast": float(np.mean(fast)) if fast else 0.0,
     }
@@ -155,7 +157,8 @@ class TextureStats:
     mid_frac: float  # 500 Hz..3 kHz
     high_frac: float  # 3 kHz..8 kHz
     env_cv: float
-    env_kurtosis: float
+    env_kurtosis: float  # mean over bands; 3 for Gaussian noise
+    env_kurtosis_max: float  # the most impulsive band
     mod_slow: float  # 0.5-4 Hz modulation / DC
     mod_fast: float  # 4-32 Hz modulation / DC
     crest_db: float  # dB
@@ -176,6 +179,7 @@ def texture_stats(audio: np.ndarray, sample_rate: int) -> TextureStats:
         high_frac=band_energy_fraction(audio, sample_rate, 3000.0, 8000.0),
         env_cv=env["env_cv"],
         env_kurtosis=env["env_kurtosis"],
+        env_kurtosis_max=env["env_kurtosis_max"],
         mod_slow=env["mod_slow"],
         mod_fast=env["mod_fast"],
         crest_db=crest_factor_db(audio),

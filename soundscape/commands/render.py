@@ -1,0 +1,104 @@
+"""``soundscape render SCENE --duration DUR -o OUT``: an hour-long file, streamed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ..bank import SegmentBank, default_bank_dir
+from ..errors import UsageError
+from ..graph import build_graph
+from ..render import Speedometer, output_format, render_file
+from ..scene import load_scene
+from ..units import parse_duration
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "render",
+        help="render a scene to an audio file",
+        description="Render SCENE to OUT (wav, flac, ogg, opus or mp3) for exactly DUR.",
+    )
+    p.add_argument("scene", type=Path, help="scene file (.toml)")
+    p.add_argument("--duration", "-d", required=True, help="length: 90s, 10m, 1h30m, 2h")
+    p.add_argument("-o", "--output", required=True, type=Path, help="output file")
+    p.add_argument("--seed", type=int, default=None, help="arrangement seed (default: scene's)")
+    p.add_argument("--fade-out", default="0s", help="fade at the end, e.g. 30s (default none)")
+    p.add_argument("--only", default=None, help="render just these layers: rain,thunder")
+    p.add_argument("--bit-depth", type=int, choices=(16, 24, 32), default=None,
+                   help="wav/flac sample format (default: flac 16, wav 24)")
+    p.add_argument("--bank", type=Path, default=None,
+                   help=f"segment bank folder (default {default_bank_dir()})")
+    p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def _duration(text: str, flag: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise UsageError(f"{flag}: {exc}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    seconds = _duration(args.duration, "--duration")
+    if seconds <= 0:
+        raise UsageError(f"--duration: {args.duration!r} must be longer than zero")
+    fade_out = _duration(args.fade_out, "--fade-out")
+    if fade_out > seconds:
+        raise UsageError(f"--fade-out: {args.fade_out!r} is longer than --duration")
+    if args.seed is not None and not 0 <= args.seed < 2**32:
+        raise UsageError(f"--seed: {args.seed} is out of range 0..{2**32 - 1}")
+    scene = load_scene(args.scene)
+    rate = scene.master.sample_rate
+    output_format(args.output, rate, args.bit_depth)  # fail before any synthesis
+    if args.output.exists() and not args.force:
+        raise UsageError(f"{args.output} already exists (use --force to overwrite it)")
+    only = [n.strip() for n in args.only.split(",") if n.strip()] if args.only else None
+    total = int(round(seconds * rate))
+    bank = SegmentBank(args.bank) if args.bank else SegmentBank()
+    quiet = args.quiet
+    prep = None if quiet else tqdm(total=len(scene.layers), desc="preparing", unit="layer",
+                                   file=sys.stderr, leave=False)
+
+    def step(name: str) -> None:
+        if prep is not None:
+            prep.set_postfix_str(name)
+            prep.update(0 if prep.n >= prep.total else 1)
+
+    graph = build_graph(scene, bank, seed=args.seed, only=only, total_frames=total,
+                        fade_out=fade_out, progress=step)
+    if prep is not None:
+        prep.close()
+    speed = Speedometer(rate)
+    bar = None if quiet else tqdm(
+        total=round(seconds), unit="s", desc=f"rendering {args.output.name}", file=sys.stderr,
+        bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s of audio [{elapsed}<{remaining}, {postfix}]",
+        mininterval=0.5,
+    )
+
+    last = [0]
+
+    def progress(done: int) -> None:
+        if bar is not None:
+            bar.set_postfix_str(f"{speed.ratio(done):.0f}x realtime", refresh=False)
+            bar.update(done / rate - last[0])
+            last[0] = done / rate
+
+    try:
+        render_file(graph.pull, total, rate, args.output, force=args.force,
+                    bit_depth=args.bit_depth, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    if not args.quiet:
+        print(
+            f"wrote {args.output} ({seconds:g} s, {rate} Hz stereo, "
+            f"{speed.ratio(total):.0f}x realtime, master gain {graph.gain_db:+.1f} dB)",
+            file=sys.stderr,
+        )
+    return 0

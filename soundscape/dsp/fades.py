@@ -1,0 +1,40 @@
+"""Gain curves: crossfades, fades and pan laws. Pure functions of position."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def equal_power(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(fade_out, fade_in) gains for crossfade positions ``u`` in [0, 1].
+
+    out**2 + in**2 == 1 at every position: the summed power of two uncorrelated
+    signals stays constant through the join.
+    """
+    angle = np.clip(u, 0.0, 1.0) * (np.pi / 2)
+    return np.cos(angle), np.sin(angle)
+
+
+def fade_position(n: np.ndarray, start: int, length: int) -> np.ndarray:
+    """Position in [0, 1] of frames ``n`` within a fade of ``length`` frames at ``start``.
+
+    Sample centres are used ((k + 0.5) / length) so a fade of length L never has an
+    exact 0 or 1 inside it and the two halves of a crossfade are mirror images.
+    """
+    return (n - start + 0.5) / float(length)
+
+
+def raised_cosine(u: np.ndarray) -> np.ndarray:
+    """A smooth 0 -> 1 fade (Hann half) for positions ``u``; 0 below 0, 1 above 1."""
+    u = np.clip(u, 0.0, 1.0)
+    return 0.5 - 0.5 * np.cos(np.pi * u)
+
+
+def pan_gains(pan: float) -> tuple[float, float]:
+    """Equal-power pan gains (left, right) for ``pan`` in [-1, 1], unity at centre."""
+    angle = (np.clip(pan, -1.0, 1.0) + 1.0) * (np.pi / 4)
+    return float(np.sqrt(2) * np.cos(angle)), float(np.sqrt(2) * np.sin(angle))
+
+
+def db_to_gain(db: float | np.ndarray) -> float | np.ndarray:
+    return np.power(10.0, np.asarray(db) / 20.0) if isinstance(db, np.ndarray) else 10 ** (db / 20)

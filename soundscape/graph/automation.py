@@ -1,0 +1,102 @@
+"""Layer automation as pure functions of absolute frame index.
+
+* Phases: each phase ramps a layer's parameters (``level_db``, ``rate_per_min``)
+  from their value at the end of the previous phase to its targets over ``ramp``;
+  unnamed parameters hold. With ``loop_phases`` the timeline repeats, ramping from
+  the last phase's values into the first.
+* Breathing: a slow, smooth level drift from three incommensurate sines whose
+  periods are drawn (seeded) from the layer's period range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..scene import Bed, Layer, Phase, Scene
+
+
+class PhaseTimeline:
+    """Values of one layer parameter along the scene's phases."""
+
+    def __init__(self, phases: tuple[Phase, ...], layer: str, param: str, base: float,
+                 loop: bool, rate: int):
+        self.loop = loop
+        self.rate = rate
+        self.starts = np.cumsum([0.0] + [p.duration for p in phases])  # seconds
+        self.cycle = float(self.starts[-1])
+        self.ramps = np.array([max(p.ramp, 1e-9) for p in phases])
+        ends = []
+        value = base
+        for p in phases:
+            value = p.targets.get(layer, {}).get(param, value)
+            ends.append(value)
+        self.ends = np.array(ends, dtype=np.float64)
+        self.base = base
+        self.active = bool(phases) and any(
+            param in p.targets.get(layer, {}) for p in phases
+        )
+
+    def __call__(self, frames: np.ndarray) -> np.ndarray:
+        t = frames.astype(np.float64) / self.rate
+        if not self.active:
+            return np.full(t.shape, self.base)
+        if self.loop:
+            cycle_index = np.floor(t / self.cycle)
+            local = t - cycle_index * self.cycle
+        else:
+            cycle_index = np.zeros_like(t)
+            local = np.minimum(t, self.cycle - 1e-9)
+        i = np.clip(np.searchsorted(self.starts, local, side="right") - 1, 0, len(self.ends) - 1)
+        prev = np.where(i > 0, self.ends[i - 1], np.where(cycle_index > 0, self.ends[-1], self.base))
+        elapsed = local - self.starts[i]
+        frac = np.clip(elapsed / self.ramps[i], 0.0, 1.0)
+        values = prev + (self.ends[i] - prev) * frac
+        if not self.loop:
+            values = np.where(t >= self.cycle, self.ends[-1], values)
+        return values
+
+
+def breathing_db(layer: Bed, seed: int, rate: int) -> Callable[[np.ndarray], np.ndarray] | None:
+    """Level offset in dB (within +-depth/2) as a function of absolute frames."""
+    if layer.breathing is None or layer.breathing.depth_db <= 0:
+        return None
+    rng = np.random.default_rng([seed, 0xB4EA7])
+    low, high = layer.breathing.period
+    periods = rng.uniform(low, high, size=3)
+    phases = rng.uniform(0, 2 * np.pi, size=3)
+    amplitude = layer.breathing.depth_db / 2 / 3
+
+    def curve(frames: np.ndarray) -> np.ndarray:
+        t = frames.astype(np.float64) / rate
+        return amplitude * np.sum(
+            np.sin(2 * np.pi * t[None, :] / periods[:, None] + phases[:, None]), axis=0
+        )
+
+    return curve
+
+
+def level_curve(
+    scene: Scene, layer: Layer, seed: int
+) -> Callable[[np.ndarray], np.ndarray] | None:
+    """Linear gain of a layer (base gain, phase level and breathing) per absolute frame.
+
+    For events the per-event gain range is applied at each event; this curve carries
+    only phase levels. Returns None when the gain is constant 1.
+    """
+    rate = scene.master.sample_rate
+    base_db = layer.gain_db if isinstance(layer, Bed) else 0.0
+    phase = PhaseTimeline(scene.phases, layer.name, "level_db", 0.0, scene.master.loop_phases, rate)
+    breath = breathing_db(layer, seed, rate) if isinstance(layer, Bed) else None
+    if not phase.active and breath is None and base_db == 0.0:
+        return None
+
+    def curve(frames: np.ndarray) -> np.ndarray:
+        db = base_db + phase(frames)
+        if breath is not None:
+            db = db + breath(frames)
+        gain = np.power(10.0, db / 20.0)
+        return np.where(db <= -80.0, 0.0, gain)
+
+    return curve

@@ -1,0 +1,108 @@
+"""Base blocks: the Node contract, a mixer and a per-layer gain strip."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+CONTROL_STEP = 480  # frames between control points (10 ms at 48 kHz)
+
+
+class Node(Protocol):
+    """``pull(frames)`` -> float32 (2, frames), exactly ``frames`` long."""
+
+    def pull(self, frames: int) -> np.ndarray: ...
+
+
+class Silence:
+    def pull(self, frames: int) -> np.ndarray:
+        return np.zeros((2, frames), dtype=np.float32)
+
+
+class Mix:
+    """Sum of its inputs."""
+
+    def __init__(self, inputs: Sequence[Node]):
+        self.inputs = list(inputs)
+
+    def pull(self, frames: int) -> np.ndarray:
+        out = np.zeros((2, frames), dtype=np.float32)
+        for node in self.inputs:
+            out += node.pull(frames)
+        return out
+
+
+def control_curve(
+    func: Callable[[np.ndarray], np.ndarray], start: int, frames: int, step: int = CONTROL_STEP
+) -> np.ndarray:
+    """Per-frame values of ``func`` (seconds-free: it takes absolute frame indices).
+
+    ``func`` is evaluated on the fixed grid of multiples of ``step`` and linearly
+    interpolated, so the result depends only on absolute positions, never on how the
+    timeline is cut into blocks.
+    """
+    first = (start // step) * step
+    last = ((start + frames) // step + 1) * step
+    grid = np.arange(first, last + 1, step, dtype=np.int64)
+    values = func(grid)
+    n = np.arange(start, start + frames, dtype=np.int64)
+    return np.interp(n, grid, values)
+
+
+class Strip:
+    """A layer's gain: automation (phases, breathing) times a live user gain.
+
+    ``automation(frames_idx) -> linear gain`` is a pure function of absolute frames.
+    The user gain (personal mixes, muting) changes at run time and glides over
+    ``ramp`` frames so a change never clicks.
+    """
+
+    def __init__(
+        self,
+        source: Node,
+        automation: Callable[[np.ndarray], np.ndarray] | None,
+        ramp: int = 2400,
+    ):
+        self.source = source
+        self.automation = automation
+        self.ramp = ramp
+        self.position = 0
+        self.user_gain = 1.0
+        self._target = 1.0
+        self._ramp_left = 0
+
+    def set_user_gain(self, gain: float) -> None:
+        """Glide the live gain to ``gain`` (linear) over the ramp."""
+        self._target = float(gain)
+        self._ramp_left = self.ramp
+
+    def pull(self, frames: int) -> np.ndarray:
+        out = self.source.pull(frames)
+        start = self.position
+        self.position += frames
+        if self.automation is not None:
+            gain = control_curve(self.automation, start, frames)
+        else:
+            gain = None
+        if self._ramp_left > 0:
+            steps = np.arange(1, frames + 1, dtype=np.float64)
+            frac = np.minimum(steps / self._ramp_left, 1.0)
+            live = self.user_gain + (self._target - self.user_gain) * frac
+            if frames >= self._ramp_left:
+                self.user_gain = self._target
+                self._ramp_left = 0
+            else:
+                self.user_gain = float(live[-1])
+                self._ramp_left -= frames
+            gain = live if gain is None else gain * live
+        elif self.user_gain != 1.0:
+            gain = self.user_gain if gain is None else gain * self.user_gain
+        if gain is None:
+            return out
+        if np.isscalar(gain):
+            out *= np.float32(gain)
+        else:
+            out *= np.asarray(gain, dtype=np.float32)
+        return out

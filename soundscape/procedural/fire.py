@@ -1,0 +1,90 @@
+"""Fire: a low flickering roar, a hiss, crackles and pops (after Farnell's fire).
+
+The roar is the turbulent combustion: brown/pink noise below ~500 Hz whose level
+flickers at 1-5 Hz. The hiss is escaping gas: high-passed noise gated by a squared
+slow noise. Crackles are tiny bursts of wood resin: sub-millisecond noise clicks
+band-passed at a random 0.8-5 kHz, arriving in clusters; pops are rarer, louder
+clicks that excite a low resonance (a splitting log).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from soundscape.procedural import _dsp
+
+
+def _crackle_bank(rng: np.random.Generator, sr: int, count: int) -> list[np.ndarray]:
+    bank = []
+    for _ in range(count):
+        n = int(0.012 * sr)
+        burst = rng.standard_normal(n) * _dsp.exp_decay(n, sr, rng.uniform(0.0002, 0.0012))
+        fc = np.exp(rng.uniform(np.log(800.0), np.log(5000.0)))
+        g = _dsp.filt(burst, "bandpass", (fc / 1.6, fc * 1.6), sr)
+        bank.append(g / (np.max(np.abs(g)) + 1e-12))
+    return bank
+
+
+def _pop(rng: np.random.Generator, sr: int) -> np.ndarray:
+    n = int(0.12 * sr)
+    click = rng.standard_normal(n) * _dsp.exp_decay(n, sr, 0.0008)
+    body = _dsp.resonator(click, rng.uniform(180.0, 650.0), rng.uniform(0.012, 0.035), sr)
+    snap = _dsp.filt(click, "highpass", 1500.0, sr)
+    g = body / (np.max(np.abs(body)) + 1e-12) + 0.7 * snap / (np.max(np.abs(snap)) + 1e-12)
+    return g / np.max(np.abs(g))
+
+
+def fire(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
+    """Fire bed (2, n); ``intensity`` 0..1 raises the roar and the crackle rate."""
+    intensity = float(p["intensity"])
+    r_roar, r_hiss, r_crk, r_pop = rng.spawn(4)
+    flicker = np.clip(1.0 + 0.35 * _dsp.smooth_noise(r_roar, n, sr, 4.0)
+                      + 0.2 * _dsp.smooth_noise(r_roar, n, sr, 0.7), 0.2, None)
+    roar = _dsp.filt(_dsp.colored(r_roar, n, 2.0, channels=2), "lowpass", 300.0, sr, order=4)
+    lap = _dsp.filt(_dsp.colored(r_roar, n, 1.0, channels=2), "bandpass", (80.0, 700.0), sr)
+    roar = (roar / (np.sqrt(np.mean(roar**2)) + 1e-12)
+            + 0.25 * lap / (np.sqrt(np.mean(lap**2)) + 1e-12)) * flicker
+    hiss = _dsp.filt(_dsp.white(r_hiss, n, 2), "highpass", 2500.0, sr)
+    hiss *= np.clip(_dsp.smooth_noise(r_hiss, n, sr, 6.0), 0.0, None) ** 2
+
+    bank = _crackle_bank(r_crk, sr, 32)
+    rate = 8.0 + 50.0 * intensity
+    clusters = r_crk.poisson(rate / 3.0 * n / sr)
+    centres = r_crk.integers(0, max(1, n), clusters)
+    sizes = r_crk.poisson(2.0, clusters) + 1
+    offsets = np.repeat(centres, sizes) + (r_crk.exponential(0.04, sizes.sum()) * sr).astype(int)
+    k = len(offsets)
+    amp = 10 ** (-30.0 * r_crk.random(k) ** 0.5 / 20.0)
+    gl, gr = _dsp.pan_gains(np.repeat(r_crk.uniform(-0.7, 0.7, clusters), sizes))
+    crk = np.zeros((2, n))
+    _dsp.add_grains(crk, bank, r_crk.integers(0, len(bank), k), offsets,
+                    amp[:, None] * np.stack([gl, gr], axis=1))
+
+    pops = [_pop(r_pop, sr) for _ in range(6)]
+    kp = r_pop.poisson((0.3 + 1.2 * intensity) * n / sr)
+    gl, gr = _dsp.pan_gains(r_pop.uniform(-0.6, 0.6, kp))
+    amp = r_pop.uniform(0.3, 1.0, kp)
+    _dsp.add_grains(crk, pops, r_pop.integers(0, len(pops), kp), r_pop.integers(0, n, kp),
+                    amp[:, None] * np.stack([gl, gr], axis=1))
+
+    roar_rms = np.sqrt(np.mean(roar**2)) + 1e-12
+    crk_rms = np.sqrt(np.mean(crk**2)) + 1e-12
+    hiss_rms = np.sqrt(np.mean(hiss**2)) + 1e-12
+    roar_gain = 0.6 + 0.6 * intensity
+    return (roar * roar_gain / roar_rms + crk * 0.13 / crk_rms
+            + hiss * (0.04 + 0.06 * intensity) / hiss_rms)
+
+
+def crackle(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
+    """One loud pop (2, m) followed by a few quieter crackles over ~0.3 s."""
+    n = min(max_n, int(0.5 * sr))
+    x = np.zeros(n)
+    pop = _pop(rng, sr)
+    x[: min(n, len(pop))] += pop[:n]
+    bank = _crackle_bank(rng, sr, 8)
+    k = rng.integers(3, 9)
+    offsets = (rng.exponential(0.08, k) * sr).astype(int) + int(0.01 * sr)
+    amp = rng.uniform(0.05, 0.35, k)
+    _dsp.add_grains(x, bank, rng.integers(0, len(bank), k), offsets, amp)
+    x *= np.clip(1.0 - np.arange(n) / n, 0.0, 1.0) ** 0.5
+    return _dsp.stereo_spread(x, rng, sr)

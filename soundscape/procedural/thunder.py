@@ -1,0 +1,82 @@
+"""Thunder: the sum of N-waves radiated by a tortuous lightning channel (after Farnell).
+
+Each short segment of the channel emits an N-wave when the air expands; the listener
+hears them in the order of their distance, so a channel kilometres long arrives over
+seconds as a rolling rumble. Close strikes start with the crack of the nearest
+segment (bright, sudden); far strikes lose their highs to air absorption and begin
+softly. A low reverberant tail (terrain echoes) follows the arrival density.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.signal
+
+from soundscape.procedural import _dsp
+
+SPEED_OF_SOUND = 343.0  # m/s
+
+
+def _channel(rng: np.random.Generator, ground_m: float, segments: int) -> np.ndarray:
+    """Points (segments + 1, 3) in m of a random-walk channel from cloud to ground."""
+    top = np.array([rng.normal(0, 600.0), ground_m + rng.normal(0, 800.0), rng.uniform(1800, 3500)])
+    bottom = np.array([rng.normal(0, 200.0), ground_m, 0.0])
+    steps = np.linspace(0.0, 1.0, segments + 1)[:, None]
+    straight = top + (bottom - top) * steps
+    wander = np.cumsum(rng.normal(0, 60.0, (segments + 1, 3)), axis=0)
+    wander -= steps * wander[-1]  # pinned at both ends
+    return straight + wander
+
+
+def thunder(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
+    """A thunder clap (2, m), 5-15 s; ``distance`` 0 close crack .. 1 distant rumble."""
+    distance = float(p["distance"])
+    r_geo, r_snd = rng.spawn(2)
+    ground_m = 300.0 + 9000.0 * distance**1.3
+    pts = _channel(r_geo, ground_m, 400)
+    mids = 0.5 * (pts[1:] + pts[:-1])
+    seg_len = np.linalg.norm(pts[1:] - pts[:-1], axis=1)
+    dist = np.linalg.norm(mids, axis=1)
+    arrival = (dist - dist.min()) / SPEED_OF_SOUND
+    # Squeeze the arrivals into 4-11 s, longer when far.
+    span = 4.0 + 7.0 * distance
+    arrival = arrival * min(1.0, span / max(arrival.max(), 1e-3))
+    seconds = min(max_n / sr, span + 3.0 + 2.0 * distance)
+    n = int(seconds * sr)
+
+    amp = seg_len / dist
+    amp *= r_snd.lognormal(0.0, 0.6, len(amp))
+    n_wave_len = int(0.006 * sr * (1.0 + 2.0 * distance))
+    nw = np.linspace(1.0, -1.0, n_wave_len)  # the N-wave: jump up, ramp down
+    imp = np.zeros(n)
+    idx = (arrival * sr).astype(int)
+    keep = idx < n
+    np.add.at(imp, idx[keep], amp[keep])
+    # Closer segments also make secondary shocks: scatter small impulses around each.
+    jitter = idx[keep, None] + (r_snd.exponential(0.05, (keep.sum(), 6)) * sr).astype(int)
+    jitter = jitter[jitter < n]
+    np.add.at(imp, jitter, 0.3 * r_snd.normal(0, 1, len(jitter)) * amp.mean())
+    rumble = scipy.signal.fftconvolve(imp, nw)[:n]
+
+    cutoff = 6000.0 * (1.0 - distance) ** 2 + 250.0
+    rumble = _dsp.filt(rumble, "lowpass", cutoff, sr, order=2)
+    # Reverberant tail: low noise following the smoothed arrival energy.
+    dens = np.abs(rumble)
+    tail_k = _dsp.exp_decay(int(1.5 * sr), sr, 0.5 + 0.6 * distance)
+    env = scipy.signal.fftconvolve(dens, tail_k / tail_k.sum())[:n]
+    noise = _dsp.filt(_dsp.colored(r_snd, n, 2.0, channels=2), "lowpass", 120.0 + 0.1 * cutoff, sr)
+    tail = noise * env / (np.max(env) + 1e-12)
+    mono = rumble / (np.max(np.abs(rumble)) + 1e-12)
+    crack_gain = 1.0 - distance
+    if crack_gain > 0.05:
+        c = int(0.25 * sr)
+        crack = _dsp.filt(r_snd.standard_normal(c), "highpass", 800.0, sr)
+        crack *= _dsp.exp_decay(c, sr, 0.04) * crack_gain
+        mono[:c] += 0.6 * crack / (np.max(np.abs(crack)) + 1e-12)
+    out = np.stack([mono, mono]) * 0.8 + 0.9 * tail / (np.max(np.abs(tail)) + 1e-12)
+    # Echo from terrain, and a gentle end so the last seconds die away to silence.
+    d = int(r_snd.uniform(0.3, 0.9) * sr)
+    out[:, d:] += 0.35 * _dsp.filt(out[:, : n - d], "lowpass", 400.0, sr)
+    t = np.arange(n) / n
+    out *= np.clip((1.0 - t) / 0.3, 0.0, 1.0) ** 2
+    return out

@@ -1,0 +1,125 @@
+"""Water: bubbles (brook, drip) and breaking waves (surf, wave).
+
+Bubbles follow the Minnaert / van den Doel model: a bubble of radius r rings at
+f0 = 3.26 / r Hz (r in m), decays at d = 0.043 f0 + 0.0014 f0**1.5 per second and
+its pitch rises as f(t) = f0 (1 + xi d t) while it nears the surface (xi = 0.1).
+A brook is many such bubbles, arriving in clusters (babble), over a band-passed
+noise wash. A wave is a surge of low noise that builds to a broadband crash and
+leaves a long hiss of fizzing foam; surf overlaps breakers along the beach.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.signal
+
+from soundscape.procedural import _dsp
+
+
+def bubble(f0: float, sr: int, amp_jitter: float = 0.0) -> np.ndarray:
+    """One bubble grain (mono, peak ~1) at Minnaert frequency ``f0`` Hz."""
+    f0 = min(f0, 0.4 * sr)
+    d = 0.043 * f0 + 0.0014 * f0**1.5
+    n = max(8, int(min(6.9 / d, 0.3) * sr))
+    t = np.arange(n) / sr
+    f = f0 * (1.0 + 0.1 * d * t)
+    phase = 2 * np.pi * np.cumsum(np.minimum(f, 0.45 * sr)) / sr
+    env = np.exp(-d * t) * np.minimum(1.0, t / 0.0005)
+    return np.sin(phase) * env * (1.0 + amp_jitter)
+
+
+def brook(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
+    """Babbling brook (2, n); ``flow`` 0..1 sets the bubble rate and wash level."""
+    flow = float(p["flow"])
+    r_bank, r_sched, r_wash = rng.spawn(3)
+    radii_mm = np.exp(r_bank.uniform(np.log(0.7), np.log(4.0), 64))
+    bank = [bubble(3.26 / (r * 1e-3), sr) for r in radii_mm]
+    rate = 40.0 + 500.0 * flow
+    clusters = r_sched.poisson(rate / 4.0 * n / sr)
+    centres = r_sched.integers(-int(0.2 * sr), n, clusters)
+    sizes = r_sched.poisson(4.0, clusters) + 1
+    offsets = np.repeat(centres, sizes) + (r_sched.normal(0, 0.03, sizes.sum()) * sr).astype(int)
+    k = len(offsets)
+    which = r_sched.integers(0, len(bank), k)
+    # Bigger bubbles are louder; distance spreads levels over ~20 dB.
+    amp = (radii_mm[which] / 3.0) ** 0.8 * 10 ** (-20.0 * r_sched.random(k) ** 0.7 / 20.0)
+    cluster_pan = np.repeat(r_sched.uniform(-0.9, 0.9, clusters), sizes)
+    gl, gr = _dsp.pan_gains(np.clip(cluster_pan + r_sched.normal(0, 0.15, k), -1, 1))
+    bubbles = np.zeros((2, n))
+    _dsp.add_grains(bubbles, bank, which, offsets, amp[:, None] * np.stack([gl, gr], axis=1))
+
+    wash = _dsp.filt(_dsp.colored(r_wash, n, 1.0, channels=2), "bandpass", (450.0, 3500.0), sr)
+    babble = np.clip(1.0 + 0.6 * _dsp.smooth_noise(r_wash, n, sr, 10.0), 0.1, None)
+    wash *= babble
+    b_rms = np.sqrt(np.mean(bubbles**2)) + 1e-12
+    w_rms = np.sqrt(np.mean(wash**2)) + 1e-12
+    return bubbles + wash * ((0.25 + 0.35 * flow) * b_rms / w_rms)
+
+
+def drip(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
+    """A drop into water (2, m): impact tick, a rising bubble 'plink', faint room echoes."""
+    f0 = rng.uniform(900.0, 1900.0)
+    b = bubble(f0, sr)
+    n = min(max_n, len(b) + int(0.25 * sr))
+    x = np.zeros(n)
+    tick = rng.standard_normal(int(0.002 * sr)) * _dsp.exp_decay(int(0.002 * sr), sr, 0.0003)
+    x[: len(tick)] += 0.3 * _dsp.filt(tick, "highpass", 2000.0, sr)
+    start = int(rng.uniform(0.001, 0.004) * sr)
+    m = min(len(b), n - start)
+    x[start:start + m] += b[:m]
+    out = x.copy()
+    for delay, gain in ((rng.uniform(0.017, 0.03), 0.22), (rng.uniform(0.04, 0.07), 0.1)):
+        d = int(delay * sr)
+        if d < n:
+            out[d:] += gain * _dsp.filt(x[: n - d], "lowpass", 4000.0, sr)
+    return _dsp.stereo_spread(out, rng, sr)
+
+
+def _wave_shape(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
+    """One breaking wave, mono (n,) with n = seconds * sr; starts and ends quiet."""
+    n = int(seconds * sr)
+    t = np.arange(n) / sr
+    tc = rng.uniform(0.25, 0.4) * seconds  # crash time
+    rise = np.clip(t / tc, 0.0, 1.0) ** 2
+    surge_env = np.where(t < tc, rise, np.exp(-(t - tc) / (0.12 * seconds)))
+    crash_env = np.where(t < tc, rise**4, np.exp(-(t - tc) / (0.09 * seconds)))
+    foam_t = t - tc - 0.3
+    foam_env = np.where(foam_t < 0, np.clip(1 + foam_t / 0.6, 0, 1) ** 2,
+                        np.exp(-foam_t / (0.22 * seconds)))
+    tail = np.clip((seconds - t) / (0.15 * seconds), 0.0, 1.0)  # reach silence at the end
+    surge = _dsp.filt(_dsp.colored(rng, n, 2.0), "lowpass", 500.0, sr)
+    crash = _dsp.filt(_dsp.colored(rng, n, 1.0), "bandpass", (150.0, 7000.0), sr)
+    fizz = _dsp.filt(rng.standard_normal(n), "highpass", 2500.0, sr)
+    fizz *= np.abs(_dsp.smooth_noise(rng, n, sr, 60.0)) ** 2  # popping foam grains
+    fizz /= np.sqrt(np.mean(fizz**2)) + 1e-12
+    amp = rng.uniform(0.6, 1.0)
+    return amp * tail * (0.9 * surge * surge_env + 1.0 * crash * crash_env
+                         + 0.35 * fizz * foam_env)
+
+
+def surf(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
+    """Ocean surf (2, n): three breakers (left, centre, right) each with waves every
+    ``period`` * U(0.75, 1.3) s, over a constant distant roar."""
+    period = float(p["period"])
+    r_waves, r_roar = rng.spawn(2)
+    out = np.zeros((2, n))
+    for pan in (-0.6, 0.05, 0.65):
+        gl, gr = _dsp.pan_gains(pan)
+        t = -r_waves.uniform(0.3, 1.0) * period * 1.4
+        while t < n / sr:
+            length = period * r_waves.uniform(0.9, 1.5)
+            w = _wave_shape(r_waves, sr, length)
+            _dsp.add_grains(out, [w], np.zeros(1, int), np.array([int(t * sr)]),
+                            np.array([[gl, gr]]))
+            t += period * r_waves.uniform(0.75, 1.3)
+    roar = _dsp.filt(_dsp.colored(r_roar, n, 1.5, channels=2), "bandpass", (60.0, 2500.0), sr)
+    o_rms = np.sqrt(np.mean(out**2)) + 1e-12
+    return out + roar * (0.45 * o_rms / (np.sqrt(np.mean(roar**2)) + 1e-12))
+
+
+def wave(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
+    """One wave crash (2, m), 5-9 s, with slightly decorrelated channels."""
+    seconds = min(rng.uniform(5.0, 9.0), max_n / sr)
+    left = _wave_shape(rng.spawn(1)[0], sr, seconds)
+    right = scipy.signal.lfilter([0.6, 1.0], [1.0, 0.6], left)  # all-pass: decorrelate
+    return np.stack([left, 0.6 * left + 0.4 * right])
