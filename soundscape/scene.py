@@ -113,6 +113,7 @@ class Master:
     segment_seconds: float = 10.0
     loop_phases: bool = True
     ceiling_dbtp: float = -1.0
+    steady_loudness: bool = True
 
 
 @dataclass(frozen=True)
@@ -498,7 +499,7 @@ def parse_scene(data: dict[str, Any], path: Path) -> Scene:
         raw_master,
         "master",
         {"sample_rate", "loudness_lufs", "seed", "fade_in", "segment_seconds", "loop_phases",
-         "ceiling_dbtp"},
+         "ceiling_dbtp", "steady_loudness"},
     )
     rate = raw_master.get("sample_rate", 48000)
     if rate not in SAMPLE_RATES or isinstance(rate, bool):
@@ -508,6 +509,10 @@ def parse_scene(data: dict[str, Any], path: Path) -> Scene:
     if not isinstance(loop, bool):
         c.problem("master.loop_phases", f"{loop!r} is not true or false")
         loop = True
+    steady = raw_master.get("steady_loudness", True)
+    if not isinstance(steady, bool):
+        c.problem("master.steady_loudness", f"{steady!r} is not true or false")
+        steady = True
     master = Master(
         sample_rate=int(rate),
         loudness_lufs=float(c.number(raw_master, "loudness_lufs", "master", -23.0, -60.0, -5.0)),
@@ -518,6 +523,7 @@ def parse_scene(data: dict[str, Any], path: Path) -> Scene:
         ),
         loop_phases=loop,
         ceiling_dbtp=float(c.number(raw_master, "ceiling_dbtp", "master", -1.0, -20.0, 0.0)),
+        steady_loudness=steady,
     )
     generator = _parse_generator(c, data.get("generator"), "generator")
     raw_layers = data.get("layers")

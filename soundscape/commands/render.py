@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(
             f"wrote {args.output} ({seconds:g} s, {rate} Hz stereo, "
-            f"{speed.ratio(total):.0f}x realtime, master gain {graph.gain_db:+.1f} dB)",
+            f"{speed.ratio(total):.0f}x realtime)",
             file=sys.stderr,
         )
     return 0

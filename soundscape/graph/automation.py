@@ -78,7 +78,7 @@ def breathing_db(layer: Bed, seed: int, rate: int) -> Callable[[np.ndarray], np.
 
 
 def level_curve(
-    scene: Scene, layer: Layer, seed: int
+    scene: Scene, layer: Layer, seed: int, breathing: bool = True
 ) -> Callable[[np.ndarray], np.ndarray] | None:
     """Linear gain of a layer (base gain, phase level and breathing) per absolute frame.
 
@@ -88,7 +88,7 @@ def level_curve(
     rate = scene.master.sample_rate
     base_db = layer.gain_db if isinstance(layer, Bed) else 0.0
     phase = PhaseTimeline(scene.phases, layer.name, "level_db", 0.0, scene.master.loop_phases, rate)
-    breath = breathing_db(layer, seed, rate) if isinstance(layer, Bed) else None
+    breath = breathing_db(layer, seed, rate) if isinstance(layer, Bed) and breathing else None
     if not phase.active and breath is None and base_db == 0.0:
         return None
 

@@ -97,27 +97,39 @@ def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int
     return Strip(player, level_curve(scene, layer, aseed))
 
 
-def _power_weight(scene: Scene, layer: Layer, seed: int, seconds: np.ndarray) -> np.ndarray:
-    """Relative power of a layer at ``seconds``: level squared, times rate for events."""
-    rate = scene.master.sample_rate
-    frames = (seconds * rate).astype(np.int64)
-    curve = level_curve(scene, layer, _arrangement_seed(seed, layer))
-    weight = np.ones_like(seconds) if curve is None else curve(frames) ** 2
+def _power_weight(scene: Scene, layer: Layer, seed: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Relative power of a layer per absolute frame: phase level squared, times the
+    event rate for events (breathing is left out: it is meant to be heard)."""
+    curve = level_curve(scene, layer, _arrangement_seed(seed, layer), breathing=False)
+    rate_tl = None
     if isinstance(layer, Event):
-        plan = event_plan(scene, layer)
-        weight = weight * np.array([plan.rate(float(t)) for t in seconds])
+        base = (2.0 / sum(layer.interval) if layer.interval else (layer.rate_per_min or 0) / 60)
+        rate_tl = PhaseTimeline(scene.phases, layer.name, "rate_per_min", base * 60.0,
+                                scene.master.loop_phases, scene.master.sample_rate)
+
+    def weight(frames: np.ndarray) -> np.ndarray:
+        w = np.ones(frames.shape) if curve is None else curve(frames) ** 2
+        if rate_tl is not None:
+            w = w * rate_tl(frames)
+        return w
+
     return weight
+
+
+GainCurve = Callable[[np.ndarray], np.ndarray]
 
 
 def calibrate(
     scene: Scene, prepared: dict[str, list[np.ndarray]], seed: int
-) -> tuple[float, float]:
-    """(master gain dB, measured LUFS before gain) so the scene plays at its target.
+) -> tuple[float | GainCurve, float]:
+    """(master gain in dB, or a curve of it; measured LUFS) for the scene's target.
 
     Renders the first CALIBRATION_SECONDS of every layer and measures the mix with
-    BS.1770. When the scene has phases, each layer's share is scaled by how its power
-    over one whole phase cycle compares with the calibration window, so the target
-    holds for the scene's long-run loudness, not just its opening.
+    BS.1770. Without phases that fixes a constant gain. With phases each layer's
+    measured power is scaled by how its phase level (and event rate) at time t
+    compares with the calibration window, which predicts the loudness at t: with
+    ``steady_loudness`` the master gain follows that prediction so the scene stays at
+    its target while it evolves; without, one gain fits the whole phase cycle.
     """
     rate = scene.master.sample_rate
     frames = int(CALIBRATION_SECONDS * rate)
@@ -132,21 +144,30 @@ def calibrate(
     measured = integrated_lufs(mix, rate)
     if not np.isfinite(measured):
         return 0.0, measured
-    correction = 0.0
-    if scene.phases and scene.cycle_seconds > 0:
-        window = np.arange(0.5, CALIBRATION_SECONDS, 1.0)
-        cycle = np.arange(0.5, scene.cycle_seconds, 1.0)
-        now = sum(powers.values())
-        later = 0.0
-        for layer in scene.layers:
-            w_window = float(np.mean(_power_weight(scene, layer, seed, window)))
-            w_cycle = float(np.mean(_power_weight(scene, layer, seed, cycle)))
-            if w_window > 0:
-                later += powers[layer.name] * w_cycle / w_window
-        if now > 0 and later > 0:
-            correction = 10 * np.log10(later / now)
-    gain = scene.master.loudness_lufs - (measured + correction)
-    return float(np.clip(gain, -60.0, 40.0)), measured
+    base_gain = scene.master.loudness_lufs - measured
+    if not scene.phases or scene.cycle_seconds <= 0:
+        return float(np.clip(base_gain, -60.0, 40.0)), measured
+    window = np.arange(0, frames, rate // 10, dtype=np.int64)
+    shares = []
+    for layer in scene.layers:
+        weight = _power_weight(scene, layer, seed)
+        mean = float(np.mean(weight(window)))
+        if powers[layer.name] > 0 and mean > 0:
+            shares.append((powers[layer.name] / mean, weight))
+    total = sum(powers.values())
+
+    def predicted_db(at: np.ndarray) -> np.ndarray:
+        p = sum(share * weight(at) for share, weight in shares)
+        return 10 * np.log10(np.maximum(p, 1e-12) / total)
+
+    if scene.master.steady_loudness:
+        def gain_curve(at: np.ndarray) -> np.ndarray:
+            return np.clip(base_gain - predicted_db(at), -60.0, 40.0)
+
+        return gain_curve, measured
+    cycle = np.arange(0, int(scene.cycle_seconds * rate), rate, dtype=np.int64)
+    mean_db = 10 * np.log10(np.mean(10 ** (predicted_db(cycle) / 10)))
+    return float(np.clip(base_gain - mean_db, -60.0, 40.0)), measured
 
 
 @dataclass
@@ -158,7 +179,7 @@ class SceneGraph:
     strips: dict[str, Strip]
     master: MasterGain
     limiter: Limiter
-    gain_db: float
+    gain_db: float | GainCurve
     output: Strip  # live master volume (sleep timers, personal mixes)
 
     def pull(self, frames: int) -> np.ndarray:
@@ -177,7 +198,7 @@ class SceneGraph:
         self.output.set_user_gain(gain)
 
 
-_calibration_cache: dict[str, float] = {}
+_calibration_cache: dict[str, float | GainCurve] = {}
 
 
 def build_graph(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy import signal
 
 from ..dsp.fades import raised_cosine
-from .core import Node
+from .core import Node, control_curve
 
 
 class Limiter:
@@ -106,12 +108,17 @@ class Limiter:
 
 
 class MasterGain:
-    """Master gain with a raised-cosine fade-in and optional fade-out (pure in frames)."""
+    """Master gain with a raised-cosine fade-in and optional fade-out (pure in frames).
 
-    def __init__(self, source: Node, gain_db: float, rate: int, fade_in: float,
-                 total_frames: int | None = None, fade_out: float = 0.0):
+    ``gain_db`` is a constant or a function of absolute frames (steady loudness
+    across phases); it is evaluated on the control grid and interpolated.
+    """
+
+    def __init__(self, source: Node, gain_db: float | Callable[[np.ndarray], np.ndarray],
+                 rate: int, fade_in: float, total_frames: int | None = None,
+                 fade_out: float = 0.0):
         self.source = source
-        self.gain = np.float32(10 ** (gain_db / 20))
+        self.gain_db = gain_db
         self.fade_in = int(round(fade_in * rate))
         self.total = total_frames
         self.fade_out = int(round(fade_out * rate)) if total_frames is not None else 0
@@ -121,7 +128,11 @@ class MasterGain:
         out = self.source.pull(frames)
         a, b = self.position, self.position + frames
         self.position = b
-        out *= self.gain
+        if callable(self.gain_db):
+            curve = control_curve(self.gain_db, a, frames)
+            out *= np.power(10.0, curve / 20.0).astype(np.float32)
+        else:
+            out *= np.float32(10 ** (self.gain_db / 20))
         if a < self.fade_in:
             n = np.arange(a, b)
             out *= raised_cosine((n + 0.5) / self.fade_in).astype(np.float32)

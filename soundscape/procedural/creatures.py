@@ -192,7 +192,9 @@ def _reverb(rng: np.random.Generator, x: np.ndarray, sr: int, seconds: float,
     ir = _dsp.filt(ir, "lowpass", 3000.0, sr)
     ir /= np.sqrt(np.sum(ir**2)) + 1e-12
     y = np.concatenate([x, np.zeros(m)])
-    return y + wet * scipy.signal.fftconvolve(x, ir)[: len(y)]
+    wet_part = scipy.signal.fftconvolve(x, ir)
+    y[: len(wet_part)] += wet * wet_part
+    return y
 
 
 def owl(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:

@@ -20,14 +20,13 @@ from soundscape.procedural import _dsp
 #             wash band Hz, wash level re drops)
 SURFACES: dict[str, tuple[tuple[float, float], tuple[float, float], float,
                           tuple[float, float], float]] = {
-    "window": ((2500.0, 12000.0), (2200.0, 6500.0), 0.004, (200.0, 3500.0), 1.6),
-    "leaves": ((1200.0, 9000.0), (900.0, 3500.0), 0.008, (250.0, 4000.0), 1.6),
-    "roof": ((600.0, 6000.0), (250.0, 1400.0), 0.02, (100.0, 2500.0), 1.4),
+    "window": ((2500.0, 12000.0), (2200.0, 6500.0), 0.004, (200.0, 3500.0), 2.5),
+    "leaves": ((1200.0, 9000.0), (900.0, 3500.0), 0.008, (250.0, 4000.0), 2.5),
+    "roof": ((600.0, 6000.0), (250.0, 1400.0), 0.02, (100.0, 2500.0), 2.2),
 }
 N_GRAINS = 48
-DIST_DB = 36.0
-DIST_EXP = 0.5
-RATE_SCALE = 1.0
+DIST_DB = 48.0  # near-to-far level spread of the drops
+DIST_EXP = 0.4  # < 1: most drops are far and quiet, a few are near and loud
 
 
 def _drop_diameters(rng: np.random.Generator, count: int, rate_mm_h: float) -> np.ndarray:
@@ -61,7 +60,7 @@ def rain(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
     surface = str(p["surface"])
     r_grain, r_drop, r_wash = rng.spawn(3)
     rate_mm_h = 0.5 * 100.0**intensity
-    drops_per_s = RATE_SCALE * (60.0 + 1400.0 * intensity**1.3)
+    drops_per_s = 30.0 + 700.0 * intensity**1.3
 
     bank_d = np.sort(_drop_diameters(r_grain, N_GRAINS, rate_mm_h))
     bank = _grain_bank(r_grain, sr, surface, bank_d)
@@ -70,7 +69,7 @@ def rain(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
     diam = _drop_diameters(r_drop, count, rate_mm_h)
     which = np.clip(np.searchsorted(bank_d, diam), 0, N_GRAINS - 1)
     # Level: bigger drops hit harder (amplitude ~ D**1.5); distance spreads levels over
-    # about 36 dB, most drops being far (quiet).
+    # about 48 dB, most drops being far (quiet).
     dist_gain = 10 ** (-DIST_DB * r_drop.random(count) ** DIST_EXP / 20.0)
     amp = (diam / 2.0) ** 1.5 * dist_gain
     pan = r_drop.uniform(-1.0, 1.0, count)

@@ -46,7 +46,7 @@ def thunder(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Gener
 
     amp = seg_len / dist
     amp *= r_snd.lognormal(0.0, 0.6, len(amp))
-    n_wave_len = int(0.006 * sr * (1.0 + 2.0 * distance))
+    n_wave_len = max(4, int(0.0025 * sr * (1.0 + 5.0 * distance)))
     nw = np.linspace(1.0, -1.0, n_wave_len)  # the N-wave: jump up, ramp down
     imp = np.zeros(n)
     idx = (arrival * sr).astype(int)
@@ -69,10 +69,10 @@ def thunder(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Gener
     mono = rumble / (np.max(np.abs(rumble)) + 1e-12)
     crack_gain = 1.0 - distance
     if crack_gain > 0.05:
-        c = int(0.25 * sr)
-        crack = _dsp.filt(r_snd.standard_normal(c), "highpass", 800.0, sr)
-        crack *= _dsp.exp_decay(c, sr, 0.04) * crack_gain
-        mono[:c] += 0.6 * crack / (np.max(np.abs(crack)) + 1e-12)
+        c = int(0.6 * sr)
+        crack = _dsp.filt(r_snd.standard_normal(c), "bandpass", (300.0, 6000.0), sr)
+        crack *= (_dsp.exp_decay(c, sr, 0.03) + 0.25 * _dsp.exp_decay(c, sr, 0.15)) * crack_gain
+        mono[:c] += 0.8 * crack / (np.max(np.abs(crack)) + 1e-12)
     out = np.stack([mono, mono]) * 0.8 + 0.9 * tail / (np.max(np.abs(tail)) + 1e-12)
     # Echo from terrain, and a gentle end so the last seconds die away to silence.
     d = int(r_snd.uniform(0.3, 0.9) * sr)

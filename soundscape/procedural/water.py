@@ -87,10 +87,16 @@ def _wave_shape(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray
     foam_env = np.where(foam_t < 0, np.clip(1 + foam_t / 0.6, 0, 1) ** 2,
                         np.exp(-foam_t / (0.22 * seconds)))
     tail = np.clip((seconds - t) / (0.15 * seconds), 0.0, 1.0)  # reach silence at the end
-    surge = _dsp.filt(_dsp.colored(rng, n, 2.0), "lowpass", 500.0, sr)
-    crash = _dsp.filt(_dsp.colored(rng, n, 1.0), "bandpass", (150.0, 7000.0), sr)
-    fizz = _dsp.filt(rng.standard_normal(n), "highpass", 2500.0, sr)
-    fizz *= np.abs(_dsp.smooth_noise(rng, n, sr, 60.0)) ** 2  # popping foam grains
+    # One noise source, split into bands: the same water makes all three sounds.
+    w = rng.standard_normal(n)
+    surge = _dsp.filt(w, "lowpass", 400.0, sr, order=3)
+    surge /= np.sqrt(np.mean(surge**2)) + 1e-12
+    crash = _dsp.filt(_dsp.filt(w, "bandpass", (150.0, 7000.0), sr), "lowpass", 900.0, sr, order=1)
+    crash /= np.sqrt(np.mean(crash**2)) + 1e-12
+    fizz = _dsp.filt(w, "highpass", 2500.0, sr)
+    # Popping foam: the hiss gated by a squared random signal at ~60 Hz.
+    coarse = rng.standard_normal(n // 400 + 2)
+    fizz *= np.interp(np.arange(n) / 400.0, np.arange(len(coarse)), coarse) ** 2
     fizz /= np.sqrt(np.mean(fizz**2)) + 1e-12
     amp = rng.uniform(0.6, 1.0)
     return amp * tail * (0.9 * surge * surge_env + 1.0 * crash * crash_env
@@ -98,12 +104,12 @@ def _wave_shape(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray
 
 
 def surf(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
-    """Ocean surf (2, n): three breakers (left, centre, right) each with waves every
+    """Ocean surf (2, n): four breakers along the beach each with waves every
     ``period`` * U(0.75, 1.3) s, over a constant distant roar."""
     period = float(p["period"])
     r_waves, r_roar = rng.spawn(2)
     out = np.zeros((2, n))
-    for pan in (-0.6, 0.05, 0.65):
+    for pan in (-0.7, -0.25, 0.2, 0.7):
         gl, gr = _dsp.pan_gains(pan)
         t = -r_waves.uniform(0.3, 1.0) * period * 1.4
         while t < n / sr:
@@ -114,7 +120,7 @@ def surf(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
             t += period * r_waves.uniform(0.75, 1.3)
     roar = _dsp.filt(_dsp.colored(r_roar, n, 1.5, channels=2), "bandpass", (60.0, 2500.0), sr)
     o_rms = np.sqrt(np.mean(out**2)) + 1e-12
-    return out + roar * (0.45 * o_rms / (np.sqrt(np.mean(roar**2)) + 1e-12))
+    return out + roar * (0.8 * o_rms / (np.sqrt(np.mean(roar**2)) + 1e-12))
 
 
 def wave(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
