@@ -23,7 +23,7 @@ import numpy as np
 from soundscape.procedural import creatures, fire, noise, rain, thunder, water, wind
 from soundscape.procedural._spec import ParamSpec, Recipe, make, problems
 
-__all__ = ["PROCEDURAL_VERSION", "ParamSpec", "Recipe", "RECIPES", "validate_params", "render"]
+__all__ = ["PROCEDURAL_VERSION", "RECIPES", "ParamSpec", "Recipe", "render", "validate_params"]
 
 PROCEDURAL_VERSION: str = "1"
 

@@ -160,13 +160,21 @@ def add_grains(out: np.ndarray, bank: list[np.ndarray], which: np.ndarray,
             out[:, o + a:o + b] += np.asarray(gains[k])[:, None] * g[a:b]
 
 
-def stereo_spread(x: np.ndarray, rng: Rng, sr: int, max_delay_s: float = 0.0006) -> np.ndarray:
-    """A near-mono stereo image from mono ``x`` (n,): R is delayed by up to max_delay_s."""
-    d = int(rng.uniform(0.2, 1.0) * max_delay_s * sr)
-    r = np.concatenate([np.zeros(d), x[: len(x) - d]]) if d > 0 else x.copy()
-    if rng.random() < 0.5:
-        return np.stack([x, r])
-    return np.stack([r, x])
+def stereo_spread(x: np.ndarray, rng: Rng, sr: int, width: float = 0.35,
+                  diffuse_s: float = 0.02) -> np.ndarray:
+    """A natural, mono-compatible stereo image (2, n) from mono ``x`` (n,).
+
+    Both channels carry the dry sound; each adds its own diffuse copy (``x``
+    convolved with an independent ``diffuse_s`` noise burst of unit energy), so the
+    image is centred but wide, like a source heard with its nearby reflections.
+    """
+    m = max(4, int(diffuse_s * sr))
+    out = np.empty((2, len(x)))
+    for c in range(2):
+        ir = rng.standard_normal(m) * exp_decay(m, sr, diffuse_s / 4.0)
+        ir /= np.sqrt(np.sum(ir**2)) + 1e-12
+        out[c] = np.sqrt(1 - width**2) * x + width * scipy.signal.fftconvolve(x, ir)[: len(x)]
+    return out
 
 
 def finish_bed(x: np.ndarray) -> np.ndarray:

@@ -95,13 +95,13 @@ def run(name: str, kind: str, specs: Mapping[str, ParamSpec], raw: RawRender,
     p = complete(specs, params)
     rng = rng_for(name, seed)
     if kind == "bed":
-        frames = int(round(seconds * sr))
+        frames = round(seconds * sr)
         if frames == 0:
             return np.zeros((2, 0), dtype=np.float32)
         x = raw(p, frames, sr, rng)
         assert x.shape == (2, frames), (name, x.shape, frames)
         return _dsp.finish_bed(x)
-    max_frames = int(round(min(seconds, _dsp.MAX_EVENT_S) * sr))
+    max_frames = round(min(seconds, _dsp.MAX_EVENT_S) * sr)
     if max_frames == 0:
         return np.zeros((2, 0), dtype=np.float32)
     return _dsp.finish_event(raw(p, max_frames, sr, rng), sr, max_frames)

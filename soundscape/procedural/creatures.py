@@ -58,7 +58,7 @@ def crickets(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generato
     density = float(p["density"])
     r_ind, r_far = rng.spawn(2)
     out = np.zeros((2, n))
-    for _ in range(3 + int(round(9 * density))):
+    for _ in range(3 + round(9 * density)):
         gl, gr = _dsp.pan_gains(r_ind.uniform(-0.9, 0.9))
         gain = 10 ** (-r_ind.uniform(0.0, 14.0) / 20.0)
         c = _cricket(r_ind, n, sr) * gain
@@ -76,7 +76,7 @@ def insects(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator
     out = np.zeros((2, n))
     t = np.arange(n) / sr
     if p["kind"] == "cicada":
-        for _ in range(2 + int(round(5 * density))):
+        for _ in range(2 + round(5 * density)):
             centre = rng.uniform(3500.0, 5500.0)
             buzz = _dsp.filt(rng.standard_normal(n), "bandpass", (centre / 1.25, centre * 1.25), sr)
             buzz = buzz / (np.sqrt(np.mean(buzz**2)) + 1e-12)
@@ -91,7 +91,7 @@ def insects(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator
             out[0] += gl * g * buzz * phrase
             out[1] += gr * g * buzz * phrase
     else:
-        for _ in range(6 + int(round(14 * density))):
+        for _ in range(6 + round(14 * density)):
             carrier = rng.uniform(3000.0, 9000.0)
             rate = np.exp(rng.uniform(np.log(5.0), np.log(60.0)))
             duty = rng.uniform(0.2, 0.7)
@@ -151,9 +151,9 @@ def birds(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) 
     """Bird chorus (2, n): calls of 3-7 species at 0.6-6 calls/s over a soft air bed."""
     density = float(p["density"])
     r_sp, r_call, r_air = rng.spawn(3)
-    species = [_species(r_sp) for _ in range(3 + int(round(4 * density)))]
+    species = [_species(r_sp) for _ in range(3 + round(4 * density))]
     # Each species has one or two singers at fixed places (pan, distance).
-    singers = [(s, r_sp.uniform(-0.9, 0.9), r_sp.uniform(0.0, 18.0))
+    singers = [(s, r_sp.uniform(-0.9, 0.9), r_sp.uniform(4.0, 18.0))
                for s in species for _ in range(int(r_sp.integers(1, 3)))]
     out = np.zeros((2, n))
     calls = r_call.poisson((0.6 + 5.4 * density) * n / sr)
@@ -169,7 +169,7 @@ def birds(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) 
     air = _dsp.filt(_dsp.colored(r_air, n, 1.0, channels=2), "bandpass", (150.0, 3000.0), sr)
     air *= 1.0 + 0.2 * _dsp.smooth_noise(r_air, n, sr, 0.3)
     o_rms = np.sqrt(np.mean(out**2)) + 1e-12
-    return out + air * (0.25 * o_rms / (np.sqrt(np.mean(air**2)) + 1e-12))
+    return out + air * (0.7 * o_rms / (np.sqrt(np.mean(air**2)) + 1e-12))
 
 
 def bird(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:

@@ -38,9 +38,9 @@ def fire(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
     """Fire bed (2, n); ``intensity`` 0..1 raises the roar and the crackle rate."""
     intensity = float(p["intensity"])
     r_roar, r_hiss, r_crk, r_pop = rng.spawn(4)
-    flicker = np.clip(1.0 + 0.35 * _dsp.smooth_noise(r_roar, n, sr, 4.0)
-                      + 0.2 * _dsp.smooth_noise(r_roar, n, sr, 0.7), 0.2, None)
-    roar = _dsp.filt(_dsp.colored(r_roar, n, 2.0, channels=2), "lowpass", 300.0, sr, order=4)
+    flicker = np.clip(1.0 + 0.2 * _dsp.smooth_noise(r_roar, n, sr, 4.0)
+                      + 0.08 * _dsp.smooth_noise(r_roar, n, sr, 0.7), 0.2, None)
+    roar = _dsp.filt(_dsp.colored(r_roar, n, 1.0, channels=2), "bandpass", (60.0, 300.0), sr, 2)
     lap = _dsp.filt(_dsp.colored(r_roar, n, 1.0, channels=2), "bandpass", (80.0, 700.0), sr)
     roar = (roar / (np.sqrt(np.mean(roar**2)) + 1e-12)
             + 0.25 * lap / (np.sqrt(np.mean(lap**2)) + 1e-12)) * flicker
@@ -63,7 +63,7 @@ def fire(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
     pops = [_pop(r_pop, sr) for _ in range(6)]
     kp = r_pop.poisson((0.3 + 1.2 * intensity) * n / sr)
     gl, gr = _dsp.pan_gains(r_pop.uniform(-0.6, 0.6, kp))
-    amp = r_pop.uniform(0.3, 1.0, kp)
+    amp = r_pop.uniform(0.15, 0.5, kp)
     _dsp.add_grains(crk, pops, r_pop.integers(0, len(pops), kp), r_pop.integers(0, n, kp),
                     amp[:, None] * np.stack([gl, gr], axis=1))
 

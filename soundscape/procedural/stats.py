@@ -85,7 +85,7 @@ def band_envelopes(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     spec = scipy.fft.fft(x, nfft)
     freqs = scipy.fft.fftfreq(nfft, 1.0 / sample_rate)
     edges = band_edges(sample_rate)
-    hop = max(1, int(round(sample_rate / ENV_RATE)))
+    hop = max(1, round(sample_rate / ENV_RATE))
     m = n // hop
     envs = np.empty((N_BANDS, m))
     for b in range(N_BANDS):

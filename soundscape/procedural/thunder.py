@@ -72,7 +72,7 @@ def thunder(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Gener
         c = int(0.6 * sr)
         crack = _dsp.filt(r_snd.standard_normal(c), "bandpass", (300.0, 6000.0), sr)
         crack *= (_dsp.exp_decay(c, sr, 0.03) + 0.25 * _dsp.exp_decay(c, sr, 0.15)) * crack_gain
-        mono[:c] += 0.8 * crack / (np.max(np.abs(crack)) + 1e-12)
+        mono[:c] += 1.6 * crack / (np.max(np.abs(crack)) + 1e-12)
     out = np.stack([mono, mono]) * 0.8 + 0.9 * tail / (np.max(np.abs(tail)) + 1e-12)
     # Echo from terrain, and a gentle end so the last seconds die away to silence.
     d = int(r_snd.uniform(0.3, 0.9) * sr)

@@ -11,7 +11,6 @@ leaves a long hiss of fizzing foam; surf overlaps breakers along the beach.
 from __future__ import annotations
 
 import numpy as np
-import scipy.signal
 
 from soundscape.procedural import _dsp
 
@@ -120,12 +119,10 @@ def surf(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
             t += period * r_waves.uniform(0.75, 1.3)
     roar = _dsp.filt(_dsp.colored(r_roar, n, 1.5, channels=2), "bandpass", (60.0, 2500.0), sr)
     o_rms = np.sqrt(np.mean(out**2)) + 1e-12
-    return out + roar * (0.8 * o_rms / (np.sqrt(np.mean(roar**2)) + 1e-12))
+    return out + roar * (1.4 * o_rms / (np.sqrt(np.mean(roar**2)) + 1e-12))
 
 
 def wave(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
     """One wave crash (2, m), 5-9 s, with slightly decorrelated channels."""
     seconds = min(rng.uniform(5.0, 9.0), max_n / sr)
-    left = _wave_shape(rng.spawn(1)[0], sr, seconds)
-    right = scipy.signal.lfilter([0.6, 1.0], [1.0, 0.6], left)  # all-pass: decorrelate
-    return np.stack([left, 0.6 * left + 0.4 * right])
+    return _dsp.stereo_spread(_wave_shape(rng.spawn(1)[0], sr, seconds), rng, sr, 0.7, 0.05)

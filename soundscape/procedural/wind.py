@@ -42,7 +42,7 @@ def wind(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
     mid = _dsp.smooth_noise(r_ctrl, n, sr, 0.5)
     flutter = _dsp.smooth_noise(r_ctrl, n, sr, 4.0)
     speed = gustiness * (0.55 * slow + 0.35 * mid) + 0.08 * flutter
-    level_db = 4.0 * speed
+    level_db = 3.0 * speed
     return _layers(r_sound, n, sr, strength, speed) * 10 ** (level_db / 20.0)
 
 
@@ -59,4 +59,4 @@ def gust(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generato
     env = env * (1.0 + 0.15 * _dsp.smooth_noise(r_ctrl, n, sr, 3.0))
     env = np.clip(env, 0.0, None)
     speed = 2.0 * env - 0.8
-    return _layers(r_sound, n, sr, strength, speed) * env
+    return _layers(r_sound, n, sr, strength, speed) * env  # already decorrelated L/R
