@@ -156,6 +156,19 @@ class SegmentBank:
             return 0
         return sum(1 for p in gdir.iterdir() if not p.name.startswith("."))
 
+    def ungroup(self, group: str, key_digest: str) -> bool:
+        """Drop one segment (by key digest) from ``group``'s index; the segment stays cached.
+
+        Returns whether it was indexed there.
+        """
+        try:
+            (self._group_dir(group) / key_digest).unlink()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise BankError(f"cannot update group {group} in bank {self.root}: {exc}") from exc
+        return True
+
     def segment_paths(self) -> list[Path]:
         """Every stored audio file (for tools that read the bank directly)."""
         return sorted((self.root / "segments").glob("*/*.wav"))

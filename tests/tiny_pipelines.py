@@ -15,12 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-WORDS = (
-    "high quality recording of field ambient soundscape rain on a window heavy light "
-    "thunder rolling distant crackling fire popping wind through trees birds singing "
-    "forest stream water flowing waves ocean night crickets city traffic cafe music "
-    "voices low distorted the and of in with a an sound close far soft loud gentle"
-).split()
+WORDS: tuple[str, ...] = ("high", "quality", "recording", "of", "field", "ambient", "soundscape", "rain", "on", "a", "window", "heavy", "light", "thunder", "rolling", "distant", "crackling", "fire", "popping", "wind", "through", "trees", "birds", "singing", "forest", "stream", "water", "flowing", "waves", "ocean", "night", "crickets", "city", "traffic", "cafe", "music", "voices", "low", "distorted", "the", "and", "of", "in", "with", "a", "an", "sound", "close", "far", "soft", "loud", "gentle")
 
 
 def _corpus() -> list[str]:
@@ -112,7 +107,7 @@ def build_tiny_audioldm2(folder: str | Path, loud: float = 3000.0) -> Path:
     audio_cfg = ClapAudioConfig(
         spec_size=64, window_size=4, num_mel_bins=64, intermediate_size=24, depths=[1, 1],
         num_attention_heads=[2, 2], num_hidden_layers=2, hidden_size=32, projection_dim=16,
-        patch_size=2, patch_stride=2, patch_embed_input_channels=4,
+        patch_size=2, patch_stride=2, patch_embed_input_channels=4, patch_embeds_hidden_size=16,
     )
     clap = ClapModel(ClapConfig(text_config=text_cfg.to_dict(), audio_config=audio_cfg.to_dict(),
                                 projection_dim=16))
