@@ -117,6 +117,8 @@ def render_file(
         while done < total_frames:
             n = min(block, total_frames - done)
             audio = pull(n)
+            if audio.shape != (2, n):
+                raise RenderError(f"{out}: the mixer gave {audio.shape} for a block of {n} frames")
             if failure:
                 break
             blocks.put(np.ascontiguousarray(audio.T))

@@ -352,7 +352,11 @@ def _parse_layer(c: _Checker, raw: Any, index: int, base: Path) -> Layer | None:
             c.problem(where, text)
         known = procedural.RECIPES.get(recipe)
         if known is not None and known.kind != kind:
-            c.problem(f"{path}.recipe", f"{recipe!r} is a {known.kind} recipe, not a {kind}")
+            article = "an" if kind == "event" else "a"
+            c.problem(
+                f"{path}.recipe",
+                f"{recipe!r} is a {known.kind} recipe, but this layer is {article} {kind}",
+            )
     elif params:
         c.problem(f"{path}.params", "params given without a recipe")
     files: list[Path] = []

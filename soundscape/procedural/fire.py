@@ -71,7 +71,7 @@ def fire(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
     crk_rms = np.sqrt(np.mean(crk**2)) + 1e-12
     hiss_rms = np.sqrt(np.mean(hiss**2)) + 1e-12
     roar_gain = 0.6 + 0.6 * intensity
-    return (roar * roar_gain / roar_rms + crk * 0.13 / crk_rms
+    return (roar * roar_gain / roar_rms + crk * 0.08 / crk_rms
             + hiss * (0.04 + 0.06 * intensity) / hiss_rms)
 
 

@@ -1,0 +1,34 @@
+"""Server settings (command-line flags map one to one onto these fields)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything ``soundscape serve`` can be told.
+
+    Limits are hard caps: a listener beyond ``max_listeners`` is refused with close
+    code 1013, a personal mix beyond ``max_personal`` gets an error message and keeps
+    the broadcast.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    scenes: Path = Path("scenes")
+    bank: Path | None = None
+    max_listeners: int = 2000
+    max_personal: int = 64
+    max_message_bytes: int = 4096  # control messages larger than this get an error
+    bitrate: int = 96000
+    frames_per_message: int = 5  # 20 ms Opus frames per websocket message
+    burst_ms: int = 300  # audio sent at once to a new listener, from the ring
+    queue_ms: int = 2000  # per-listener queue; a listener this far behind skips ahead
+    max_skips: int = 10  # skips within skip_window_s before a listener is dropped
+    skip_window_s: float = 30.0
+    mixers: int = 2  # mixer threads
+    reload_interval_s: float = 1.0  # scene folder polling period (0 disables reload)
+    crossfade_s: float = 3.0  # hot-reload crossfade
+    idle_timeout_s: float = 2.0  # shutdown grace for closing connections

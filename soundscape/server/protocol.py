@@ -1,0 +1,176 @@
+"""Wire format of ``/stream/<scene>`` (documented in docs/protocol.md). Pure: no I/O.
+
+Server to client: text messages are JSON objects with a ``type`` (``hello`` first,
+then ``mix``, ``pong``, ``sleep``, ``scene_updated``, ``error``); binary messages are
+audio::
+
+    offset size  field
+    0      1     version (1)
+    1      1     n: frames in this message
+    2      2     reserved (0)
+    4      4     seq: u32, the message's block index on the server clock
+    8      8     position: u64, audio frame (sample_rate) of the first sample
+    16     ...   n times: u16 length, then that many bytes (one Opus packet, or
+                 frame_size * channels little-endian int16 samples, interleaved)
+
+All integers are big-endian except PCM samples. Consecutive messages of one stream
+have consecutive ``seq``; a gap means the listener skipped ahead (it was too slow).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+PROTOCOL_VERSION = 1
+AUDIO_HEADER = struct.Struct(">BBHIQ")
+FRAME_LENGTH = struct.Struct(">H")
+CODECS = ("opus", "pcm16")
+MAX_GAIN_DB = 12.0
+MIN_GAIN_DB = -80.0
+MAX_SLEEP_S = 24 * 3600.0
+
+
+class ProtocolError(Exception):
+    """A client message that cannot be applied; ``code`` is machine-readable."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# -- binary audio ------------------------------------------------------------------
+def encode_audio(seq: int, position: int, frames: Sequence[bytes]) -> bytes:
+    """One binary audio message carrying ``frames`` (encoded packets, in order)."""
+    parts = [AUDIO_HEADER.pack(PROTOCOL_VERSION, len(frames), 0, seq & 0xFFFFFFFF, position)]
+    for frame in frames:
+        parts.append(FRAME_LENGTH.pack(len(frame)))
+        parts.append(frame)
+    return b"".join(parts)
+
+
+@dataclass(frozen=True)
+class AudioMessage:
+    seq: int
+    position: int
+    frames: list[bytes]
+
+
+def decode_audio(data: bytes) -> AudioMessage:
+    """Parse a binary audio message; ProtocolError('bad_audio') if malformed."""
+    if len(data) < AUDIO_HEADER.size:
+        raise ProtocolError("bad_audio", f"audio message of {len(data)} bytes is too short")
+    version, count, _, seq, position = AUDIO_HEADER.unpack_from(data)
+    if version != PROTOCOL_VERSION:
+        raise ProtocolError("bad_audio", f"audio message version {version} is not 1")
+    frames = []
+    at = AUDIO_HEADER.size
+    for _ in range(count):
+        if at + 2 > len(data):
+            raise ProtocolError("bad_audio", "audio message ends inside a frame length")
+        (length,) = FRAME_LENGTH.unpack_from(data, at)
+        at += 2
+        if at + length > len(data):
+            raise ProtocolError("bad_audio", "audio message ends inside a frame")
+        frames.append(bytes(data[at : at + length]))
+        at += length
+    return AudioMessage(seq, position, frames)
+
+
+# -- JSON, server to client --------------------------------------------------------
+def dumps(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"))
+
+
+def error(code: str, message: str) -> str:
+    return dumps({"type": "error", "code": code, "message": message})
+
+
+# -- JSON, client to server --------------------------------------------------------
+@dataclass(frozen=True)
+class Control:
+    """One parsed client message. Fields unused by a ``type`` keep their defaults."""
+
+    type: str
+    layer: str | None = None
+    db: float | None = None
+    muted: bool | None = None
+    after: float | None = None
+    fade: float = 60.0
+    scene: str | None = None
+    value: float | None = None
+    id: Any = None
+    underruns: int | None = None
+
+
+CONTROL_TYPES = ("gain", "mute", "sleep", "switch", "ping", "volume", "stats")
+
+
+def _number(msg: dict[str, Any], key: str, low: float, high: float, what: str) -> float:
+    value = msg.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ProtocolError("bad_value", f"{what}: '{key}' must be a number, got {value!r}")
+    if not low <= value <= high:
+        raise ProtocolError(
+            "bad_value", f"{what}: '{key}' {value!r} is out of range {low:g}..{high:g}"
+        )
+    return float(value)
+
+
+def _name(msg: dict[str, Any], key: str, what: str) -> str:
+    value = msg.get(key)
+    if not isinstance(value, str) or not value or len(value) > 200:
+        raise ProtocolError("bad_value", f"{what}: '{key}' must be a non-empty string, got {value!r}")
+    return value
+
+
+def parse_control(raw: str | bytes, max_bytes: int) -> Control:
+    """Validate one client message; raises ProtocolError naming the field and value.
+
+    Codes: ``too_big`` (over ``max_bytes``), ``binary`` (binary message), ``bad_json``,
+    ``bad_message`` (not an object / no type), ``unknown_type``, ``bad_value``.
+    """
+    if len(raw) > max_bytes:
+        raise ProtocolError("too_big", f"message of {len(raw)} bytes is over the {max_bytes}-byte limit")
+    if isinstance(raw, bytes):
+        raise ProtocolError("binary", "control messages are JSON text, not binary")
+    try:
+        msg = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError("bad_json", f"not valid JSON: {exc}") from None
+    if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
+        raise ProtocolError("bad_message", "a control message is a JSON object with a 'type'")
+    kind = msg["type"]
+    if kind == "gain":
+        return Control(kind, layer=_name(msg, "layer", kind),
+                       db=_number(msg, "db", MIN_GAIN_DB, MAX_GAIN_DB, kind))
+    if kind == "mute":
+        muted = msg.get("muted", True)
+        if not isinstance(muted, bool):
+            raise ProtocolError("bad_value", f"mute: 'muted' must be true or false, got {muted!r}")
+        return Control(kind, layer=_name(msg, "layer", kind), muted=muted)
+    if kind == "sleep":
+        if msg.get("after") is None:
+            return Control(kind, after=None)
+        after = _number(msg, "after", 0.0, MAX_SLEEP_S, kind)
+        fade = _number(msg, "fade", 0.0, MAX_SLEEP_S, kind) if "fade" in msg else 60.0
+        return Control(kind, after=after, fade=min(fade, after))
+    if kind == "switch":
+        return Control(kind, scene=_name(msg, "scene", kind))
+    if kind == "ping":
+        ident = msg.get("id")
+        if not isinstance(ident, (int, float, str, type(None))) or isinstance(ident, bool):
+            raise ProtocolError("bad_value", f"ping: 'id' must be a number or string, got {ident!r}")
+        return Control(kind, id=ident)
+    if kind == "volume":
+        return Control(kind, value=_number(msg, "value", 0.0, 1.0, kind))
+    if kind == "stats":
+        return Control(kind, underruns=int(_number(msg, "underruns", 0, 2**31, kind)))
+    raise ProtocolError(
+        "unknown_type", f"unknown message type {kind!r} (known: {', '.join(CONTROL_TYPES)})"
+    )

@@ -1,0 +1,114 @@
+"""Scene validation: every problem collected, each naming file, TOML path and value."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from soundscape.errors import SceneError
+from soundscape.scene import Bed, Event, load_scene
+
+GOOD_LAYER = """
+[[layers]]
+name = "rain"
+type = "bed"
+recipe = "rain"
+"""
+
+# (scene text, substrings that must appear in the message)
+BROKEN = [
+    ("[[layers]]\nname='a'\ntype='bed'\nrecipe='rain'\ngain_db='loud'\n",
+     ["layers[0].gain_db: 'loud' is not a number"]),
+    (GOOD_LAYER + "gain_db = 99\n", ["layers[0].gain_db: 99 is out of range -80..24"]),
+    (GOOD_LAYER + "colour = 1\n", ["layers[0].colour: unknown key (allowed:"]),
+    (GOOD_LAYER + GOOD_LAYER, ["layers[1].name: 'rain' is already used by layers[0]"]),
+    ("[[layers]]\nname='x'\ntype='loop'\n", ["layers[0].type: 'loop' is not one of 'bed', 'event'"]),
+    ("[[layers]]\nname='x'\ntype='bed'\n", ["layers[0]: needs a source"]),
+    ("[[layers]]\nname='x'\ntype='bed'\nrecipe='rian'\n", ["layers[0].recipe: unknown recipe 'rian'"]),
+    (GOOD_LAYER + "params = { intensity = 3.0 }\n", ["layers[0].params:", "intensity", "3.0"]),
+    (GOOD_LAYER + "files = ['nowhere.wav']\n", ["layers[0].files[0]: 'nowhere.wav' does not exist"]),
+    (GOOD_LAYER + "files = ['notes.txt']\n", ["layers[0].files[0]: 'notes.txt' is not an audio file"]),
+    (GOOD_LAYER + "crossfade = 'soon'\n", ["layers[0].crossfade: 'soon' is not a duration"]),
+    (GOOD_LAYER + "crossfade = '8s'\n", ["layers[0].crossfade: 8s must be under half"]),
+    ("[[layers]]\nname='t'\ntype='event'\nrecipe='thunder'\n",
+     ["layers[0]: an event needs 'rate_per_min' or 'interval'"]),
+    ("[[layers]]\nname='t'\ntype='event'\nrecipe='thunder'\ninterval=[30, 10]\n",
+     ["layers[0].interval: [30, 10]: low is above high"]),
+    ("[[layers]]\nname='t'\ntype='event'\nrecipe='rain'\nrate_per_min=1\n",
+     ["layers[0].recipe: 'rain' is a bed recipe, but this layer is an event"]),
+    ("[master]\nsample_rate = 44000\n" + GOOD_LAYER,
+     ["master.sample_rate: 44000 is not one of"]),
+    ("[master]\nloudness_lufs = 3\n" + GOOD_LAYER, ["master.loudness_lufs: 3 is out of range -60..-5"]),
+    ("title = 'x'\n", ["layers: a scene needs at least one [[layers]] table"]),
+    ("title = 'x\n", ["not valid TOML"]),
+    (GOOD_LAYER + "[[phases]]\nduration='1m'\nlayers.snow.level_db = -3\n",
+     ["phases[0].layers.snow: no layer named 'snow'"]),
+    (GOOD_LAYER + "[[phases]]\nlayers.rain.level_db = -3\n", ["phases[0].duration: is required"]),
+    (GOOD_LAYER + "[[phases]]\nduration='1m'\nlayers.rain.rate_per_min = 3\n",
+     ["phases[0].layers.rain.rate_per_min: unknown key"]),
+    (GOOD_LAYER + "[generator]\nsteps = 0\n", ["generator.steps: 0 is out of range 1..1000"]),
+]
+
+
+@pytest.mark.parametrize("text, expected", BROKEN)
+def test_broken_scene_messages(tmp_path: Path, text: str, expected: list[str]):
+    path = tmp_path / "broken.toml"
+    path.write_text(text)
+    with pytest.raises(SceneError) as info:
+        load_scene(path)
+    message = str(info.value)
+    assert str(path) in message
+    for part in expected:
+        assert part in message, message
+
+
+def test_all_problems_collected(tmp_path: Path):
+    path = tmp_path / "many.toml"
+    path.write_text(GOOD_LAYER + "gain_db = 99\npan = 7\nwidth = -1\nvariants = 0\n")
+    with pytest.raises(SceneError) as info:
+        load_scene(path)
+    assert len(info.value.problems) == 4
+    assert "4 problems" in str(info.value)
+
+
+def test_missing_file(tmp_path: Path):
+    with pytest.raises(SceneError, match="file not found"):
+        load_scene(tmp_path / "absent.toml")
+
+
+def test_relative_files_resolve_against_scene_folder(tmp_path: Path):
+    import numpy as np
+    import soundfile as sf
+
+    (tmp_path / "sub").mkdir()
+    sf.write(tmp_path / "sub" / "rec.wav", np.zeros((4800, 1)), 48000)
+    scene_path = tmp_path / "s.toml"
+    scene_path.write_text("[[layers]]\nname='r'\ntype='bed'\nfiles=['sub/rec.wav']\n")
+    scene = load_scene(scene_path)
+    assert scene.layers[0].files == (tmp_path / "sub" / "rec.wav",)
+
+
+def test_parsed_values(small_scene: Path):
+    scene = load_scene(small_scene)
+    hiss, rumble, drops = scene.layers
+    assert isinstance(hiss, Bed) and isinstance(drops, Event)
+    assert hiss.crossfade == 1.0 and hiss.breathing is not None
+    assert hiss.breathing.period == (5.0, 9.0)
+    assert rumble.pan == -0.3 and rumble.gain_db == -6
+    assert drops.gain_db == (-12.0, -3.0) and drops.min_gap == 0.5
+    assert scene.master.segment_seconds == 4
+
+
+def test_validate_command_exit_codes(tmp_path: Path, small_scene: Path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(GOOD_LAYER + "gain_db = 99\n")
+    cmd = [sys.executable, "-m", "soundscape.cli", "validate"]
+    ok = subprocess.run(cmd + [str(small_scene)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    res = subprocess.run(cmd + [str(small_scene), str(bad)], capture_output=True, text=True)
+    assert res.returncode != 0
+    assert "layers[0].gain_db: 99 is out of range" in res.stderr
+    assert "Traceback" not in res.stderr
