@@ -121,25 +121,36 @@ def trim_event(audio: np.ndarray, rate: int) -> np.ndarray:
 
 
 def flatten_edges(audio: np.ndarray, rate: int, edge_seconds: float = EDGE_SECONDS,
-                  limit_db: float = 6.0) -> np.ndarray:
-    """Ramp the gain over each edge region so its level matches the middle's.
+                  limit_db: float = 6.0, window_seconds: float = 0.05) -> np.ndarray:
+    """Correct the level of each edge region, window by window, to the middle's.
 
     Diffusion output often fades in or out at the ends of a clip; a bed crossfaded
-    from such segments dips. The correction is a smooth gain curve clamped to
-    +-``limit_db``, 1 at the inner end of each edge region.
+    from such segments dips. The gain follows the 50 ms RMS envelope (clamped to
+    +-``limit_db``, interpolated per sample) and blends back to 1 over the innermost
+    quarter of each edge region, so the middle is untouched.
     """
     n = int(edge_seconds * rate)
+    hop = max(1, int(window_seconds * rate))
     frames = audio.shape[1]
-    if frames < 4 * n or n < 16:
+    if frames < 4 * n or n < 4 * hop:
         return audio
     mono = audio.mean(axis=0).astype(np.float64)
-    middle = np.sqrt(np.mean(mono[n:-n] ** 2)) + 1e-12
+    middle_db = 10 * np.log10(np.mean(mono[n:-n] ** 2) + 1e-24)
+    count = n // hop
+    blend = np.clip((n - np.arange(n)) / (0.25 * n), 0.0, 1.0)  # 1 outside, 0 at inner end
     out = audio.copy()
-    for sl, ramp in ((slice(0, n), np.linspace(1.0, 0.0, n)),
-                     (slice(frames - n, frames), np.linspace(0.0, 1.0, n))):
-        edge = np.sqrt(np.mean(mono[sl] ** 2)) + 1e-12
-        gain_db = float(np.clip(20 * np.log10(middle / edge), -limit_db, limit_db))
-        out[:, sl] *= (10 ** (gain_db * ramp / 20)).astype(np.float32)
+    for forward in (True, False):
+        region = mono[:n] if forward else mono[::-1][:n]
+        env_db = 10 * np.log10(np.mean(region[: count * hop].reshape(count, hop) ** 2, axis=1)
+                               + 1e-24)
+        gain_db = np.clip(middle_db - env_db, -limit_db, limit_db)
+        centres = (np.arange(count) + 0.5) * hop
+        curve = np.interp(np.arange(n), centres, gain_db) * blend
+        gain = (10 ** (curve / 20)).astype(np.float32)
+        if forward:
+            out[:, :n] *= gain
+        else:
+            out[:, frames - n :] *= gain[::-1]
     return out
 
 
