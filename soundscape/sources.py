@@ -77,14 +77,16 @@ def read_audio_file(path: Path) -> tuple[np.ndarray, int]:
         return np.ascontiguousarray(data.T), int(rate)
     except (sf.LibsndfileError, RuntimeError, TypeError):
         pass
-    try:
-        from pydub import AudioSegment
+    from pydub import AudioSegment
+    from pydub.exceptions import CouldntDecodeError
 
+    try:
         seg = AudioSegment.from_file(str(path))
     except FileNotFoundError as exc:
         raise SourceError(f"{path}: cannot decode (ffmpeg is not installed): {exc}") from None
-    except (subprocess.CalledProcessError, OSError, IndexError) as exc:
-        raise SourceError(f"{path}: cannot decode audio: {exc}") from None
+    except (CouldntDecodeError, subprocess.CalledProcessError, OSError, IndexError) as exc:
+        last = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise SourceError(f"{path}: not a readable audio file ({last})") from None
     samples = np.array(seg.get_array_of_samples(), dtype=np.float32)
     samples /= float(1 << (8 * seg.sample_width - 1))
     return samples.reshape(-1, seg.channels).T.copy(), int(seg.frame_rate)
