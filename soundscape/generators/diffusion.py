@@ -106,11 +106,14 @@ class DiffusersBackend:
         folder = str(self.ref.folder)
         diffusers.utils.logging.disable_progress_bar()  # our own bar covers generation
         transformers.utils.logging.disable_progress_bar()
-        common = {"torch_dtype": self.dtype, "local_files_only": True}
+        # diffusers >= 0.42 and transformers 5 name it dtype; older diffusers torch_dtype
+        new_name = tuple(int(x) for x in diffusers.__version__.split(".")[:2]) >= (0, 42)
+        common = {"dtype" if new_name else "torch_dtype": self.dtype, "local_files_only": True}
+        lm_kwargs = {"dtype": self.dtype, "local_files_only": True}
         try:
             if self.ref.family == "audioldm2":
                 lm = transformers.GPT2LMHeadModel.from_pretrained(
-                    folder, subfolder="language_model", **common
+                    folder, subfolder="language_model", **lm_kwargs
                 )
                 tok = transformers.AutoTokenizer.from_pretrained(folder, subfolder="tokenizer")
                 tok2 = transformers.AutoTokenizer.from_pretrained(folder, subfolder="tokenizer_2")
