@@ -1,0 +1,66 @@
+"""``soundscape serve``: stream every scene in a folder to browsers (see docs/protocol.md)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..bank import default_bank_dir
+from ..errors import UsageError
+from ..server.config import ServerConfig
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    d = ServerConfig()
+    p = subparsers.add_parser(
+        "serve", help="stream scenes to a web player over websockets",
+        description="Serve the web player at / and stream every scene in --scenes without end.",
+    )
+    p.add_argument("--host", default=d.host, help=f"address to listen on (default {d.host})")
+    p.add_argument("--port", type=int, default=d.port, help=f"TCP port (default {d.port}; 0: any)")
+    p.add_argument("--scenes", type=Path, default=d.scenes, help="scenes folder (default scenes)")
+    p.add_argument("--bank", type=Path, default=None,
+                   help=f"segment bank folder (default {default_bank_dir()})")
+    p.add_argument("--max-listeners", type=int, default=d.max_listeners,
+                   help=f"connections at most (default {d.max_listeners})")
+    p.add_argument("--max-personal", type=int, default=d.max_personal,
+                   help=f"personal mixes at most (default {d.max_personal})")
+    p.add_argument("--max-message", type=int, default=d.max_message_bytes,
+                   help=f"largest control message in bytes (default {d.max_message_bytes})")
+    p.add_argument("--bitrate", type=int, default=d.bitrate,
+                   help=f"Opus bit rate in bit/s (default {d.bitrate})")
+    p.add_argument("--frames-per-message", type=int, default=d.frames_per_message,
+                   help=f"20 ms frames per websocket message (default {d.frames_per_message})")
+    p.add_argument("--mixers", type=int, default=d.mixers,
+                   help=f"mixer threads (default {d.mixers})")
+    p.add_argument("--reload-interval", type=float, default=d.reload_interval_s,
+                   help=f"seconds between scene-folder checks, 0 = off "
+                        f"(default {d.reload_interval_s:g})")
+    p.set_defaults(func=run)
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    checks = [("--port", args.port, 0, 65535), ("--max-listeners", args.max_listeners, 1, 10**6),
+              ("--max-personal", args.max_personal, 0, 10**4),
+              ("--max-message", args.max_message, 64, 1 << 20),
+              ("--bitrate", args.bitrate, 6000, 510000),
+              ("--frames-per-message", args.frames_per_message, 1, 50),
+              ("--mixers", args.mixers, 1, 64)]
+    for flag, value, low, high in checks:
+        if not low <= value <= high:
+            raise UsageError(f"{flag}: {value} is out of range {low}..{high}")
+    if not args.scenes.is_dir():
+        raise UsageError(f"--scenes: {args.scenes} is not a folder")
+    return ServerConfig(
+        host=args.host, port=args.port, scenes=args.scenes, bank=args.bank,
+        max_listeners=args.max_listeners, max_personal=args.max_personal,
+        max_message_bytes=args.max_message, bitrate=args.bitrate,
+        frames_per_message=args.frames_per_message, mixers=args.mixers,
+        reload_interval_s=max(0.0, args.reload_interval),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..server.app import run as run_server
+
+    return run_server(config_from_args(args))

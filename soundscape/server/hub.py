@@ -1,0 +1,408 @@
+"""Channels and listeners: fan-out, personal mixes, control messages, status.
+
+Runs on the event-loop thread only (the mixer threads reach it through the
+thread-safe ``publish`` hook), so it needs no locks. It does no I/O: a listener's
+audio goes into its :class:`ListenerQueue`, and closing a connection goes through
+the ``close`` callback the I/O edge gives each listener.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..graph import SceneGraph
+from ..scene import Bed, Scene
+from .clock import AudioClock
+from .codec import FRAME_SIZE, make_encoder
+from .config import ServerConfig
+from .engine import Engine
+from .listener import ListenerQueue, Offer
+from .protocol import AUDIO_HEADER, CODECS, PROTOCOL_VERSION, Control, ProtocolError, dumps
+from .stream import Produced, Stream
+
+log = logging.getLogger(__name__)
+
+CLOSE_NORMAL = 1000
+CLOSE_TOO_SLOW = 4001  # the listener could not keep up and was dropped
+CLOSE_SLEEP = 4002  # the sleep timer ran out
+
+
+def seq_of(message: bytes) -> int:
+    return int(AUDIO_HEADER.unpack_from(message)[3])
+
+
+def layer_info(scene: Scene) -> list[dict[str, Any]]:
+    return [{"name": layer.name, "kind": "bed" if isinstance(layer, Bed) else "event"}
+            for layer in scene.layers]
+
+
+def scene_info(scene: Scene) -> dict[str, Any]:
+    return {"name": scene.name, "title": scene.title, "description": scene.description,
+            "tags": list(scene.tags), "layers": layer_info(scene)}
+
+
+@dataclass(eq=False)
+class Listener:
+    """One connection. ``close(code, reason)`` is provided by the I/O edge."""
+
+    id: int
+    codec: str
+    queue: ListenerQueue
+    close: Callable[[int, str], None]
+    scene: str = ""
+    personal: Stream | None = None
+    personal_key: str | None = None
+    gains: dict[str, float] = field(default_factory=dict)
+    muted: set[str] = field(default_factory=set)
+    volume: float = 1.0
+    sleep: dict[str, Any] | None = None
+    last_seq: int = -1
+    closing: bool = False  # close once the queue has drained
+    close_code: int = CLOSE_NORMAL
+    close_reason: str = ""
+    client_underruns: int = 0
+    connected_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def mode(self) -> str:
+        return "personal" if self.personal_key is not None else "broadcast"
+
+
+@dataclass(eq=False)
+class Channel:
+    name: str
+    scene: Scene
+    stream: Stream
+    engine: Engine
+    ring: deque[Produced]
+    listeners: set[Listener] = field(default_factory=set)
+    personal: set[Listener] = field(default_factory=set)
+    reload_error: str | None = None
+    removed: bool = False
+    skipped: int = 0
+    dropped: int = 0
+
+
+def apply_mix(stream: Stream, gains: dict[str, float], muted: set[str], volume: float) -> None:
+    """Set a personal stream's layer gains, mutes and volume (mixer thread)."""
+    for name in stream.graph.strips:
+        stream.graph.set_layer_gain_db(name, -120.0 if name in muted else gains.get(name, 0.0))
+    stream.set_volume(volume)
+
+
+class Hub:
+    def __init__(self, config: ServerConfig, clock: AudioClock, engines: list[Engine]):
+        self.config = config
+        self.clock = clock
+        self.engines = engines
+        self.channels: dict[str, Channel] = {}
+        self.listeners: dict[int, Listener] = {}
+        self.started = time.monotonic()
+        self.scene_errors: dict[str, str] = {}
+        self._ids = itertools.count(1)
+        self.dropped_slow = 0
+        block_ms = 1000 * clock.block / clock.rate
+        self.burst_blocks = max(1, math.ceil(config.burst_ms / block_ms))
+        self.queue_blocks = max(self.burst_blocks + 1, math.ceil(config.queue_ms / block_ms))
+
+    # -- channels ------------------------------------------------------------------
+    def _least_loaded(self) -> Engine:
+        return min(self.engines, key=len)
+
+    def add_channel(self, scene: Scene, graph: SceneGraph) -> Channel:
+        if scene.name in self.channels:
+            self.replace_scene(scene, graph)
+            return self.channels[scene.name]
+        encoders = {codec: make_encoder(codec, self.config.bitrate) for codec in CODECS}
+        stream = Stream(f"channel:{scene.name}", graph, encoders, self.clock,
+                        self.clock.due() + 1, self.config.frames_per_message)
+        engine = self._least_loaded()
+        ring: deque[Produced] = deque(maxlen=self.burst_blocks)
+        channel = Channel(scene.name, scene, stream, engine, ring)
+        self.channels[scene.name] = channel
+        engine.add(stream)
+        log.info("channel %s: on air (%s, layers: %s)", scene.name, engine.name,
+                 ", ".join(layer.name for layer in scene.layers))
+        return channel
+
+    def replace_scene(self, scene: Scene, graph: SceneGraph) -> None:
+        """Hot reload: crossfade the running channel into ``graph``; nobody disconnects."""
+        channel = self.channels[scene.name]
+        seconds = self.config.crossfade_s
+        channel.stream.request(lambda s: s.crossfade_to(graph, seconds))
+        layers_changed = layer_info(channel.scene) != layer_info(scene)
+        channel.scene = scene
+        channel.reload_error = None
+        channel.removed = False
+        log.info("channel %s: reloaded, crossfading over %gs", scene.name, seconds)
+        if layers_changed:
+            note = dumps({"type": "scene_updated", "scene": scene.name,
+                          "layers": layer_info(scene)})
+            for listener in channel.listeners | channel.personal:
+                listener.queue.offer_text(note)
+
+    def reload_failed(self, name: str, message: str) -> None:
+        self.scene_errors[name] = message
+        if name in self.channels:
+            self.channels[name].reload_error = message
+            log.error("channel %s: edit rejected, the previous version keeps playing", name)
+
+    def scene_removed(self, name: str) -> None:
+        if name in self.channels:
+            self.channels[name].removed = True
+            log.warning("channel %s: scene file removed; current listeners keep it", name)
+
+    def listed(self) -> list[Channel]:
+        return [c for c in self.channels.values() if not c.removed]
+
+    # -- audio from the mixers (loop thread) ------------------------------------------
+    def on_produced(self, stream: Stream, produced: Produced) -> None:
+        key = stream.key
+        if key.startswith("channel:"):
+            channel = self.channels.get(key[len("channel:"):])
+            if channel is None or channel.stream is not stream:
+                return
+            channel.ring.append(produced)
+            for listener in list(channel.listeners):
+                if listener.personal_key is None or listener.personal is None:
+                    self._offer(channel, listener, produced.messages[listener.codec],
+                                produced.seq)
+            return
+        listener = self.listeners.get(int(key.split(":")[1]))
+        if listener is None or listener.personal_key != key:
+            stream.stopped = True  # orphan: its listener left or switched
+            return
+        channel = self.channels[listener.scene]
+        if listener.personal is None:  # first block of a fresh fork: take over
+            listener.personal = stream
+            channel.listeners.discard(listener)
+            channel.personal.add(listener)
+            listener.queue.discard_audio(lambda m: seq_of(m) < produced.seq)
+            gains, muted, volume = dict(listener.gains), set(listener.muted), listener.volume
+            stream.request(lambda s: apply_mix(s, gains, muted, volume))
+            if listener.sleep is not None:
+                left = max(0.0, listener.sleep["ends_at_unix"] - time.time())
+                fade = min(listener.sleep["fade"], left)
+                stream.request(lambda s: s.set_sleep(left, fade))
+            log.info("listener %d: personal mix of %s from block %d",
+                     listener.id, listener.scene, produced.seq)
+        for event in produced.events:
+            listener.queue.offer_text(dumps(event))
+            if event.get("type") == "sleep" and event.get("state") == "done":
+                listener.sleep = None
+                self._close_after_drain(listener, CLOSE_SLEEP, "sleep timer ended")
+        if produced.seq > listener.last_seq and not listener.closing:
+            self._offer(channel, listener, produced.messages[listener.codec], produced.seq)
+
+    def _offer(self, channel: Channel, listener: Listener, message: bytes, seq: int) -> None:
+        if listener.closing:
+            return
+        outcome = listener.queue.offer(message)
+        listener.last_seq = seq
+        if outcome is Offer.SKIPPED:
+            channel.skipped += 1
+        elif outcome is Offer.DROP_LISTENER:
+            channel.dropped += 1
+            self.dropped_slow += 1
+            log.warning("listener %d on %s: too slow (%d skips), disconnecting",
+                        listener.id, channel.name, listener.queue.skipped)
+            listener.closing = True
+            listener.close(CLOSE_TOO_SLOW, "listener too slow")
+
+    def _close_after_drain(self, listener: Listener, code: int, reason: str) -> None:
+        listener.closing = True
+        listener.close_code = code
+        listener.close_reason = reason
+        listener.queue.wake()
+
+    # -- listeners -----------------------------------------------------------------
+    def new_listener(self, codec: str, close: Callable[[int, str], None]) -> Listener:
+        queue = ListenerQueue(self.queue_blocks, self.config.max_skips, self.config.skip_window_s)
+        listener = Listener(next(self._ids), codec, queue, close)
+        self.listeners[listener.id] = listener
+        return listener
+
+    def hello(self, listener: Listener, channel: Channel) -> str:
+        return dumps({
+            "type": "hello", "protocol": PROTOCOL_VERSION, "scene": channel.name,
+            "title": channel.scene.title, "description": channel.scene.description,
+            "codec": listener.codec, "sample_rate": self.clock.rate, "channels": 2,
+            "frame_size": FRAME_SIZE, "frames_per_message": self.config.frames_per_message,
+            "clock_epoch_unix": self.clock.epoch_unix, "mode": listener.mode,
+            "layers": layer_info(channel.scene),
+        })
+
+    def join(self, listener: Listener, name: str) -> None:
+        """Subscribe to channel ``name``: hello, then the ring (fast start), then live."""
+        channel = self.channels[name]
+        listener.scene = name
+        listener.last_seq = -1
+        listener.queue.offer_text(self.hello(listener, channel))
+        for produced in channel.ring:
+            listener.queue.offer(produced.messages[listener.codec])
+            listener.last_seq = produced.seq
+        channel.listeners.add(listener)
+
+    def _leave_channel(self, listener: Listener) -> None:
+        channel = self.channels.get(listener.scene)
+        if channel is not None:
+            channel.listeners.discard(listener)
+            channel.personal.discard(listener)
+        if listener.personal is not None:
+            listener.personal.stopped = True
+        listener.personal = None
+        listener.personal_key = None
+
+    def leave(self, listener: Listener) -> None:
+        self._leave_channel(listener)
+        self.listeners.pop(listener.id, None)
+
+    @property
+    def personal_count(self) -> int:
+        return sum(1 for lst in self.listeners.values() if lst.personal_key is not None)
+
+    def _ensure_personal(self, listener: Listener) -> None:
+        if listener.personal_key is not None:
+            return
+        if self.personal_count >= self.config.max_personal:
+            raise ProtocolError(
+                "personal_limit",
+                f"all {self.config.max_personal} personal mixes are in use; "
+                "this connection keeps the broadcast mix",
+            )
+        channel = self.channels[listener.scene]
+        key = f"personal:{listener.id}"
+        listener.personal_key = key
+        target = self._least_loaded()
+        codec, bitrate = listener.codec, self.config.bitrate
+        gains, muted, volume = dict(listener.gains), set(listener.muted), listener.volume
+
+        def fork(s: Stream) -> None:
+            twin = s.fork(key, codec, bitrate)
+            apply_mix(twin, gains, muted, volume)
+            target.add(twin)
+
+        channel.stream.request(fork)
+
+    def _push_mix(self, listener: Listener) -> None:
+        if listener.personal is not None:
+            gains, muted, volume = dict(listener.gains), set(listener.muted), listener.volume
+            listener.personal.request(lambda s: apply_mix(s, gains, muted, volume))
+
+    def mix_state(self, listener: Listener) -> str:
+        channel = self.channels[listener.scene]
+        return dumps({
+            "type": "mix", "scene": listener.scene, "mode": listener.mode,
+            "volume": listener.volume, "sleep": listener.sleep,
+            "layers": {layer.name: {"gain_db": listener.gains.get(layer.name, 0.0),
+                                    "muted": layer.name in listener.muted}
+                       for layer in channel.scene.layers},
+        })
+
+    def _check_layer(self, listener: Listener, name: str | None) -> str:
+        scene = self.channels[listener.scene].scene
+        names = [layer.name for layer in scene.layers]
+        if name not in names:
+            raise ProtocolError(
+                "unknown_layer",
+                f"scene {listener.scene!r} has no layer {name!r} (layers: {', '.join(names)})",
+            )
+        return name
+
+    def handle(self, listener: Listener, control: Control) -> None:
+        """Apply one control message; replies go into the listener's queue.
+
+        Raises ProtocolError (unknown layer or scene, personal-mix limit); the
+        connection and its stream carry on either way.
+        """
+        kind = control.type
+        if kind == "ping":
+            listener.queue.offer_text(dumps({"type": "pong", "id": control.id,
+                                             "seq": listener.last_seq,
+                                             "server_time": time.time()}))
+            return
+        if kind == "stats":
+            listener.client_underruns = int(control.underruns or 0)
+            return
+        if kind == "switch":
+            name = control.scene or ""
+            if name not in self.channels or self.channels[name].removed:
+                known = ", ".join(sorted(c.name for c in self.listed()))
+                raise ProtocolError("unknown_scene", f"no scene {name!r} (scenes: {known})")
+            self._leave_channel(listener)
+            listener.gains.clear()
+            listener.muted.clear()
+            listener.volume = 1.0
+            listener.sleep = None
+            listener.queue.discard_audio(lambda m: False)
+            self.join(listener, name)
+            log.info("listener %d: switched to %s", listener.id, name)
+            return
+        if kind in ("gain", "mute"):
+            name = self._check_layer(listener, control.layer)
+            self._ensure_personal(listener)
+            if kind == "gain":
+                listener.gains[name] = float(control.db or 0.0)
+            elif control.muted:
+                listener.muted.add(name)
+            else:
+                listener.muted.discard(name)
+        elif kind == "volume":
+            self._ensure_personal(listener)
+            listener.volume = float(control.value if control.value is not None else 1.0)
+        elif kind == "sleep":
+            self._ensure_personal(listener)
+            after, fade = control.after, control.fade
+            listener.sleep = None if after is None else {
+                "after": after, "fade": fade, "ends_at_unix": time.time() + after}
+            self._sleep_request(listener, after, fade)
+        self._push_mix(listener)
+        listener.queue.offer_text(self.mix_state(listener))
+
+    def _sleep_request(self, listener: Listener, after: float | None, fade: float) -> None:
+        """Pass the sleep timer to the personal stream; a pending fork gets it on takeover."""
+        if listener.personal is not None:
+            listener.personal.request(lambda s: s.set_sleep(after, fade))
+
+    # -- status --------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        uptime = time.monotonic() - self.started
+        channels = []
+        for c in self.channels.values():
+            everyone = c.listeners | c.personal
+            channels.append({
+                "scene": c.name, "title": c.scene.title, "listeners": len(everyone),
+                "personal_mixes": len(c.personal), "seq": c.stream.index - 1,
+                "server_underruns": c.stream.late_blocks, "skipped_messages": c.skipped,
+                "dropped_slow": c.dropped, "reloads": c.stream.version,
+                "reload_error": c.reload_error, "removed": c.removed,
+                "client_underruns": sum(lst.client_underruns for lst in everyone),
+            })
+        personal = [{"listener": lst.id, "scene": lst.scene, "gains": lst.gains,
+                     "muted": sorted(lst.muted), "volume": lst.volume, "sleep": lst.sleep}
+                    for lst in self.listeners.values() if lst.personal_key is not None]
+        return {
+            "uptime_s": round(uptime, 3),
+            "listeners": len(self.listeners),
+            "personal_mixes": len(personal),
+            "limits": {"listeners": self.config.max_listeners,
+                       "personal_mixes": self.config.max_personal},
+            "underruns": {
+                "server": sum(e.late_blocks for e in self.engines),
+                "clients": sum(lst.client_underruns for lst in self.listeners.values()),
+            },
+            "dropped_slow": self.dropped_slow,
+            "mixers": [{"name": e.name, "streams": len(e),
+                        "load": round(e.busy_seconds / max(uptime, 1e-9), 4)}
+                       for e in self.engines],
+            "channels": channels,
+            "personal": personal,
+            "scene_errors": self.scene_errors,
+        }
