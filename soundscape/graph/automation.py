@@ -79,18 +79,18 @@ def breathing_db(layer: Bed, seed: int, rate: int) -> Callable[[np.ndarray], np.
 
 def level_curve(
     scene: Scene, layer: Layer, seed: int, breathing: bool = True
-) -> Callable[[np.ndarray], np.ndarray] | None:
+) -> Callable[[np.ndarray], np.ndarray] | float | None:
     """Linear gain of a layer (base gain, phase level and breathing) per absolute frame.
 
     For events the per-event gain range is applied at each event; this curve carries
-    only phase levels. Returns None when the gain is constant 1.
+    only phase levels. A constant gain comes back as a float (None for 1.0).
     """
     rate = scene.master.sample_rate
     base_db = layer.gain_db if isinstance(layer, Bed) else 0.0
     phase = PhaseTimeline(scene.phases, layer.name, "level_db", 0.0, scene.master.loop_phases, rate)
     breath = breathing_db(layer, seed, rate) if isinstance(layer, Bed) and breathing else None
-    if not phase.active and breath is None and base_db == 0.0:
-        return None
+    if not phase.active and breath is None:
+        return None if base_db == 0.0 else float(10 ** (base_db / 20))
 
     def curve(frames: np.ndarray) -> np.ndarray:
         db = base_db + phase(frames)

@@ -52,6 +52,12 @@ class BedPlayer:
         self.position = 0
         self.history: list[Play] = []  # every play drawn (for tests and inspection)
         self.keep_history = False
+        # one equal-power curve for every join: fade-in rises along it, fade-out
+        # reads it backwards (sin/cos of mirrored positions), so in**2 + out**2 == 1
+        x = self.crossfade
+        _, rise = equal_power(fade_position(np.arange(x), 0, x))
+        self._rise = rise.astype(np.float32)
+        self._fall = np.ascontiguousarray(self._rise[::-1])
 
     def _next_variant(self) -> int:
         n = len(self.segments)
@@ -97,13 +103,12 @@ class BedPlayer:
             if lo >= fade_in_end and hi <= fade_out_start:
                 out[:, lo - a : hi - a] += chunk
                 continue
-            n = np.arange(lo, hi, dtype=np.int64)
-            gain = np.ones(hi - lo)
-            head = n < fade_in_end
-            if head.any():
-                gain[head] *= equal_power(fade_position(n[head], play.start, x))[1]
-            tail = n >= fade_out_start
-            if tail.any():
-                gain[tail] *= equal_power(fade_position(n[tail], fade_out_start, x))[0]
-            out[:, lo - a : hi - a] += chunk * gain.astype(np.float32)
+            gain = np.ones(hi - lo, dtype=np.float32)
+            if lo < fade_in_end:
+                k = min(hi, fade_in_end)
+                gain[: k - lo] *= self._rise[lo - play.start : k - play.start]
+            if hi > fade_out_start:
+                k = max(lo, fade_out_start)
+                gain[k - lo :] *= self._fall[k - fade_out_start : hi - fade_out_start]
+            out[:, lo - a : hi - a] += chunk * gain
         return out

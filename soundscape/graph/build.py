@@ -108,7 +108,10 @@ def _power_weight(scene: Scene, layer: Layer, seed: int) -> Callable[[np.ndarray
                                 scene.master.loop_phases, scene.master.sample_rate)
 
     def weight(frames: np.ndarray) -> np.ndarray:
-        w = np.ones(frames.shape) if curve is None else curve(frames) ** 2
+        if callable(curve):
+            w = curve(frames) ** 2
+        else:
+            w = np.full(frames.shape, 1.0 if curve is None else curve**2)
         if rate_tl is not None:
             w = w * rate_tl(frames)
         return w

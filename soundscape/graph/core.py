@@ -28,8 +28,10 @@ class Mix:
         self.inputs = list(inputs)
 
     def pull(self, frames: int) -> np.ndarray:
-        out = np.zeros((2, frames), dtype=np.float32)
-        for node in self.inputs:
+        if not self.inputs:
+            return np.zeros((2, frames), dtype=np.float32)
+        out = self.inputs[0].pull(frames)
+        for node in self.inputs[1:]:
             out += node.pull(frames)
         return out
 
@@ -62,7 +64,7 @@ class Strip:
     def __init__(
         self,
         source: Node,
-        automation: Callable[[np.ndarray], np.ndarray] | None,
+        automation: Callable[[np.ndarray], np.ndarray] | float | None,
         ramp: int = 2400,
     ):
         self.source = source
@@ -82,8 +84,11 @@ class Strip:
         out = self.source.pull(frames)
         start = self.position
         self.position += frames
-        if self.automation is not None:
+        gain: np.ndarray | float | None
+        if callable(self.automation):
             gain = control_curve(self.automation, start, frames)
+        elif self.automation is not None and self.automation != 1.0:
+            gain = float(self.automation)
         else:
             gain = None
         if self._ramp_left > 0:
