@@ -487,7 +487,9 @@ def parse_scene(data: dict[str, Any], path: Path) -> Scene:
     """Validate parsed TOML ``data`` of the file at ``path``; raises SceneError."""
     c = _Checker()
     c.unknown_keys(
-        data, "", {"name", "title", "description", "tags", "master", "generator", "layers", "phases"}
+        data,
+        "",
+        {"name", "title", "description", "tags", "master", "generator", "layers", "phases"},
     )
     title = c.string(data, "title", "", None) or c.string(data, "name", "", None)
     description = c.string(data, "description", "", "") or ""
@@ -507,7 +509,8 @@ def parse_scene(data: dict[str, Any], path: Path) -> Scene:
     )
     rate = raw_master.get("sample_rate", 48000)
     if rate not in SAMPLE_RATES or isinstance(rate, bool):
-        c.problem("master.sample_rate", f"{rate!r} is not one of {', '.join(map(str, SAMPLE_RATES))}")
+        allowed = ", ".join(map(str, SAMPLE_RATES))
+        c.problem("master.sample_rate", f"{rate!r} is not one of {allowed}")
         rate = 48000
     loop = raw_master.get("loop_phases", True)
     if not isinstance(loop, bool):

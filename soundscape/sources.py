@@ -186,7 +186,9 @@ def layer_segments(
     for variant in range(count):
         vseed = layer_seed(base_seed, layer, variant)
         key = src.key(layer, variant, vseed)
-        segments.append(bank.get_or_make(key, lambda: src.segment(layer, variant, vseed)))
+        segments.append(
+            bank.get_or_make(key, lambda v=variant, s=vseed: src.segment(layer, v, s))
+        )
     return segments
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from soundscape.bank import SegmentBank
-
 from audio_helpers import SMALL_SCENE
+from soundscape.bank import SegmentBank
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENES = ROOT / "scenes"

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
+from audio_helpers import pull_all
 from soundscape import sources
 from soundscape.bank import SegmentBank
 from soundscape.errors import SourceError
 from soundscape.graph import build_graph
 from soundscape.scene import load_scene
 from soundscape.segment import Segment
-
-from audio_helpers import pull_all
 
 
 def _segment(seed: int = 0) -> Segment:

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from audio_helpers import SMALL_SCENE, pull_all
 from soundscape.dsp.fades import equal_power, fade_position
 from soundscape.dsp.loudness import short_window_lufs
 from soundscape.graph import build_graph
@@ -15,8 +16,6 @@ from soundscape.graph.core import control_curve
 from soundscape.graph.events import EventPlan, EventPlayer
 from soundscape.graph.master import Limiter
 from soundscape.scene import load_scene
-
-from audio_helpers import SMALL_SCENE, pull_all
 
 RATE = 48000
 

@@ -36,3 +36,57 @@ def short_window_lufs(audio: np.ndarray, rate: int, start: int, length: int) -> 
         filtered = f.apply_filter(filtered)
     power = float(np.sum(np.mean(filtered**2, axis=0)))
     return -0.691 + 10 * np.log10(power) if power > 0 else float("-inf")
+
+
+class StreamingLoudness:
+    """BS.1770-4 integrated loudness fed block by block, in constant memory.
+
+    K-weighting uses pyloudnorm's own filter coefficients, run with carried state;
+    mean squares are kept per 100 ms step and combined into the standard 400 ms
+    gating blocks (75 % overlap) with the -70 LUFS absolute and -10 LU relative
+    gates, so the result matches ``integrated_lufs`` on the whole signal.
+    """
+
+    def __init__(self, rate: int):
+        meter = pyloudnorm.Meter(rate)
+        stages = [meter._filters["high_shelf"], meter._filters["high_pass"]]
+        self.sos = np.concatenate(
+            [signal.tf2sos(np.asarray(f.b, float), np.asarray(f.a, float)) for f in stages]
+        )
+        self.zi: np.ndarray | None = None
+        self.step = int(round(0.1 * rate))
+        self.partial = np.zeros(2)
+        self.partial_n = 0
+        self.steps: list[np.ndarray] = []  # per-channel mean square of each 100 ms step
+
+    def feed(self, audio: np.ndarray) -> None:
+        x = np.asarray(audio, dtype=np.float64)
+        if self.zi is None:
+            self.zi = np.zeros((self.sos.shape[0], x.shape[0], 2))
+        y, self.zi = signal.sosfilt(self.sos, x, axis=-1, zi=self.zi)
+        pos = 0
+        n = y.shape[1]
+        while pos < n:
+            take = min(self.step - self.partial_n, n - pos)
+            self.partial += np.sum(y[:, pos : pos + take] ** 2, axis=1)
+            self.partial_n += take
+            pos += take
+            if self.partial_n == self.step:
+                self.steps.append(self.partial / self.step)
+                self.partial = np.zeros(2)
+                self.partial_n = 0
+
+    def integrated(self) -> float:
+        if len(self.steps) < 4:
+            return float("-inf")
+        steps = np.array(self.steps)  # (n, channels)
+        blocks = (steps[:-3] + steps[1:-2] + steps[2:-1] + steps[3:]) / 4
+        power = blocks.sum(axis=1)
+        with np.errstate(divide="ignore"):
+            loud = -0.691 + 10 * np.log10(power)
+        gated = power[loud > -70.0]
+        if gated.size == 0:
+            return float("-inf")
+        relative = -0.691 + 10 * np.log10(gated.mean()) - 10.0
+        final = power[(loud > -70.0) & (loud > relative)]
+        return float(-0.691 + 10 * np.log10(final.mean()))

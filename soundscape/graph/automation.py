@@ -49,7 +49,8 @@ class PhaseTimeline:
             cycle_index = np.zeros_like(t)
             local = np.minimum(t, self.cycle - 1e-9)
         i = np.clip(np.searchsorted(self.starts, local, side="right") - 1, 0, len(self.ends) - 1)
-        prev = np.where(i > 0, self.ends[i - 1], np.where(cycle_index > 0, self.ends[-1], self.base))
+        before_first = np.where(cycle_index > 0, self.ends[-1], self.base)
+        prev = np.where(i > 0, self.ends[i - 1], before_first)
         elapsed = local - self.starts[i]
         frac = np.clip(elapsed / self.ramps[i], 0.0, 1.0)
         values = prev + (self.ends[i] - prev) * frac

@@ -6,6 +6,8 @@ streaming server (pulled against an audio clock).
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -13,7 +15,7 @@ import numpy as np
 
 from ..bank import SegmentBank
 from ..dsp.filters import cut_filters, width_pan
-from ..dsp.loudness import integrated_lufs
+from ..dsp.loudness import StreamingLoudness
 from ..errors import UsageError
 from ..scene import Bed, Event, Layer, Scene
 from ..segment import digest
@@ -122,40 +124,52 @@ def _power_weight(scene: Scene, layer: Layer, seed: int) -> Callable[[np.ndarray
 GainCurve = Callable[[np.ndarray], np.ndarray]
 
 
-def calibrate(
+def measure(
     scene: Scene, prepared: dict[str, list[np.ndarray]], seed: int
-) -> tuple[float | GainCurve, float]:
-    """(master gain in dB, or a curve of it; measured LUFS) for the scene's target.
+) -> tuple[float, dict[str, float]]:
+    """(LUFS of the mix, mean power of each layer) over the first CALIBRATION_SECONDS.
 
-    Renders the first CALIBRATION_SECONDS of every layer and measures the mix with
-    BS.1770. Without phases that fixes a constant gain. With phases each layer's
-    measured power is scaled by how its phase level (and event rate) at time t
-    compares with the calibration window, which predicts the loudness at t: with
-    ``steady_loudness`` the master gain follows that prediction so the scene stays at
-    its target while it evolves; without, one gain fits the whole phase cycle.
+    Streams block by block, so memory stays flat whatever the window.
     """
     rate = scene.master.sample_rate
-    frames = int(CALIBRATION_SECONDS * rate)
-    block = rate
-    mix = np.zeros((2, frames), dtype=np.float32)
-    powers: dict[str, float] = {}
-    for layer in scene.layers:
-        node = layer_node(scene, layer, prepared[layer.name], seed)
-        audio = np.concatenate([node.pull(block) for _ in range(frames // block)], axis=1)
-        mix += audio
-        powers[layer.name] = float(np.mean(audio.astype(np.float64) ** 2))
-    measured = integrated_lufs(mix, rate)
-    if not np.isfinite(measured):
-        return 0.0, measured
+    nodes = {layer.name: layer_node(scene, layer, prepared[layer.name], seed)
+             for layer in scene.layers}
+    meter = StreamingLoudness(rate)
+    sums = dict.fromkeys(nodes, 0.0)
+    blocks = int(CALIBRATION_SECONDS)
+    for _ in range(blocks):
+        mix = np.zeros((2, rate), dtype=np.float32)
+        for name, node in nodes.items():
+            audio = node.pull(rate)
+            sums[name] += float(np.mean(audio.astype(np.float64) ** 2))
+            mix += audio
+        meter.feed(mix)
+    return meter.integrated(), {name: total / blocks for name, total in sums.items()}
+
+
+def gain_for(
+    scene: Scene, seed: int, measured: float, powers: dict[str, float]
+) -> float | GainCurve:
+    """Master gain in dB (or a curve of it over absolute frames) for the scene's target.
+
+    Without phases, one constant gain. With phases each layer's measured power is
+    scaled by how its phase level (and event rate) at time t compares with the
+    calibration window, which predicts the loudness at t: with ``steady_loudness``
+    the master gain follows that prediction so the scene holds its target while it
+    evolves; without, one gain fits the whole phase cycle.
+    """
+    if not np.isfinite(measured) or measured < -150:  # silence: nothing to normalise
+        return 0.0
+    rate = scene.master.sample_rate
     base_gain = scene.master.loudness_lufs - measured
     if not scene.phases or scene.cycle_seconds <= 0:
-        return float(np.clip(base_gain, -60.0, 40.0)), measured
-    window = np.arange(0, frames, rate // 10, dtype=np.int64)
+        return float(np.clip(base_gain, -60.0, 40.0))
+    window = np.arange(0, int(CALIBRATION_SECONDS * rate), rate // 10, dtype=np.int64)
     shares = []
     for layer in scene.layers:
         weight = _power_weight(scene, layer, seed)
         mean = float(np.mean(weight(window)))
-        if powers[layer.name] > 0 and mean > 0:
+        if powers.get(layer.name, 0.0) > 0 and mean > 0:
             shares.append((powers[layer.name] / mean, weight))
     total = sum(powers.values())
 
@@ -167,10 +181,39 @@ def calibrate(
         def gain_curve(at: np.ndarray) -> np.ndarray:
             return np.clip(base_gain - predicted_db(at), -60.0, 40.0)
 
-        return gain_curve, measured
+        return gain_curve
     cycle = np.arange(0, int(scene.cycle_seconds * rate), rate, dtype=np.int64)
     mean_db = 10 * np.log10(np.mean(10 ** (predicted_db(cycle) / 10)))
-    return float(np.clip(base_gain - mean_db, -60.0, 40.0)), measured
+    return float(np.clip(base_gain - mean_db, -60.0, 40.0))
+
+
+def calibration(
+    scene: Scene, prepared: dict[str, list[np.ndarray]], seed: int, bank: SegmentBank
+) -> tuple[float, dict[str, float]]:
+    """``measure`` cached in the bank under everything that determines it."""
+    key = digest({
+        "calibration": 2, "seconds": CALIBRATION_SECONDS, "seed": seed,
+        "layers": repr(scene.layers), "phases": repr(scene.phases),
+        "master": repr(scene.master),
+        "segments": [[float(np.sum(s[:, ::997].astype(np.float64) ** 2)), s.shape[1]]
+                     for layer in scene.layers for s in prepared[layer.name]],
+    })
+    path = bank.root / "calibration" / f"{key}.json"
+    try:
+        data = json.loads(path.read_text())
+        return float(data["lufs"]), {k: float(v) for k, v in data["powers"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    lufs, powers = measure(scene, prepared, seed)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"lufs": lufs if np.isfinite(lufs) else -200.0,
+                                   "powers": powers}))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only bank only costs the measurement next time
+    return lufs, powers
 
 
 @dataclass
@@ -199,9 +242,6 @@ class SceneGraph:
     def set_volume(self, gain: float) -> None:
         """Live master volume, linear 0..1 (glides)."""
         self.output.set_user_gain(gain)
-
-
-_calibration_cache: dict[str, float | GainCurve] = {}
 
 
 def build_graph(
@@ -234,15 +274,8 @@ def build_graph(
         if progress is not None:
             progress(layer.name)
         prepared[layer.name] = prepare_layer(scene, layer, bank)
-    key = digest({
-        "scene": str(scene.path), "layers": repr(scene.layers), "phases": repr(scene.phases),
-        "master": repr(scene.master), "seed": seed,
-        "segments": [float(np.sum(s[:, ::997].astype(np.float64) ** 2))
-                     for n in names for s in prepared[n]],
-    })
-    if key not in _calibration_cache:
-        _calibration_cache[key] = calibrate(scene, prepared, seed)[0]
-    gain_db = _calibration_cache[key]
+    lufs, powers = calibration(scene, prepared, seed, bank)
+    gain_db = gain_for(scene, seed, lufs, powers)
     chosen = [layer for layer in scene.layers if only is None or layer.name in only]
     strips = {layer.name: layer_node(scene, layer, prepared[layer.name], seed)
               for layer in chosen}
