@@ -34,7 +34,7 @@ class AudioClock:
     def due(self, now: float | None = None) -> int:
         """Index of the newest block due at ``now`` (blocks 0..due are due)."""
         t = self.now() if now is None else now
-        return int((t - self.epoch) // self.block_seconds)
+        return int(((t - self.epoch) * self.rate + 1e-6) // self.block)
 
     def time_of(self, index: int) -> float:
         """Monotonic time at which block ``index`` is due."""

@@ -56,7 +56,8 @@ class ListenerQueue:
             self._skip_times.append(now)
             while self._skip_times and self._skip_times[0] < now - self.window_s:
                 self._skip_times.popleft()
-            result = Offer.DROP_LISTENER if len(self._skip_times) > self.max_skips else Offer.SKIPPED
+            too_many = len(self._skip_times) > self.max_skips
+            result = Offer.DROP_LISTENER if too_many else Offer.SKIPPED
         self.items.append(message)
         self.audio += 1
         self.wake()

@@ -125,7 +125,8 @@ def _number(msg: dict[str, Any], key: str, low: float, high: float, what: str) -
 def _name(msg: dict[str, Any], key: str, what: str) -> str:
     value = msg.get(key)
     if not isinstance(value, str) or not value or len(value) > 200:
-        raise ProtocolError("bad_value", f"{what}: '{key}' must be a non-empty string, got {value!r}")
+        raise ProtocolError(
+            "bad_value", f"{what}: '{key}' must be a non-empty string, got {value!r}")
     return value
 
 
@@ -136,7 +137,8 @@ def parse_control(raw: str | bytes, max_bytes: int) -> Control:
     ``bad_message`` (not an object / no type), ``unknown_type``, ``bad_value``.
     """
     if len(raw) > max_bytes:
-        raise ProtocolError("too_big", f"message of {len(raw)} bytes is over the {max_bytes}-byte limit")
+        raise ProtocolError(
+            "too_big", f"message of {len(raw)} bytes is over the {max_bytes}-byte limit")
     if isinstance(raw, bytes):
         raise ProtocolError("binary", "control messages are JSON text, not binary")
     try:
@@ -165,7 +167,8 @@ def parse_control(raw: str | bytes, max_bytes: int) -> Control:
     if kind == "ping":
         ident = msg.get("id")
         if not isinstance(ident, (int, float, str, type(None))) or isinstance(ident, bool):
-            raise ProtocolError("bad_value", f"ping: 'id' must be a number or string, got {ident!r}")
+            raise ProtocolError(
+                "bad_value", f"ping: 'id' must be a number or string, got {ident!r}")
         return Control(kind, id=ident)
     if kind == "volume":
         return Control(kind, value=_number(msg, "value", 0.0, 1.0, kind))

@@ -1,0 +1,108 @@
+"""Helpers for the server and browser tests: tiny scenes and a server subprocess.
+
+(No tests here; the name keeps it next to the tests that use it.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TINY_SCENE = """\
+title = "Tiny {name}"
+description = "Two noise beds for tests."
+[master]
+segment_seconds = "4s"
+fade_in = "0s"
+seed = {seed}
+[[layers]]
+name = "hiss"
+type = "bed"
+recipe = "noise"
+params = {{ color = "pink" }}
+variants = 2
+crossfade = "0.5s"
+gain_db = {hiss_db}
+[[layers]]
+name = "hum"
+type = "bed"
+recipe = "noise"
+params = {{ color = "brown" }}
+variants = 2
+crossfade = "0.5s"
+gain_db = -6.0
+"""
+
+
+def tiny_scene(name: str = "tiny", seed: int = 1, hiss_db: float = 0.0) -> str:
+    return TINY_SCENE.format(name=name, seed=seed, hiss_db=hiss_db)
+
+
+class ServerProcess:
+    """``python server.py`` on a free port, with its own bank; ``stop()`` sends SIGTERM."""
+
+    def __init__(self, scenes: Path, bank: Path, *args: str):
+        env = dict(os.environ, SOUNDSCAPE_BANK=str(bank), PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "server.py"), "--host", "127.0.0.1", "--port", "0",
+             "--scenes", str(scenes), "--bank", str(bank), *args],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        self.log: list[str] = []
+        deadline = time.monotonic() + 60
+        port = None
+        assert self.proc.stdout is not None
+        while port is None:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("server exited early:\n" + "".join(self.log))
+            self.log.append(line)
+            m = re.search(r"serving http://[\d.]+:(\d+)/", line)
+            if m:
+                port = int(m.group(1))
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start:\n" + "".join(self.log))
+        self.port = port
+        self.http = f"http://127.0.0.1:{port}"
+        self.ws = f"ws://127.0.0.1:{port}"
+        import threading
+
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.log.append(line)
+
+    def get(self, path: str) -> Any:
+        with urllib.request.urlopen(self.http + path, timeout=10) as r:
+            return json.loads(r.read())
+
+    def wait_ready(self, names: list[str], timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready = {s["name"] for s in self.get("/api/scenes") if s["ready"]}
+            if set(names) <= ready:
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"scenes {names} not ready:\n" + "".join(self.log))
+
+    def stop(self, timeout: float = 5) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode

@@ -1,0 +1,113 @@
+"""Pure parts of the server: clock, wire format, control parsing, queues, forks."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from test_server_support import tiny_scene
+
+from soundscape.bank import SegmentBank
+from soundscape.graph import build_graph
+from soundscape.scene import load_scene
+from soundscape.server.clock import AudioClock
+from soundscape.server.codec import FRAME_SIZE, Decoder, OpusEncoder, Pcm16Encoder
+from soundscape.server.listener import ListenerQueue, Offer
+from soundscape.server.protocol import (
+    ProtocolError,
+    decode_audio,
+    encode_audio,
+    parse_control,
+)
+from soundscape.server.stream import fork_graph
+
+
+def test_clock_is_absolute():
+    t = [100.0]
+    clock = AudioClock(48000, 4800, now=lambda: t[0])
+    assert clock.due() == 0
+    t[0] = 100.0 + 0.1 * 36000  # an hour later: exactly block 36000, no drift
+    assert clock.due() == 36000
+    assert clock.time_of(36000) == pytest.approx(100.0 + 3600.0)
+    assert clock.position(3) == 14400
+
+
+def test_audio_message_round_trip():
+    frames = [b"abc", b"", bytes(range(256)) * 3]
+    msg = decode_audio(encode_audio(2**32 + 5, 123456789, frames))
+    assert msg.seq == 5 and msg.position == 123456789 and msg.frames == frames
+    with pytest.raises(ProtocolError) as e:
+        decode_audio(encode_audio(1, 0, [b"xyz"])[:-1])
+    assert e.value.code == "bad_audio"
+
+
+@pytest.mark.parametrize("raw, code", [
+    ("{bad", "bad_json"),
+    ("[1, 2]", "bad_message"),
+    ('{"type": "dance"}', "unknown_type"),
+    ('{"type": "gain", "layer": "rain", "db": "loud"}', "bad_value"),
+    ('{"type": "gain", "layer": "rain", "db": 40}', "bad_value"),
+    ('{"type": "mute", "layer": "rain", "muted": "yes"}', "bad_value"),
+    ('{"type": "sleep", "after": -1}', "bad_value"),
+    ('{"type": "switch"}', "bad_value"),
+    (b'{"type": "ping"}', "binary"),
+    ('{"type": "ping", "pad": "' + "x" * 5000 + '"}', "too_big"),
+])
+def test_bad_control_messages(raw, code):
+    with pytest.raises(ProtocolError) as e:
+        parse_control(raw, 4096)
+    assert e.value.code == code
+    assert e.value.message
+
+
+def test_good_control_messages():
+    assert parse_control('{"type": "gain", "layer": "rain", "db": -6}', 4096).db == -6.0
+    sleep = parse_control(json.dumps({"type": "sleep", "after": 30, "fade": 90}), 4096)
+    assert sleep.after == 30 and sleep.fade == 30  # the fade ends when the timer does
+    assert parse_control('{"type": "sleep", "after": null}', 4096).after is None
+    assert parse_control('{"type": "ping", "id": 7}', 4096).id == 7
+
+
+def test_queue_skips_then_drops():
+    now = [0.0]
+    q = ListenerQueue(3, max_skips=2, window_s=10, clock=lambda: now[0])
+    q.offer_text("hello")
+    assert [q.offer(bytes([i])) for i in range(3)] == [Offer.OK] * 3
+    assert q.offer(b"\x03") is Offer.SKIPPED  # oldest audio goes, text stays
+    assert list(q.items) == ["hello", b"\x01", b"\x02", b"\x03"]
+    assert q.offer(b"\x04") is Offer.SKIPPED
+    assert q.offer(b"\x05") is Offer.DROP_LISTENER
+    now[0] = 100.0  # old skips age out of the window
+    assert q.offer(b"\x06") is Offer.SKIPPED
+    assert q.pop() == "hello" and q.audio == 3
+
+
+def test_codecs_round_trip():
+    t = np.arange(FRAME_SIZE * 10) / 48000
+    tone = np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 660 * t)]) * 0.3
+    tone = tone.astype(np.float32)
+    pcm = Pcm16Encoder()
+    back = np.concatenate([Decoder("pcm16").decode(pcm.encode(tone[:, i:i + FRAME_SIZE]))
+                           for i in range(0, tone.shape[1], FRAME_SIZE)], axis=1)
+    assert np.max(np.abs(back - tone)) < 1e-4
+    enc, dec = OpusEncoder(96000), Decoder("opus")
+    out = np.concatenate([dec.decode(enc.encode(tone[:, i:i + FRAME_SIZE]))
+                          for i in range(0, tone.shape[1], FRAME_SIZE)], axis=1)
+    assert out.shape == tone.shape
+    rms = np.sqrt(np.mean(out[:, 2000:] ** 2))
+    assert rms == pytest.approx(0.3 / np.sqrt(2), rel=0.1)
+
+
+def test_fork_continues_sample_for_sample(tmp_path):
+    path = tmp_path / "tiny.toml"
+    path.write_text(tiny_scene())
+    graph = build_graph(load_scene(path), SegmentBank(tmp_path / "bank"))
+    graph.pull(48000 + 123)
+    twin = fork_graph(graph)
+    a = np.concatenate([graph.pull(4800) for _ in range(20)], axis=1)
+    b = np.concatenate([twin.pull(4800) for _ in range(20)], axis=1)
+    assert np.array_equal(a, b)
+    assert twin.strips["hiss"].source.segments is graph.strips["hiss"].source.segments
+    twin.set_layer_gain_db("hiss", -120)
+    assert not np.array_equal(graph.pull(4800), twin.pull(4800))
