@@ -191,3 +191,21 @@ def test_live_gain_change_glides(reference, bank):
     out = graph.pull(RATE)
     assert np.abs(np.diff(out, axis=1)).max() < 0.2
     assert np.abs(out[:, RATE // 10 :]).max() == 0.0
+
+
+def test_endless_graph_runs_in_flat_memory(reference, bank):
+    import tracemalloc
+
+    scene, _, _ = reference
+    graph = build_graph(scene, bank)
+    for _ in range(60):
+        graph.pull(48000)
+    tracemalloc.start()
+    for _ in range(60):
+        graph.pull(48000)
+    after_one, _ = tracemalloc.get_traced_memory()
+    for _ in range(600):  # ten more minutes
+        graph.pull(48000)
+    after_eleven, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert after_eleven - after_one < 2_000_000  # bytes: no growth with time played

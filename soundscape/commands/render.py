@@ -94,6 +94,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         render_file(graph.pull, total, rate, args.output, force=args.force,
                     bit_depth=args.bit_depth, progress=progress)
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+            bar = None
+        print(f"soundscape: interrupted; nothing was written to {args.output}", file=sys.stderr)
+        raise
     finally:
         if bar is not None:
             bar.close()
