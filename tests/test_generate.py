@@ -16,8 +16,14 @@ import pytest
 
 from soundscape.bank import SegmentBank
 from soundscape.errors import GeneratorError, UsageError
-from soundscape.generators import BankGenerator, BankRefresher, make_backend_factory, plan
-from soundscape.generators import post, quality
+from soundscape.generators import (
+    BankGenerator,
+    BankRefresher,
+    make_backend_factory,
+    plan,
+    post,
+    quality,
+)
 from soundscape.generators.models import ModelRef, resolve_model
 from soundscape.generators.settings import (
     DEFAULT_GUIDANCE,

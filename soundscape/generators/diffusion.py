@@ -129,7 +129,9 @@ class DiffusersBackend:
                         f"{INSTALL_HINT}"
                     ) from None
                 tok = transformers.AutoTokenizer.from_pretrained(folder, subfolder="tokenizer")
-                pipe = diffusers.StableAudioPipeline.from_pretrained(folder, tokenizer=tok, **common)
+                pipe = diffusers.StableAudioPipeline.from_pretrained(
+                    folder, tokenizer=tok, **common
+                )
         except GeneratorError:
             raise
         except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:

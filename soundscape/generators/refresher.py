@@ -61,7 +61,9 @@ class BankRefresher:
         self._cursor: dict[str, int] = {}
 
     def layers(self) -> list[Layer]:
-        return [layer for layer in self.scene.layers if layer.prompt is not None and not layer.files]
+        return [
+            layer for layer in self.scene.layers if layer.prompt is not None and not layer.files
+        ]
 
     def start(self) -> BankRefresher:
         """Start the thread (once); returns self."""
