@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 CLOSE_NORMAL = 1000
 CLOSE_TOO_SLOW = 4001  # the listener could not keep up and was dropped
 CLOSE_SLEEP = 4002  # the sleep timer ran out
+FORKS_PER_BLOCK = 2  # personal mixes started per channel block, at most
 
 
 def seq_of(message: bytes) -> int:
@@ -88,6 +89,7 @@ class Channel:
     removed: bool = False
     skipped: int = 0
     dropped: int = 0
+    pending_forks: deque[Callable[[Stream], None]] = field(default_factory=deque)
 
 
 def apply_mix(stream: Stream, gains: dict[str, float], muted: set[str], volume: float) -> None:
@@ -170,6 +172,9 @@ class Hub:
             if channel is None or channel.stream is not stream:
                 return
             channel.ring.append(produced)
+            # forks cost a deep copy each: spread a crowd of them over several blocks
+            for _ in range(min(FORKS_PER_BLOCK, len(channel.pending_forks))):
+                stream.request(channel.pending_forks.popleft())
             for listener in list(channel.listeners):
                 if listener.personal_key is None or listener.personal is None:
                     self._offer(channel, listener, produced.messages[listener.codec],
@@ -289,7 +294,7 @@ class Hub:
             apply_mix(twin, gains, muted, volume)
             target.add(twin)
 
-        channel.stream.request(fork)
+        channel.pending_forks.append(fork)
 
     def _push_mix(self, listener: Listener) -> None:
         if listener.personal is not None:
