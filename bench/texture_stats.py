@@ -63,10 +63,14 @@ def main(argv: list[str]) -> int:
         ref = st.texture_stats(_load(path), SR).as_dict() if path.exists() else None
         seconds = min(20.0, sf.info(str(path)).duration) if path.exists() else 10.0
         x = render(recipe, params, seconds=max(seconds, 10.0), sample_rate=SR, seed=1)
-        rows.append((fname, f"{recipe} {params or ''}".strip(), ref, st.texture_stats(x, SR).as_dict()))
+        rows.append(
+            (fname, f"{recipe} {params or ''}".strip(), ref, st.texture_stats(x, SR).as_dict())
+        )
     for recipe, params in EXTRA:
         x = render(recipe, params, seconds=10.0, sample_rate=SR, seed=1)
-        rows.append(("-", f"{recipe} {params or ''}".strip(), None, st.texture_stats(x, SR).as_dict()))
+        rows.append(
+            ("-", f"{recipe} {params or ''}".strip(), None, st.texture_stats(x, SR).as_dict())
+        )
     for fname, label, ref, syn in rows:
         if markdown:
             print(f"\n#### {fname} vs `{label}`\n")

@@ -452,9 +452,11 @@ def _parse_phase(c: _Checker, raw: Any, index: int, layers: dict[str, Layer]) ->
     name = c.string(raw, "name", path, f"phase {index + 1}") or f"phase {index + 1}"
     if "duration" not in raw:
         c.problem(f"{path}.duration", "is required")
-    duration = c.duration(raw, "duration", path, 60.0, 1.0, 7 * 86400.0) or 60.0
+    duration = c.duration(raw, "duration", path, None, 1.0, 7 * 86400.0)
+    known_duration = duration is not None
+    duration = duration or 60.0
     ramp = c.duration(raw, "ramp", path, min(30.0, duration), 0.0, 7 * 86400.0)
-    if ramp is not None and ramp > duration:
+    if known_duration and ramp is not None and ramp > duration:
         c.problem(f"{path}.ramp", f"{raw['ramp']!r} is longer than the phase's duration")
         ramp = duration
     targets: dict[str, dict[str, float]] = {}

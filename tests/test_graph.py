@@ -97,8 +97,9 @@ def test_bed_never_repeats_variant_immediately_and_offsets_vary():
 
 
 def _plan(rate_per_s: float, min_gap: float) -> EventPlan:
-    return EventPlan(rate=lambda t: rate_per_s, interval=None, base_rate=rate_per_s,
-                     min_gap=min_gap, gain_db=(-6, 0), pan=(-1, 1), distance=(0, 1))
+    return EventPlan(rate=lambda t: np.full(np.shape(t), rate_per_s), interval=None,
+                     base_rate=rate_per_s, min_gap=min_gap, gain_db=(-6, 0), pan=(-1, 1),
+                     distance=(0, 1), constant=True)
 
 
 def test_events_respect_min_gap_and_rate():
@@ -209,3 +210,22 @@ def test_endless_graph_runs_in_flat_memory(reference, bank):
     after_eleven, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert after_eleven - after_one < 2_000_000  # bytes: no growth with time played
+
+
+def test_event_rate_ramping_up_from_zero_brings_events_in():
+    shot = np.zeros((2, 1000), dtype=np.float32)
+    shot[:, 10:20] = 0.5
+
+    def ramp(t):  # silent for 60 s, then 1 event/s reached linearly by 120 s
+        return np.clip((np.asarray(t) - 60.0) / 60.0, 0.0, 1.0)
+
+    plan = EventPlan(rate=ramp, interval=None, base_rate=0.0, min_gap=0.0, gain_db=(0, 0),
+                     pan=(0, 0), distance=None, constant=False)
+    player = EventPlayer([shot], plan, RATE, seed=4)
+    player.keep_history = True
+    pull_all(player, 300 * RATE, 48000)
+    starts = np.array([e.start for e in player.history]) / RATE
+    assert starts.min() > 60.0
+    # expected count: integral of the rate = 30 (ramp) + 180 (full) = 210
+    assert 150 < len(starts) < 270  # +-4 sigma of a Poisson count
+    assert (starts < 120).sum() < (starts > 240).sum()

@@ -1,10 +1,13 @@
 """EventPlayer: sporadic one-shots placed by a seeded random process.
 
-Inter-onset times are exponential (a Poisson process at the layer's rate, which
-phases may automate) or uniform within the layer's interval range, and never shorter
-than the minimum gap. Each event draws a variant, a gain, a pan and a distance
-(level drop plus low-pass). Events are rendered whole when scheduled and mixed as
-time passes, so none is ever cut off; they may overlap.
+Inter-onset times are exponential (a Poisson process at the layer's rate) or uniform
+within the layer's interval range, and never shorter than the minimum gap. When
+phases automate the rate, gaps are drawn in *operational time*: a draw is a number of
+expected events, and the next onset is where the integral of the rate since the last
+one reaches it, so a rate that ramps up from zero brings events in as it rises.
+Each event draws a variant, a gain, a pan and a distance (level drop plus low-pass).
+Events are rendered whole when scheduled and mixed as time passes, so none is ever
+cut off; they may overlap.
 """
 
 from __future__ import annotations
@@ -19,16 +22,18 @@ from ..dsp.filters import lowpass
 
 DISTANCE_DROP_DB = 12.0  # level drop at distance 1.0
 DISTANCE_MIN_CUTOFF_HZ = 1200.0  # low-pass corner at distance 1.0 (20 kHz at 0.0)
-IDLE_POLL_SECONDS = 1.0  # re-check an automated rate of zero this often
+RATE_STEP_SECONDS = 0.25  # resolution of the rate integral
+RATE_HORIZON_SECONDS = 7 * 86400.0  # a rate of zero for longer than this ends the layer
 
 
 @dataclass(frozen=True)
 class EventPlan:
     """How one layer's events are drawn; rates in events per second."""
 
-    rate: Callable[[float], float]  # events/second at time t (seconds)
+    rate: Callable[[np.ndarray], np.ndarray]  # events/second at times t (seconds)
     interval: tuple[float, float] | None  # seconds, when given instead of a rate
-    base_rate: float  # events/second the interval range implies (for automation)
+    base_rate: float  # events/second without automation (the interval range's)
+    constant: bool  # True when no phase changes the rate
     min_gap: float
     gain_db: tuple[float, float]
     pan: tuple[float, float]
@@ -64,26 +69,38 @@ class EventPlayer:
         self.history: list[Placed] = []
         self.keep_history = False
 
-    def _gap(self, t: float) -> float | None:
-        """Seconds to the next onset after time t; None when the rate is zero."""
+    def _draw(self) -> float:
+        """One gap in expected events (operational time)."""
         plan = self.plan
-        rate = plan.rate(t)
-        if rate <= 0:
-            return None
         if plan.interval is not None:
-            draw = self.rng.uniform(*plan.interval) * (plan.base_rate / rate)
-        else:
-            draw = self.rng.exponential(1.0 / rate)
-        return max(plan.min_gap, draw)
+            return float(self.rng.uniform(*plan.interval)) * plan.base_rate
+        return float(self.rng.exponential(1.0))
+
+    def _advance(self, t: float, amount: float) -> float:
+        """The time after ``t`` where the integral of the rate reaches ``amount``."""
+        plan = self.plan
+        if plan.constant:
+            return t + amount / plan.base_rate if plan.base_rate > 0 else float("inf")
+        step, chunk = RATE_STEP_SECONDS, 480
+        start, done = t, 0.0
+        while start < t + RATE_HORIZON_SECONDS:
+            grid = start + step * np.arange(chunk)
+            inc = np.maximum(plan.rate(grid), 0.0) * step
+            cum = done + np.cumsum(inc)
+            i = int(np.searchsorted(cum, amount))
+            if i < chunk:
+                before = cum[i - 1] if i > 0 else done
+                return float(grid[i] + step * (amount - before) / inc[i])
+            done = float(cum[-1])
+            start += step * chunk
+        return float("inf")
+
+    def _next_after(self, t: float) -> float:
+        return max(t + self.plan.min_gap, self._advance(t, self._draw()))
 
     def _first_time(self) -> float:
         # start mid-process: the first onset is a random fraction of a gap away
-        t = 0.0
-        while True:
-            gap = self._gap(t)
-            if gap is not None:
-                return t + gap * self.rng.uniform(0.2, 1.0)
-            t += IDLE_POLL_SECONDS
+        return self._advance(0.0, self._draw() * float(self.rng.uniform(0.2, 1.0)))
 
     def _place(self, start_s: float) -> Placed:
         plan, rng = self.plan, self.rng
@@ -114,11 +131,7 @@ class EventPlayer:
         while self._next_time * self.sample_rate < b:
             t = self._next_time
             self.pending.append(self._place(t))
-            gap = self._gap(t)
-            while gap is None:
-                t += IDLE_POLL_SECONDS
-                gap = self._gap(t)
-            self._next_time = t + gap
+            self._next_time = self._next_after(t)
         out = np.zeros((2, frames), dtype=np.float32)
         keep = []
         for ev in self.pending:

@@ -59,14 +59,18 @@ def problems(name: str, specs: Mapping[str, ParamSpec], params: Mapping[str, obj
                 out.append(f"param {key!r} = {value!r} is not one of {', '.join(spec.choices)}")
         else:
             if isinstance(value, bool) or not isinstance(value, int | float):
-                out.append(f"param {key!r} = {value!r} is not a number "
-                           f"(allowed {spec.low:g}..{spec.high:g})")
+                out.append(
+                    f"param {key!r} = {value!r} is not a number "
+                    f"(allowed {spec.low:g}..{spec.high:g})"
+                )
             elif not np.isfinite(value) or not (spec.low <= value <= spec.high):  # type: ignore[operator]
                 out.append(f"param {key!r} = {value!r} is out of range {spec.low:g}..{spec.high:g}")
     return out
 
 
-def complete(specs: Mapping[str, ParamSpec], params: Mapping[str, object]) -> dict[str, float | str]:
+def complete(
+    specs: Mapping[str, ParamSpec], params: Mapping[str, object]
+) -> dict[str, float | str]:
     """Defaults filled in; numbers as float. Assumes ``params`` is valid."""
     out: dict[str, float | str] = {}
     for key, spec in specs.items():
@@ -78,11 +82,22 @@ def complete(specs: Mapping[str, ParamSpec], params: Mapping[str, object]) -> di
 def rng_for(name: str, seed: int) -> np.random.Generator:
     """The recipe's generator: seeded from (seed, crc32(name)), so two recipes with the
     same seed are independent."""
-    return np.random.default_rng(np.random.SeedSequence([int(seed) % 2**63, zlib.crc32(name.encode())]))
+    return np.random.default_rng(
+        np.random.SeedSequence([int(seed) % 2**63, zlib.crc32(name.encode())])
+    )
 
 
-def run(name: str, kind: str, specs: Mapping[str, ParamSpec], raw: RawRender,
-        params: Mapping[str, object], *, seconds: float, sample_rate: int, seed: int) -> np.ndarray:
+def run(
+    name: str,
+    kind: str,
+    specs: Mapping[str, ParamSpec],
+    raw: RawRender,
+    params: Mapping[str, object],
+    *,
+    seconds: float,
+    sample_rate: int,
+    seed: int,
+) -> np.ndarray:
     """Validate, fill defaults, render and apply the bed or event contract."""
     bad = problems(name, specs, params)
     if bad:

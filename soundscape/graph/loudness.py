@@ -1,0 +1,179 @@
+"""Loudness calibration: the master gain that puts a scene at its target.
+
+The first CALIBRATION_SECONDS of the mix are rendered and measured (BS.1770,
+streaming, constant memory); the result is cached in the bank. Without phases that
+fixes one master gain, exact for the opening minutes and right on average after.
+
+With phases, layers come and go, so the mix's loudness at time t is predicted from
+each layer's *unit power* (its K-weighted power at its base level and rate, worked
+out from its segments, gain range, distance range and gap statistics, so a layer
+that is silent during calibration still counts) times its phase level squared (and
+its event rate). With ``steady_loudness`` the master gain follows that prediction;
+otherwise one gain fits the whole phase cycle.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+
+import numpy as np
+from scipy import signal
+
+from ..bank import SegmentBank
+from ..dsp.loudness import StreamingLoudness
+from ..scene import Bed, Event, Layer, Scene
+from ..segment import digest
+from .automation import PhaseTimeline, breathing_db, level_curve
+from .events import DISTANCE_DROP_DB
+
+CALIBRATION_SECONDS = 120.0
+GainCurve = Callable[[np.ndarray], np.ndarray]
+
+
+def _k_power(audio: np.ndarray, rate: int) -> float:
+    """Mean K-weighted power summed over channels (the BS.1770 sum before the log)."""
+    sos = StreamingLoudness(rate).sos
+    y = signal.sosfilt(sos, np.asarray(audio, dtype=np.float64), axis=-1)
+    return float(np.sum(np.mean(y**2, axis=-1)))
+
+
+def _mean_gap(min_gap: float, rate: np.ndarray | float, interval: tuple[float, float] | None,
+              base_rate: float) -> np.ndarray:
+    """Mean seconds between events at ``rate`` events/s, with the minimum gap."""
+    rate = np.maximum(np.asarray(rate, dtype=np.float64), 1e-12)
+    if interval is None:
+        mean = 1.0 / rate
+        return min_gap + mean * np.exp(-min_gap / mean)
+    quantiles = np.linspace(interval[0], interval[1], 33)
+    scaled = quantiles[None, :] * (base_rate / rate)[..., None] if np.ndim(rate) else \
+        quantiles * (base_rate / rate)
+    return np.mean(np.maximum(min_gap, scaled), axis=-1)
+
+
+def unit_power(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int) -> float:
+    """K-weighted power of a layer at its base level (phase level 0 dB, base rate)."""
+    rate = scene.master.sample_rate
+    if isinstance(layer, Bed):
+        power = float(np.mean([_k_power(s, rate) for s in segments]))
+        breath = breathing_db(layer, seed, rate)
+        if breath is not None:
+            grid = np.arange(0, 1800 * rate, rate, dtype=np.int64)
+            power *= float(np.mean(10 ** (breath(grid) / 10)))
+        return power  # base gain is part of the level curve
+    assert isinstance(layer, Event)
+    energy = float(np.mean([_k_power(s, rate) * s.shape[1] for s in segments])) / rate
+    gains = np.linspace(*layer.gain_db, 33)
+    energy *= float(np.mean(10 ** (gains / 10)))
+    if layer.distance is not None:
+        d = np.linspace(*layer.distance, 33)
+        energy *= float(np.mean(10 ** (-DISTANCE_DROP_DB * d / 10)))
+    return energy  # per event; times events per second gives power
+
+
+def _event_base_rate(layer: Event) -> float:
+    if layer.interval is not None:
+        return 2.0 / (layer.interval[0] + layer.interval[1])
+    return (layer.rate_per_min or 0.0) / 60.0
+
+
+def power_weight(scene: Scene, layer: Layer, seed: int) -> GainCurve:
+    """Factor on a layer's unit power per absolute frame: phase level squared (base gain
+    included), times events per second for events. Breathing is averaged into the unit
+    power instead: it is meant to be heard, not normalised away."""
+    curve = level_curve(scene, layer, seed, breathing=False)
+    rate_tl = None
+    if isinstance(layer, Event):
+        base = _event_base_rate(layer)
+        rate_tl = PhaseTimeline(scene.phases, layer.name, "rate_per_min", base * 60.0,
+                                scene.master.loop_phases, scene.master.sample_rate)
+
+    def weight(frames: np.ndarray) -> np.ndarray:
+        if callable(curve):
+            w = curve(frames) ** 2
+        else:
+            w = np.full(frames.shape, 1.0 if curve is None else curve**2)
+        if rate_tl is not None and isinstance(layer, Event):
+            per_s = rate_tl(frames) / 60.0
+            gap = _mean_gap(layer.min_gap, per_s, layer.interval, _event_base_rate(layer))
+            w = w * np.where(per_s > 0, 1.0 / gap, 0.0)
+        return w
+
+    return weight
+
+
+def measure(scene: Scene, prepared: dict[str, list[np.ndarray]], seed: int) -> float:
+    """LUFS of the whole mix over the first CALIBRATION_SECONDS (before master gain)."""
+    from .build import layer_node  # the graph builder owns node wiring
+
+    rate = scene.master.sample_rate
+    nodes = [layer_node(scene, layer, prepared[layer.name], seed) for layer in scene.layers]
+    meter = StreamingLoudness(rate)
+    for _ in range(int(CALIBRATION_SECONDS)):
+        mix = np.zeros((2, rate), dtype=np.float32)
+        for node in nodes:
+            mix += node.pull(rate)
+        meter.feed(mix)
+    return meter.integrated()
+
+
+def calibration(
+    scene: Scene, prepared: dict[str, list[np.ndarray]], seed: int, bank: SegmentBank
+) -> float:
+    """``measure``, cached in the bank under everything that determines it."""
+    key = digest({
+        "calibration": 3, "seconds": CALIBRATION_SECONDS, "seed": seed,
+        "layers": repr(scene.layers), "phases": repr(scene.phases),
+        "master": repr(scene.master),
+        "segments": [[float(np.sum(s[:, ::997].astype(np.float64) ** 2)), s.shape[1]]
+                     for layer in scene.layers for s in prepared[layer.name]],
+    })
+    path = bank.root / "calibration" / f"{key}.json"
+    try:
+        return float(json.loads(path.read_text())["lufs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    lufs = measure(scene, prepared, seed)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"lufs": lufs if np.isfinite(lufs) else -200.0}))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only bank only costs the measurement next time
+    return lufs
+
+
+def gain_for(
+    scene: Scene, prepared: dict[str, list[np.ndarray]], seed: int, measured: float
+) -> float | GainCurve:
+    """Master gain in dB, or a curve of it over absolute frames (see module docstring)."""
+    from .build import arrangement_seed
+
+    if not np.isfinite(measured) or measured < -150:  # silence: nothing to normalise
+        return 0.0
+    rate = scene.master.sample_rate
+    base_gain = scene.master.loudness_lufs - measured
+    if not scene.phases or scene.cycle_seconds <= 0:
+        return float(np.clip(base_gain, -60.0, 40.0))
+    parts = []
+    for layer in scene.layers:
+        aseed = arrangement_seed(seed, layer)
+        unit = unit_power(scene, layer, prepared[layer.name], aseed)
+        if unit > 0:
+            parts.append((unit, power_weight(scene, layer, aseed)))
+
+    def predicted(at: np.ndarray) -> np.ndarray:
+        return np.maximum(sum(unit * weight(at) for unit, weight in parts), 1e-20)
+
+    window = np.arange(0, int(CALIBRATION_SECONDS * rate), rate // 10, dtype=np.int64)
+    reference = float(np.mean(predicted(window)))
+    if scene.master.steady_loudness:
+        def gain_curve(at: np.ndarray) -> np.ndarray:
+            return np.clip(base_gain - 10 * np.log10(predicted(at) / reference), -60.0, 40.0)
+
+        return gain_curve
+    cycle = np.arange(0, int(scene.cycle_seconds * rate), rate, dtype=np.int64)
+    mean_db = 10 * np.log10(float(np.mean(predicted(cycle))) / reference)
+    return float(np.clip(base_gain - mean_db, -60.0, 40.0))
