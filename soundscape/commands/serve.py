@@ -36,6 +36,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--reload-interval", type=float, default=d.reload_interval_s,
                    help=f"seconds between scene-folder checks, 0 = off "
                         f"(default {d.reload_interval_s:g})")
+    p.add_argument("--refresh-bank", metavar="MODEL", default=None,
+                   help="keep adding fresh generated variants to each scene's bank while "
+                        "streaming (audioldm2, stable-audio-open or a folder; needs the "
+                        "[gen] extra and ideally a GPU)")
+    p.add_argument("--refresh-interval", type=float, default=d.refresh_interval_s,
+                   help=f"seconds between refresh rounds (default {d.refresh_interval_s:g})")
+    p.add_argument("--refresh-max-variants", type=int, default=d.refresh_max_variants,
+                   help=f"generated variants kept per layer (default {d.refresh_max_variants})")
     p.set_defaults(func=run)
 
 
@@ -45,7 +53,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
               ("--max-message", args.max_message, 64, 1 << 20),
               ("--bitrate", args.bitrate, 6000, 510000),
               ("--frames-per-message", args.frames_per_message, 1, 50),
-              ("--mixers", args.mixers, 1, 64)]
+              ("--mixers", args.mixers, 1, 64),
+              ("--refresh-max-variants", args.refresh_max_variants, 1, 256)]
     for flag, value, low, high in checks:
         if not low <= value <= high:
             raise UsageError(f"{flag}: {value} is out of range {low}..{high}")
@@ -57,10 +66,18 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         max_message_bytes=args.max_message, bitrate=args.bitrate,
         frames_per_message=args.frames_per_message, mixers=args.mixers,
         reload_interval_s=max(0.0, args.reload_interval),
+        refresh_model=args.refresh_bank,
+        refresh_interval_s=max(5.0, args.refresh_interval),
+        refresh_max_variants=args.refresh_max_variants,
     )
 
 
 def run(args: argparse.Namespace) -> int:
     from ..server.app import run as run_server
 
-    return run_server(config_from_args(args))
+    config = config_from_args(args)
+    if config.refresh_model is not None:
+        from ..generators import resolve_model
+
+        resolve_model(config.refresh_model)  # fail now, clearly, not in a thread later
+    return run_server(config)

@@ -27,6 +27,7 @@ from ..bank import SegmentBank
 from ..errors import SoundscapeError
 from ..graph import SceneGraph, build_graph
 from ..scene import Scene
+from ..sources import prompt_group
 from .catalog import Catalog
 from .clock import AudioClock
 from .codec import FRAME_SIZE
@@ -74,6 +75,8 @@ class StreamServer:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopping = asyncio.Event()
         self.port = config.port
+        self._bank_state: dict[str, tuple[int, ...]] = {}  # generated variants per scene
+        self.refreshers: list[Any] = []
 
     # -- life cycle ----------------------------------------------------------------
     async def start(self) -> None:
@@ -98,6 +101,8 @@ class StreamServer:
                  self.config.scenes)
         await self._scan()
         self._spawn(self._reload_loop())
+        if self.config.refresh_model is not None:
+            self._start_refreshers()
 
     async def stop(self) -> None:
         """Close every listener with 1001 and stop the mixers (bounded: about 1.5 s)."""
@@ -110,6 +115,8 @@ class StreamServer:
                 await asyncio.wait_for(self.server.wait_closed(), 1.2)
             except TimeoutError:
                 log.warning("some connections did not close in time; aborting them")
+        for refresher in self.refreshers:
+            refresher.stop(timeout=0.2)
         for engine in self.engines:
             engine.stop(0.2)
         self._builder.shutdown(wait=False, cancel_futures=True)
@@ -121,9 +128,43 @@ class StreamServer:
         task.add_done_callback(self._tasks.discard)
 
     # -- scenes --------------------------------------------------------------------
+    def _start_refreshers(self) -> None:
+        """One background generator per scene with prompts; the mixers never wait."""
+        from ..generators import BankGenerator, BankRefresher, make_backend_factory
+
+        generator = BankGenerator(self.bank, make_backend_factory(), progress=False)
+        for scene in self.catalog.scenes.values():
+            if not any(layer.prompt and not layer.files for layer in scene.layers):
+                continue
+            refresher = BankRefresher(
+                scene, self.bank, generator, interval_s=self.config.refresh_interval_s,
+                max_variants=self.config.refresh_max_variants,
+                overrides={"model": self.config.refresh_model},
+            )
+            self.refreshers.append(refresher.start())
+            log.info("channel %s: refreshing its bank with %s every %gs", scene.name,
+                     self.config.refresh_model, self.config.refresh_interval_s)
+
+    def _bank_signature(self, scene: Scene) -> tuple[int, ...]:
+        """How many generated variants the bank holds for each prompt layer."""
+        return tuple(self.bank.group_size(prompt_group(layer)) for layer in scene.layers
+                     if layer.prompt is not None and not layer.files)
+
+    async def _pick_up_bank_changes(self) -> None:
+        """Rebuild (crossfading) channels whose generated segments changed in the bank,
+        e.g. by ``soundscape generate`` or a refresher, while they play."""
+        loop = asyncio.get_running_loop()
+        for name, channel in list(self.hub.channels.items()):
+            state = await loop.run_in_executor(None, self._bank_signature, channel.scene)
+            if name in self._bank_state and state != self._bank_state[name]:
+                log.info("channel %s: new generated segments in the bank; crossfading", name)
+                self._bank_state[name] = state
+                self._spawn(self._prepare(channel.scene))
+
     def _build(self, scene: Scene) -> SceneGraph:
         # channels start silent-free: nobody should hear the scene's fade-in on join
         quiet = replace(scene, master=replace(scene.master, fade_in=0.0))
+        self._bank_state[scene.name] = self._bank_signature(scene)
         graph = build_graph(quiet, self.bank)
         graph.scene = scene
         return graph
@@ -167,6 +208,7 @@ class StreamServer:
             await asyncio.sleep(interval)
             try:
                 await self._scan()
+                await self._pick_up_bank_changes()
             except Exception:
                 log.exception("scene reload scan failed")
 

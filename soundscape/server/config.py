@@ -32,3 +32,6 @@ class ServerConfig:
     reload_interval_s: float = 1.0  # scene folder polling period (0 disables reload)
     crossfade_s: float = 3.0  # hot-reload crossfade
     idle_timeout_s: float = 2.0  # shutdown grace for closing connections
+    refresh_model: str | None = None  # keep generating fresh variants with this model
+    refresh_interval_s: float = 120.0  # seconds between refresh rounds
+    refresh_max_variants: int = 16  # generated variants kept per layer while refreshing

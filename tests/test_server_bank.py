@@ -1,0 +1,41 @@
+"""The server picks up generated segments that land in the bank while it plays."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from soundscape.bank import SegmentBank
+from soundscape.scene import load_scene
+from soundscape.segment import Segment
+from soundscape.sources import prompt_group
+from test_server_support import ServerProcess, tiny_scene
+
+
+def test_new_generated_segments_crossfade_in(tmp_path):
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    path = scenes / "gen.toml"
+    text = tiny_scene("gen", 5).replace('name = "hiss"', 'name = "hiss"\nprompt = "soft hiss"')
+    path.write_text(text)
+    srv = ServerProcess(scenes, tmp_path / "bank", "--reload-interval", "0.3")
+    try:
+        srv.wait_ready(["gen"])
+
+        def channel():
+            return next(c for c in srv.get("/api/status")["channels"] if c["scene"] == "gen")
+
+        assert channel()["reloads"] == 0
+        layer = load_scene(path).layer("hiss")
+        rng = np.random.default_rng(0)
+        made = Segment((rng.standard_normal((2, 4 * 48000)) * 0.05).astype(np.float32), 48000,
+                       {"model": "test"})
+        SegmentBank(tmp_path / "bank").put({"generated": 1}, made, group=prompt_group(layer))
+        deadline = time.monotonic() + 20
+        while channel()["reloads"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert channel()["reloads"] == 1
+        assert channel()["reload_error"] is None
+    finally:
+        srv.stop()
