@@ -386,7 +386,7 @@ def _parse_layer(c: _Checker, raw: Any, index: int, base: Path) -> Layer | None:
     if lowcut is not None and highcut is not None and lowcut >= highcut:
         c.problem(f"{path}.lowcut_hz", f"{lowcut!r} is not below highcut_hz {highcut!r}")
     generator = _parse_generator(c, raw.get("generator"), f"{path}.generator")
-    common = dict(
+    common: dict[str, Any] = dict(
         name=name,
         index=index,
         prompt=prompt,
@@ -429,16 +429,16 @@ def _parse_layer(c: _Checker, raw: Any, index: int, base: Path) -> Layer | None:
     if rate is not None and interval is not None:
         c.problem(path, "give either 'rate_per_min' or 'interval', not both")
     min_gap = c.duration(raw, "min_gap", path, 0.0, 0.0, 86400.0)
-    gain = c.pair(raw, "gain_db", path, (0.0, 0.0), -80.0, 24.0)
-    pan = c.pair(raw, "pan", path, (0.0, 0.0), -1.0, 1.0)
+    gain_range = c.pair(raw, "gain_db", path, (0.0, 0.0), -80.0, 24.0)
+    pan_range = c.pair(raw, "pan", path, (0.0, 0.0), -1.0, 1.0)
     distance = c.pair(raw, "distance", path, None, 0.0, 1.0)
     return Event(
         **common,
         rate_per_min=rate,
         interval=interval,
         min_gap=float(min_gap or 0.0),
-        gain_db=gain or (0.0, 0.0),
-        pan=pan or (0.0, 0.0),
+        gain_db=gain_range or (0.0, 0.0),
+        pan=pan_range or (0.0, 0.0),
         distance=distance,
     )
 
@@ -522,16 +522,25 @@ def parse_scene(data: dict[str, Any], path: Path) -> Scene:
     if not isinstance(steady, bool):
         c.problem("master.steady_loudness", f"{steady!r} is not true or false")
         steady = True
+    def given(value: float | None, default: float) -> float:
+        return default if value is None else float(value)
+
     master = Master(
         sample_rate=int(rate),
-        loudness_lufs=float(c.number(raw_master, "loudness_lufs", "master", -23.0, -60.0, -5.0)),
-        seed=int(c.number(raw_master, "seed", "master", 0, 0, 2**32 - 1, integer=True)),
-        fade_in=float(c.duration(raw_master, "fade_in", "master", 3.0, 0.0, 600.0)),
-        segment_seconds=float(
-            c.duration(raw_master, "segment_seconds", "master", 10.0, 2.0, 60.0)
+        loudness_lufs=given(
+            c.number(raw_master, "loudness_lufs", "master", -23.0, -60.0, -5.0), -23.0
+        ),
+        seed=int(given(
+            c.number(raw_master, "seed", "master", 0, 0, 2**32 - 1, integer=True), 0
+        )),
+        fade_in=given(c.duration(raw_master, "fade_in", "master", 3.0, 0.0, 600.0), 3.0),
+        segment_seconds=given(
+            c.duration(raw_master, "segment_seconds", "master", 10.0, 2.0, 60.0), 10.0
         ),
         loop_phases=loop,
-        ceiling_dbtp=float(c.number(raw_master, "ceiling_dbtp", "master", -1.0, -20.0, 0.0)),
+        ceiling_dbtp=given(
+            c.number(raw_master, "ceiling_dbtp", "master", -1.0, -20.0, 0.0), -1.0
+        ),
         steady_loudness=steady,
     )
     generator = _parse_generator(c, data.get("generator"), "generator")

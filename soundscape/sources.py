@@ -9,6 +9,7 @@ Every source goes through one contract (``soundscape.segment.SegmentSource``):
 from __future__ import annotations
 
 import subprocess
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +188,7 @@ def layer_segments(
         vseed = layer_seed(base_seed, layer, variant)
         key = src.key(layer, variant, vseed)
         segments.append(
-            bank.get_or_make(key, lambda v=variant, s=vseed: src.segment(layer, v, s))
+            bank.get_or_make(key, partial(src.segment, layer, variant, vseed))
         )
     return segments
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from test_server_support import ServerProcess, tiny_scene
 
 sync_api = pytest.importorskip("playwright.sync_api")

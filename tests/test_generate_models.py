@@ -20,13 +20,12 @@ pytest.importorskip("diffusers")
 pytest.importorskip("transformers")
 pytest.importorskip("tokenizers")
 
-from tiny_pipelines import build_tiny_audioldm2, build_tiny_stable_audio  # noqa: E402
-
 from soundscape.bank import SegmentBank  # noqa: E402
 from soundscape.cli import main  # noqa: E402
 from soundscape.generators import diffusion  # noqa: E402
 from soundscape.scene import load_scene  # noqa: E402
 from soundscape.sources import prompt_group  # noqa: E402
+from tiny_pipelines import build_tiny_audioldm2, build_tiny_stable_audio  # noqa: E402
 
 SCENE = """
 title = "tiny"

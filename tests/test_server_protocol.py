@@ -10,12 +10,12 @@ import urllib.request
 
 import numpy as np
 import pytest
-from test_server_support import ServerProcess, tiny_scene
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from soundscape.server.codec import Decoder
 from soundscape.server.protocol import decode_audio
+from test_server_support import ServerProcess, tiny_scene
 
 
 @pytest.fixture(scope="module")

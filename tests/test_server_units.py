@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-from test_server_support import tiny_scene
 
 from soundscape.bank import SegmentBank
 from soundscape.graph import build_graph
@@ -21,6 +20,7 @@ from soundscape.server.protocol import (
     parse_control,
 )
 from soundscape.server.stream import fork_graph
+from test_server_support import tiny_scene
 
 
 def test_clock_is_absolute():

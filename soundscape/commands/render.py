@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         mininterval=0.5,
     )
 
-    last = [0]
+    last = [0.0]
 
     def progress(done: int) -> None:
         if bar is not None:

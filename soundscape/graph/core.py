@@ -106,8 +106,8 @@ class Strip:
             gain = self.user_gain if gain is None else gain * self.user_gain
         if gain is None:
             return out
-        if np.isscalar(gain):
-            out *= np.float32(gain)
+        if isinstance(gain, np.ndarray):
+            out *= gain.astype(np.float32)
         else:
-            out *= np.asarray(gain, dtype=np.float32)
+            out *= np.float32(gain)
         return out

@@ -43,7 +43,7 @@ def _cricket(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
     pulse_period = rng.uniform(0.028, 0.045)
     pulses = int(rng.integers(3, 6))
     chirp_period = rng.uniform(0.35, 1.1)
-    times = []
+    times: list[float] = []
     t = -rng.uniform(0, chirp_period)
     while t < n / sr:
         times.extend(t + pulse_period * np.arange(pulses))

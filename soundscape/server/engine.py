@@ -62,7 +62,10 @@ class Engine:
         self.call(add)
 
     def remove(self, key: str) -> None:
-        self.call(lambda: self.streams.pop(key, None))
+        def remove() -> None:
+            self.streams.pop(key, None)
+
+        self.call(remove)
 
     def _run_commands(self) -> None:
         while True:

@@ -175,9 +175,9 @@ class Hub:
             # forks cost a deep copy each: spread a crowd of them over several blocks
             for _ in range(min(FORKS_PER_BLOCK, len(channel.pending_forks))):
                 stream.request(channel.pending_forks.popleft())
-            for listener in list(channel.listeners):
-                if listener.personal_key is None or listener.personal is None:
-                    self._offer(channel, listener, produced.messages[listener.codec],
+            for member in list(channel.listeners):
+                if member.personal_key is None or member.personal is None:
+                    self._offer(channel, member, produced.messages[member.codec],
                                 produced.seq)
             return
         listener = self.listeners.get(int(key.split(":")[1]))
