@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -32,6 +35,8 @@ from ..sources import prompt_group
 from . import post, quality
 from .models import ModelRef
 from .settings import GENERATOR_VERSION, GenSettings, take_seed, variant_key
+
+POST_WORKERS = max(1, min(8, (os.cpu_count() or 2) - 1))  # CPU threads for post-processing
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +160,7 @@ class BankGenerator:
         self.progress = progress
         self.force = force
         self._backends: dict[str, Backend] = {}
+        self._lock = threading.Lock()
 
     def backend(self, ref: ModelRef) -> Backend:
         if ref.model_id not in self._backends:
@@ -178,16 +184,27 @@ class BankGenerator:
             return report
         bar = tqdm(total=len(todo), unit="segment", desc="generating", file=sys.stderr,
                    disable=not self.progress, leave=False)
+        # post-processing and bank writes run on CPU threads (numpy, scipy and soxr
+        # release the GIL) while the next model call keeps the GPU busy
+        pool = ThreadPoolExecutor(max_workers=POST_WORKERS, thread_name_prefix="post")
+        self._pool = pool
+        self._futures: list[Future[None]] = []
         try:
             by_model: dict[str, list[VariantJob]] = {}
             for job in todo:
                 by_model.setdefault(job.ref.model_id, []).append(job)
             for model_jobs in by_model.values():
                 self._run_model(model_jobs, report, bar)
+            for future in self._futures:
+                future.result()  # re-raise the first post-processing error, if any
         finally:
+            pool.shutdown(wait=True)  # what was generated before a failure is still kept
+            self._pool = None
             bar.close()
         report.wall_seconds = time.perf_counter() - started
         return report
+
+    _pool: ThreadPoolExecutor | None = None
 
     def _run_model(self, jobs: list[VariantJob], report: Report, bar: Any) -> None:
         backend = self.backend(jobs[0].ref)
@@ -227,8 +244,7 @@ class BankGenerator:
                 still = []
                 for job in pending:
                     if all((job.layer.name, t) in takes for t, _ in job.slots):
-                        self._finish(job, backend, takes, take_cost, len(chunk), report)
-                        bar.update(1)
+                        self._finish(job, backend, takes, take_cost, len(chunk), report, bar)
                     else:
                         still.append(job)
                 pending = still
@@ -237,7 +253,9 @@ class BankGenerator:
                     del takes[tid]  # keep memory to what unfinished variants still need
 
     def _finish(self, job: VariantJob, backend: Backend, takes: dict[Any, np.ndarray],
-                take_cost: dict[Any, float], batch: int, report: Report) -> None:
+                take_cost: dict[Any, float], batch: int, report: Report, bar: Any) -> None:
+        """Rank the job's candidates here (CLAP runs on the model's device), then hand
+        post-processing and the bank write to the CPU pool."""
         t0 = time.perf_counter()
         rate = job.ref.sample_rate
         bed = isinstance(job.layer, Bed)
@@ -245,6 +263,18 @@ class BankGenerator:
         qualities = [quality.assess(p, rate, bed) for p in pieces]
         clap = backend.clap_scores([job.settings.prompt] * len(pieces), pieces)
         order = _rank(qualities, clap)
+        generate_s = sum(take_cost[(job.layer.name, t)] / max(1, job.layout.pieces)
+                         for t, _ in job.slots)
+        args = (job, rate, bed, pieces, qualities, clap, order, generate_s, batch, t0,
+                report, bar)
+        if self._pool is None:
+            self._write(*args)
+        else:
+            self._futures.append(self._pool.submit(self._write, *args))
+
+    def _write(self, job: VariantJob, rate: int, bed: bool, pieces: list[np.ndarray],
+               qualities: list[quality.Quality], clap: list[float] | None, order: list[int],
+               generate_s: float, batch: int, t0: float, report: Report, bar: Any) -> None:
         best = order[0]
         chosen = qualities[best]
         seed = job.seeds[best]
@@ -254,7 +284,8 @@ class BankGenerator:
             high_band=job.settings.high_band and job.ref.family == "audioldm2" and bed,
         )
         if not chosen.passed:
-            report.failed_gates += 1
+            with self._lock:
+                report.failed_gates += 1
             log.warning(
                 "layer %r variant %d: no candidate of %d passed the quality gates; kept the "
                 "closest (failed: %s)", job.layer.name, job.variant, len(pieces),
@@ -307,15 +338,16 @@ class BankGenerator:
         }
         segment = Segment(audio, job.scene.master.sample_rate, meta)
         meta["timings"] = {
-            "generate_s": round(sum(take_cost[(job.layer.name, t)] / max(1, job.layout.pieces)
-                                    for t, _ in job.slots), 4),
+            "generate_s": round(generate_s, 4),
             "post_s": round(time.perf_counter() - t0, 4),
             "batch_size": batch,
         }
         self.bank.put(job.key, segment, group=job.group)
-        report.written += 1
-        report.audio_seconds += segment.seconds
-        report.keys.append(key_digest)
+        with self._lock:
+            report.written += 1
+            report.audio_seconds += segment.seconds
+            report.keys.append(key_digest)
+            bar.update(1)
 
 
 def realtime_factor(report: Report) -> float:
