@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     bar = None if quiet else tqdm(
         total=round(seconds), unit="s", desc=f"rendering {args.output.name}", file=sys.stderr,
         bar_format=(
-            "{l_bar}{bar}| {n:.0f}/{total:.0f} s of audio [{elapsed}<{remaining}, {postfix}]"
+            "{l_bar}{bar}| {n:.0f}/{total:.0f} s of audio [{elapsed}<{remaining}{postfix}]"
         ),
         mininterval=0.5,
     )

@@ -25,7 +25,7 @@ from soundscape.procedural._spec import ParamSpec, Recipe, make, problems
 
 __all__ = ["PROCEDURAL_VERSION", "RECIPES", "ParamSpec", "Recipe", "render", "validate_params"]
 
-PROCEDURAL_VERSION: str = "2"
+PROCEDURAL_VERSION: str = "3"
 
 
 def _unit(default: float, doc: str) -> ParamSpec:

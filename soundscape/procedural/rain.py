@@ -24,7 +24,7 @@ SURFACES: dict[str, tuple[tuple[float, float], tuple[float, float], float,
     "leaves": ((1200.0, 9000.0), (900.0, 3500.0), 0.008, (250.0, 4000.0), 2.5),
     "roof": ((600.0, 6000.0), (250.0, 1400.0), 0.02, (100.0, 2500.0), 2.2),
 }
-N_GRAINS = 48
+N_GRAINS = 320  # enough distinct impacts that no resonance pitch is heard repeating
 DIST_DB = 48.0  # near-to-far level spread of the drops
 DIST_EXP = 0.4  # < 1: most drops are far and quiet, a few are near and loud
 
@@ -67,7 +67,10 @@ def rain(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
 
     count = r_drop.poisson(drops_per_s * n / sr)
     diam = _drop_diameters(r_drop, count, rate_mm_h)
-    which = np.clip(np.searchsorted(bank_d, diam), 0, N_GRAINS - 1)
+    # a random grain of about the right size: the loud drops (few, large) would
+    # otherwise all reuse the same handful of grains and ring at the same pitches
+    jitter = r_drop.uniform(0.8, 1.25, count)
+    which = np.clip(np.searchsorted(bank_d, diam * jitter), 0, N_GRAINS - 1)
     # Level: bigger drops hit harder (amplitude ~ D**1.5); distance spreads levels over
     # about 48 dB, most drops being far (quiet).
     dist_gain = 10 ** (-DIST_DB * r_drop.random(count) ** DIST_EXP / 20.0)
