@@ -141,3 +141,20 @@ def test_interrupted_render_leaves_nothing(tmp_path, bank):
     assert proc.returncode == 130, err
     assert "interrupted" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_disk_full_while_encoding_leaves_nothing(tmp_path, monkeypatch):
+    out = tmp_path / "night.flac"
+    writes = [0]
+    real_write = sf.SoundFile.write
+
+    def failing_write(self, data):
+        writes[0] += 1
+        if writes[0] == 3:
+            raise OSError(28, "No space left on device")
+        return real_write(self, data)
+
+    monkeypatch.setattr(sf.SoundFile, "write", failing_write)
+    with pytest.raises(RenderError, match="writing failed: .*No space left on device"):
+        render_file(lambda n: np.zeros((2, n), np.float32), 20 * RATE, RATE, out)
+    assert list(tmp_path.iterdir()) == []
