@@ -33,6 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help=f"20 ms frames per websocket message (default {d.frames_per_message})")
     p.add_argument("--mixers", type=int, default=d.mixers,
                    help=f"mixer threads (default {d.mixers})")
+    p.add_argument("--idle-pause", type=float, default=d.idle_pause_s,
+                   help=f"pause a channel nobody listens to after this many seconds, 0 = "
+                        f"never (default {d.idle_pause_s:g})")
     p.add_argument("--reload-interval", type=float, default=d.reload_interval_s,
                    help=f"seconds between scene-folder checks, 0 = off "
                         f"(default {d.reload_interval_s:g})")
@@ -66,6 +69,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         max_message_bytes=args.max_message, bitrate=args.bitrate,
         frames_per_message=args.frames_per_message, mixers=args.mixers,
         reload_interval_s=max(0.0, args.reload_interval),
+        idle_pause_s=max(0.0, args.idle_pause),
         refresh_model=args.refresh_bank,
         refresh_interval_s=max(5.0, args.refresh_interval),
         refresh_max_variants=args.refresh_max_variants,

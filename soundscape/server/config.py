@@ -25,6 +25,7 @@ class ServerConfig:
     bitrate: int = 96000
     frames_per_message: int = 5  # 20 ms Opus frames per websocket message
     burst_ms: int = 300  # audio sent at once to a new listener, from the ring
+    idle_pause_s: float = 10.0  # pause a channel nobody has heard for this long (0: never)
     queue_ms: int = 2000  # per-listener queue; a listener this far behind skips ahead
     max_skips: int = 10  # skips within skip_window_s before a listener is dropped
     skip_window_s: float = 30.0

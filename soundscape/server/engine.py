@@ -67,6 +67,15 @@ class Engine:
 
         self.call(remove)
 
+    def resume(self, stream: Stream, burst: int) -> None:
+        """Wake a paused stream: its graph goes on where it stopped, and the first
+        ``burst`` blocks are made at once so a new listener starts without waiting."""
+        def resume() -> None:
+            stream.index = self.clock.due() - max(0, burst - 1)
+            stream.paused = False
+
+        self.call(resume)
+
     def _run_commands(self) -> None:
         while True:
             try:
@@ -87,6 +96,8 @@ class Engine:
             for stream in list(self.streams.values()):
                 if stream.stopped:
                     self.streams.pop(stream.key, None)
+                    continue
+                if stream.paused:
                     continue
                 if stream.index < due - self.max_late:
                     skipped = due - stream.index

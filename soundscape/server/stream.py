@@ -78,6 +78,7 @@ class Stream:
         self.index = start_index
         self.frames_per_message = frames_per_message
         self.stopped = False
+        self.paused = False  # an idle channel: the mixer skips it until someone joins
         self.late_blocks = 0  # blocks skipped because the mixer fell behind
         self.last_block: np.ndarray | None = None
         self._fade_from: SceneGraph | None = None

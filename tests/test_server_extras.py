@@ -39,3 +39,42 @@ def test_new_generated_segments_crossfade_in(tmp_path):
         assert channel()["reload_error"] is None
     finally:
         srv.stop()
+
+
+def test_idle_channel_pauses_and_wakes_fast(tmp_path):
+    import asyncio
+
+    from test_server_protocol import Client, _open
+
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    (scenes / "idle.toml").write_text(tiny_scene("idle", 6))
+    srv = ServerProcess(scenes, tmp_path / "bank", "--idle-pause", "1")
+    try:
+        srv.wait_ready(["idle"])
+
+        def channel():
+            return next(c for c in srv.get("/api/status")["channels"] if c["scene"] == "idle")
+
+        deadline = time.monotonic() + 15
+        while not channel()["paused"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert channel()["paused"]
+        seq_before = channel()["seq"]
+        time.sleep(1.0)
+        assert channel()["seq"] == seq_before  # nothing is mixed while paused
+
+        async def listen():
+            started = time.monotonic()
+            ws = await _open(srv, "idle", "pcm16")
+            client = Client(ws, "pcm16")
+            await client.run(2.0, started)
+            await ws.close()
+            return client
+
+        client = asyncio.run(listen())
+        assert client.first_audio is not None and client.first_audio < 1.0  # 0.3 s goal: bench
+        assert client.contiguous() and client.audio_seconds() > 1.5
+        assert not channel()["paused"] or channel()["listeners"] == 0
+    finally:
+        srv.stop()
