@@ -158,3 +158,15 @@ def test_disk_full_while_encoding_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(RenderError, match="writing failed: .*No space left on device"):
         render_file(lambda n: np.zeros((2, n), np.float32), 20 * RATE, RATE, out)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_scene_sample_rate_is_the_output_rate(tmp_path, small_scene, bank):
+    text = small_scene.read_text().replace("[master]\n", "[master]\nsample_rate = 44100\n")
+    scene = tmp_path / "cd.toml"
+    scene.write_text(text)
+    out = tmp_path / "cd.wav"
+    cli("render", str(scene), "-d", "2s", "-o", str(out), "-q")
+    info = sf.info(str(out))
+    assert info.samplerate == 44100 and info.frames == 88200
+    res = cli("render", str(scene), "-d", "1s", "-o", str(tmp_path / "x.opus"), check=False)
+    assert res.returncode == 2 and "Opus needs a sample rate of" in res.stderr
