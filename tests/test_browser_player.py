@@ -28,7 +28,8 @@ def _wait(page, expr: str, timeout: float) -> None:
 def test_player_plays_mixes_and_sleeps(tmp_path):
     scenes = tmp_path / "scenes"
     scenes.mkdir()
-    (scenes / "tiny.toml").write_text(tiny_scene())
+    (scenes / "tiny.toml").write_text(
+        tiny_scene().replace("description =", 'tags = ["test", "noise"]\ndescription =', 1))
     srv = ServerProcess(scenes, tmp_path / "bank")
     try:
         srv.wait_ready(["tiny"])
@@ -39,6 +40,12 @@ def test_player_plays_mixes_and_sleeps(tmp_path):
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(srv.http + "/")
             _wait(page, "document.querySelectorAll('#scene option').length === 1", 10)
+            # tags and layer kinds shown; controls labelled for keyboard / screen readers
+            assert page.eval_on_selector_all("#tags li", "els => els.map(e => e.textContent)") \
+                == ["test", "noise"]
+            assert page.text_content("label[for=g-hiss] .kind") == "bed"
+            assert page.get_attribute("#g-hiss", "aria-label") == "hiss (bed) level"
+            assert page.get_attribute("[data-mute=hiss]", "aria-label") == "Mute hiss"
             page.click("#play")
             _wait(page, "window.soundscape.state === 'playing'", 10)
             _wait(page, "window.soundscape.played >= 10.5", 30)
@@ -47,6 +54,13 @@ def test_player_plays_mixes_and_sleeps(tmp_path):
             assert state["codec"] == "opus"
             assert -40 < state["levelDb"] < -6, state["levelDb"]
             assert page.text_content("#state") == "playing"
+            # level meter in dB with a peak-hold marker; media session for lock screen/keys
+            assert state["peakHoldDb"] >= state["levelDb"], state
+            assert "dB" in page.text_content("#level")
+            assert page.eval_on_selector("#meter-peak", "e => e.style.opacity") == "1"
+            session = page.evaluate("""() => ({title: navigator.mediaSession.metadata.title,
+                                              state: navigator.mediaSession.playbackState})""")
+            assert session == {"title": "Tiny tiny", "state": "playing"}, session
 
             # move a layer slider: the server switches to a personal mix with that gain
             page.fill("#g-hiss", "-20")
@@ -61,10 +75,31 @@ def test_player_plays_mixes_and_sleeps(tmp_path):
                 pytest.fail(f"server never applied the slider: {personal}")
             _wait(page, "window.soundscape.mix && window.soundscape.mix.mode === 'personal'", 5)
 
+            # sleep timer: 30 min, +5, -5, -5 -> 25 min left, on the page and on the server
+            assert page.evaluate("window.soundscape.sleepLeft") is None
+            page.click("[data-sleep='30']")
+            page.click("#sleep-more")
+            page.click("#sleep-less")
+            page.click("#sleep-less")
+            left = page.evaluate("window.soundscape.sleepLeft")
+            assert abs(left - 1500) < 5, left
+            assert page.text_content("#sleep-left").endswith(" left")
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                sleep = srv.get("/api/status")["personal"][0]["sleep"]
+                if sleep and abs(sleep["after"] - 1500) < 5:
+                    break
+                time.sleep(0.1)
+            else:
+                pytest.fail(f"server sleep timer is {sleep}, wanted about 1500 s")
+            assert abs(sleep["ends_at_unix"] - time.time() - 1500) < 5, sleep
+            assert sleep["fade"] >= 60, sleep
+
             # a short sleep timer fades to silence and the player goes to sleep
             page.evaluate("window.soundscape.sleep(3, 2)")
             _wait(page, "window.soundscape.state === 'sleeping'", 10)
             _wait(page, "!(window.soundscape.levelDb > -90)", 5)
+            assert page.evaluate("window.soundscape.sleepLeft") is None
             final = page.evaluate("({...window.soundscape})")
             assert final["underruns"] == 0, final
             assert not errors, errors
