@@ -139,6 +139,10 @@ class Stream:
         self._sleep_end = now + int(after * rate)
         self._sleep_fade = max(1, int(fade * rate))
         self._sleep_done = False
+        if self._sleep_end - now > self._sleep_fade:
+            # a timer pushed later while it was fading: back up to full volume (the
+            # strip glides), until the new fade begins
+            self.graph.set_volume(self.volume)
 
     def fork(self, key: str, codec: str, bitrate: int) -> Stream:
         """A personal copy of this stream, continuing at the same block (mixer thread)."""
