@@ -93,6 +93,13 @@ class Event(Layer):
     def kind(self) -> str:
         return "event"
 
+    @property
+    def base_rate(self) -> float:
+        """Events per second without automation (an interval range's mean rate)."""
+        if self.interval is not None:
+            return 2.0 / (self.interval[0] + self.interval[1])
+        return (self.rate_per_min or 0.0) / 60.0
+
 
 @dataclass(frozen=True)
 class Phase:

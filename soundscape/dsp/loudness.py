@@ -29,13 +29,19 @@ def true_peak_db(audio: np.ndarray, oversample: int = 4) -> float:
 
 def short_window_lufs(audio: np.ndarray, rate: int, start: int, length: int) -> float:
     """Ungated K-weighted loudness of ``length`` frames at ``start`` (e.g. 400 ms)."""
-    meter = pyloudnorm.Meter(rate, block_size=length / rate)
-    chunk = np.asarray(audio[:, start : start + length], dtype=np.float64).T
-    filtered = chunk
-    for f in meter._filters.values():  # K-weighting stages, as pyloudnorm applies them
-        filtered = f.apply_filter(filtered)
-    power = float(np.sum(np.mean(filtered**2, axis=0)))
+    chunk = np.asarray(audio[:, start : start + length], dtype=np.float64)
+    filtered = signal.sosfilt(k_weighting_sos(rate), chunk, axis=-1)
+    power = float(np.sum(np.mean(filtered**2, axis=-1)))
     return -0.691 + 10 * np.log10(power) if power > 0 else float("-inf")
+
+
+def k_weighting_sos(rate: int) -> np.ndarray:
+    """BS.1770 K-weighting (pyloudnorm's two stages) as second-order sections."""
+    meter = pyloudnorm.Meter(rate)
+    stages = [meter._filters["high_shelf"], meter._filters["high_pass"]]
+    return np.concatenate(
+        [signal.tf2sos(np.asarray(f.b, float), np.asarray(f.a, float)) for f in stages]
+    )
 
 
 class StreamingLoudness:
@@ -48,11 +54,7 @@ class StreamingLoudness:
     """
 
     def __init__(self, rate: int):
-        meter = pyloudnorm.Meter(rate)
-        stages = [meter._filters["high_shelf"], meter._filters["high_pass"]]
-        self.sos = np.concatenate(
-            [signal.tf2sos(np.asarray(f.b, float), np.asarray(f.a, float)) for f in stages]
-        )
+        self.sos = k_weighting_sos(rate)
         self.zi: np.ndarray | None = None
         self.step = int(round(0.1 * rate))
         self.partial = np.zeros(2)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..scene import Bed, Layer, Phase, Scene
+from ..scene import Bed, Event, Layer, Phase, Scene
 
 
 class PhaseTimeline:
@@ -57,6 +57,12 @@ class PhaseTimeline:
         if not self.loop:
             values = np.where(t >= self.cycle, self.ends[-1], values)
         return values
+
+
+def rate_timeline(scene: Scene, layer: Event) -> PhaseTimeline:
+    """An event layer's rate in events per minute along the phases."""
+    return PhaseTimeline(scene.phases, layer.name, "rate_per_min", layer.base_rate * 60.0,
+                         scene.master.loop_phases, scene.master.sample_rate)
 
 
 def breathing_db(layer: Bed, seed: int, rate: int) -> Callable[[np.ndarray], np.ndarray] | None:

@@ -17,7 +17,7 @@ from ..errors import UsageError
 from ..scene import Bed, Event, Layer, Scene
 from ..segment import digest
 from ..sources import layer_segments
-from .automation import PhaseTimeline, level_curve
+from .automation import level_curve, rate_timeline
 from .bed import BedPlayer
 from .core import Mix, Node, Strip
 from .events import EventPlan, EventPlayer
@@ -60,14 +60,7 @@ def _edge_faded(audio: np.ndarray, rate: int) -> np.ndarray:
 
 def event_plan(scene: Scene, layer: Event) -> EventPlan:
     """The event layer's random process, with its rate automated by phases."""
-    if layer.interval is not None:
-        base = 2.0 / (layer.interval[0] + layer.interval[1])
-    else:
-        base = (layer.rate_per_min or 0.0) / 60.0
-    timeline = PhaseTimeline(
-        scene.phases, layer.name, "rate_per_min", base * 60.0, scene.master.loop_phases,
-        scene.master.sample_rate,
-    )
+    timeline = rate_timeline(scene, layer)
     rate = scene.master.sample_rate
 
     def rate_at(t: np.ndarray) -> np.ndarray:
@@ -76,7 +69,7 @@ def event_plan(scene: Scene, layer: Event) -> EventPlan:
     return EventPlan(
         rate=rate_at,
         interval=layer.interval,
-        base_rate=base,
+        base_rate=layer.base_rate,
         constant=not timeline.active,
         min_gap=layer.min_gap,
         gain_db=layer.gain_db,

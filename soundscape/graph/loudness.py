@@ -22,10 +22,10 @@ import numpy as np
 from scipy import signal
 
 from ..bank import SegmentBank
-from ..dsp.loudness import StreamingLoudness
+from ..dsp.loudness import StreamingLoudness, k_weighting_sos
 from ..scene import Bed, Event, Layer, Scene
 from ..segment import digest
-from .automation import PhaseTimeline, breathing_db, level_curve
+from .automation import breathing_db, level_curve, rate_timeline
 from .events import DISTANCE_DROP_DB
 
 CALIBRATION_SECONDS = 120.0
@@ -34,8 +34,7 @@ GainCurve = Callable[[np.ndarray], np.ndarray]
 
 def _k_power(audio: np.ndarray, rate: int) -> float:
     """Mean K-weighted power summed over channels (the BS.1770 sum before the log)."""
-    sos = StreamingLoudness(rate).sos
-    y = signal.sosfilt(sos, np.asarray(audio, dtype=np.float64), axis=-1)
+    y = signal.sosfilt(k_weighting_sos(rate), np.asarray(audio, dtype=np.float64), axis=-1)
     return float(np.sum(np.mean(y**2, axis=-1)))
 
 
@@ -72,22 +71,12 @@ def unit_power(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int
     return energy  # per event; times events per second gives power
 
 
-def _event_base_rate(layer: Event) -> float:
-    if layer.interval is not None:
-        return 2.0 / (layer.interval[0] + layer.interval[1])
-    return (layer.rate_per_min or 0.0) / 60.0
-
-
 def power_weight(scene: Scene, layer: Layer, seed: int) -> GainCurve:
     """Factor on a layer's unit power per absolute frame: phase level squared (base gain
     included), times events per second for events. Breathing is averaged into the unit
     power instead: it is meant to be heard, not normalised away."""
     curve = level_curve(scene, layer, seed, breathing=False)
-    rate_tl = None
-    if isinstance(layer, Event):
-        base = _event_base_rate(layer)
-        rate_tl = PhaseTimeline(scene.phases, layer.name, "rate_per_min", base * 60.0,
-                                scene.master.loop_phases, scene.master.sample_rate)
+    rate_tl = rate_timeline(scene, layer) if isinstance(layer, Event) else None
 
     def weight(frames: np.ndarray) -> np.ndarray:
         if callable(curve):
@@ -96,7 +85,7 @@ def power_weight(scene: Scene, layer: Layer, seed: int) -> GainCurve:
             w = np.full(frames.shape, 1.0 if curve is None else curve**2)
         if rate_tl is not None and isinstance(layer, Event):
             per_s = rate_tl(frames) / 60.0
-            gap = _mean_gap(layer.min_gap, per_s, layer.interval, _event_base_rate(layer))
+            gap = _mean_gap(layer.min_gap, per_s, layer.interval, layer.base_rate)
             w = w * np.where(per_s > 0, 1.0 / gap, 0.0)
         return w
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..dsp.fades import equal_power
 from ..graph import SceneGraph
 from .clock import AudioClock
 from .codec import FRAME_SIZE, Encoder, make_encoder
@@ -41,12 +42,6 @@ def fork_graph(graph: SceneGraph) -> SceneGraph:
     if callable(graph.gain_db):
         memo[id(graph.gain_db)] = graph.gain_db
     return copy.deepcopy(graph, memo)
-
-
-def equal_power(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(fade-out, fade-in) gains for t in 0..1: sqrt((1 -+ t) / 2) shaped, power sum 1."""
-    theta = np.clip(t, 0.0, 1.0) * (np.pi / 2)
-    return np.cos(theta).astype(np.float32), np.sin(theta).astype(np.float32)
 
 
 @dataclass
@@ -160,7 +155,7 @@ class Stream:
         block = self.graph.pull(frames)
         if self._fade_from is not None:
             t = (self._fade_pos + np.arange(frames)) / self._fade_len
-            out_gain, in_gain = equal_power(t)
+            out_gain, in_gain = (g.astype(np.float32) for g in equal_power(t))
             block = block * in_gain + self._fade_from.pull(frames) * out_gain
             self._fade_pos += frames
             if self._fade_pos >= self._fade_len:
