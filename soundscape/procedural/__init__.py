@@ -25,7 +25,7 @@ from soundscape.procedural._spec import ParamSpec, Recipe, make, problems
 
 __all__ = ["PROCEDURAL_VERSION", "RECIPES", "ParamSpec", "Recipe", "render", "validate_params"]
 
-PROCEDURAL_VERSION: str = "3"
+PROCEDURAL_VERSION: str = "4"
 
 
 def _unit(default: float, doc: str) -> ParamSpec:
@@ -78,6 +78,8 @@ _RECIPE_LIST: list[Recipe] = [
     }, "A single wind gust swelling and dying away, 3-8 s.", wind.gust),
     make("wave", "event", {}, "A single wave: surge, crash and receding foam.", water.wave),
     make("drip", "event", {}, "A water drop falling into water.", water.drip),
+    make("gull", "event", {}, "A herring gull: a few 'kyow' calls or its laughing call.",
+         creatures.gull),
 ]
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in _RECIPE_LIST}

@@ -177,6 +177,33 @@ def stereo_spread(x: np.ndarray, rng: Rng, sr: int, width: float = 0.35,
     return out
 
 
+def steady_level(x: np.ndarray, sr: int, window_s: float = 1.0, amount: float = 0.7,
+                 max_db: float = 8.0) -> np.ndarray:
+    """Pull the slow level of a bed (2, n) towards its overall RMS.
+
+    The power is averaged over a centred ``window_s`` box (truncated at the edges) and
+    a gain of ``amount`` times the level deviation (at most ``max_db``) is taken away,
+    so loud and quiet stretches of a sparse texture (a close bird, a burst of waves)
+    differ less than they would by chance. Faster detail (calls, crackles, waves
+    within the window) is untouched, and the result stays stationary across seeds:
+    segments can be crossfaded without pumping.
+    """
+    n = x.shape[-1]
+    w = max(1, min(n, int(window_s * sr)))
+    power = np.mean(np.asarray(x) ** 2, axis=0) if x.ndim == 2 else np.asarray(x) ** 2
+    c = np.concatenate([[0.0], np.cumsum(power)])
+    i = np.arange(n)
+    lo = np.clip(i - w // 2, 0, n)
+    hi = np.clip(i + w - w // 2, 0, n)
+    local = (c[hi] - c[lo]) / (hi - lo)
+    total = c[-1] / n
+    if total <= 0:
+        return x
+    dev_db = 10.0 * np.log10((local + 1e-12 * total) / total)
+    gain_db = -np.clip(amount * dev_db, -max_db, max_db)
+    return x * 10 ** (gain_db / 20.0)
+
+
 def finish_bed(x: np.ndarray) -> np.ndarray:
     """Bed contract: float32 (2, n), DC-free-ish, RMS at BED_RMS_DBFS, peak <= 1, no fades.
 

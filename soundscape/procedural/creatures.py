@@ -105,18 +105,23 @@ def insects(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator
         bed = _dsp.filt(_dsp.white(rng, n, 2), "bandpass", (2500.0, 8000.0), sr)
         o_rms = np.sqrt(np.mean(out**2)) + 1e-12
         out += bed * (0.3 * o_rms / (np.sqrt(np.mean(bed**2)) + 1e-12))
-    return out
+    # A few cicadas swelling together would pump the level: keep the seconds even.
+    return _dsp.steady_level(out, sr, 1.0, 0.6)
+
+
+AIR_LEVEL = 0.35  # air bed RMS re the calls
 
 
 def _species(rng: np.random.Generator) -> dict[str, float]:
     return {
-        "base": rng.uniform(2000.0, 5000.0),
+        "base": float(np.exp(rng.uniform(np.log(1100.0), np.log(4500.0)))),
         "notes": float(rng.integers(1, 8)),
         "dur": rng.uniform(0.04, 0.18),
         "gap": rng.uniform(0.02, 0.09),
         "sweep": float(rng.integers(0, 4)),  # 0 up, 1 down, 2 chevron, 3 trill
         "depth": rng.uniform(0.15, 0.5),
-        "h2": rng.uniform(0.05, 0.3),
+        "h2": rng.uniform(0.05, 0.5),
+        "h3": rng.uniform(0.0, 0.2),
     }
 
 
@@ -142,7 +147,7 @@ def _call(rng: np.random.Generator, sr: int, sp: dict[str, float]) -> np.ndarray
         else:
             f = f0 * (1 + 0.5 * depth * np.sin(2 * np.pi * rng.uniform(25, 60) * u * dur))
         env = np.sin(np.pi * u) ** 1.5 * (1.0 - 0.4 * u)
-        parts.append(_tone(f, sr, (1.0, sp["h2"])) * env)
+        parts.append(_tone(f, sr, (1.0, sp["h2"], sp.get("h3", 0.0))) * env)
         parts.append(np.zeros(int(sp["gap"] * rng.uniform(0.8, 1.2) * sr)))
     return np.concatenate(parts)
 
@@ -153,23 +158,26 @@ def birds(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) 
     r_sp, r_call, r_air = rng.spawn(3)
     species = [_species(r_sp) for _ in range(3 + round(4 * density))]
     # Each species has one or two singers at fixed places (pan, distance).
-    singers = [(s, r_sp.uniform(-0.9, 0.9), r_sp.uniform(4.0, 18.0))
+    singers = [(s, r_sp.uniform(-0.9, 0.9), r_sp.uniform(0.0, 24.0))
                for s in species for _ in range(int(r_sp.integers(1, 3)))]
     out = np.zeros((2, n))
     calls = r_call.poisson((0.6 + 5.4 * density) * n / sr)
     for _ in range(calls):
         sp, pan, dist_db = singers[int(r_call.integers(0, len(singers)))]
         c = _call(r_call, sr, sp)
-        if dist_db > 9.0:  # far singers lose their highs
-            c = _dsp.filt(c, "lowpass", 5000.0, sr)
+        if dist_db > 8.0:  # far singers lose their highs
+            c = _dsp.filt(c, "lowpass", 5000.0 if dist_db < 16.0 else 3000.0, sr)
         gl, gr = _dsp.pan_gains(pan)
         g = 10 ** (-(dist_db + r_call.uniform(0, 4)) / 20.0)
         _dsp.add_grains(out, [c], np.zeros(1, int), r_call.integers(-len(c), n, 1),
                         np.array([[g * gl, g * gr]]))
-    air = _dsp.filt(_dsp.colored(r_air, n, 1.0, channels=2), "bandpass", (150.0, 3000.0), sr)
-    air *= 1.0 + 0.2 * _dsp.smooth_noise(r_air, n, sr, 0.3)
+    air = _dsp.filt(_dsp.colored(r_air, n, 1.0, channels=2), "bandpass", (80.0, 2500.0), sr)
+    air *= 1.0 + 0.1 * _dsp.smooth_noise(r_air, n, sr, 0.3)
     o_rms = np.sqrt(np.mean(out**2)) + 1e-12
-    return out + air * (0.7 * o_rms / (np.sqrt(np.mean(air**2)) + 1e-12))
+    out = out + air * (AIR_LEVEL * o_rms / (np.sqrt(np.mean(air**2)) + 1e-12))
+    # Calls are sparse and their loudness depends on who is singing: level the
+    # 1 s scale so a segment's first and last second sound like its middle.
+    return _dsp.steady_level(out, sr, 1.0, 0.8)
 
 
 def bird(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
@@ -214,3 +222,52 @@ def owl(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator
         parts.append(np.zeros(int(gap * sr)))
     x = _dsp.filt(np.concatenate(parts), "bandpass", (200.0, 2500.0), sr)
     return _dsp.stereo_spread(_reverb(rng, x, sr, 0.9, 0.25), rng, sr)
+
+
+def _gull_note(rng: np.random.Generator, sr: int, f0: float, dur: float,
+               contour: tuple[float, float, float], peak_at: float) -> np.ndarray:
+    """One gull note (m,): a nasal, harmonic-rich tone whose pitch rises to a peak at
+    ``peak_at`` (0..1 of the note) and falls ("kyow"); ``contour`` is the pitch
+    factor at the start, the peak and the end."""
+    m = int(dur * sr)
+    u = np.linspace(0.0, 1.0, m)
+    f = f0 * np.interp(u, [0.0, peak_at, 1.0], contour)
+    f *= 1.0 + 0.012 * np.sin(2 * np.pi * rng.uniform(18.0, 30.0) * u * dur)
+    harmonics = tuple(h ** -0.6 for h in range(1, 13))
+    tone = _tone(f, sr, harmonics)
+    # A raspy voice: amplitude roughness at half the fundamental (a subharmonic).
+    half = np.sin(np.pi * np.cumsum(f) / sr + rng.uniform(0, 6.3))
+    tone *= 1.0 + rng.uniform(0.15, 0.4) * half
+    breath = _dsp.filt(rng.standard_normal(m), "bandpass", (1500.0, 5000.0), sr)
+    breath /= np.sqrt(np.mean(breath**2)) + 1e-12
+    x = tone / (np.sqrt(np.mean(tone**2)) + 1e-12) + 0.12 * breath
+    # The syrinx and beak shape the harmonics: a formant region near 1-3.5 kHz.
+    x = _dsp.filt(x, "bandpass", (800.0, 4000.0), sr) + 0.3 * x
+    attack = min(1.0, 0.03 / dur)
+    env = np.minimum(1.0, u / attack) * np.clip((1.0 - u) / 0.35, 0.0, 1.0) ** 1.3
+    return x * env
+
+
+def gull(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
+    """A herring gull (2, m), 1-4 s: a few long "kyow" calls, or the laughing call
+    (one or two long notes, then a run of short "ha" notes falling in pitch and level).
+    Fundamental 550-850 Hz with a dozen harmonics, a short open-air tail."""
+    f0 = rng.uniform(550.0, 850.0)
+    parts: list[np.ndarray] = []
+    laugh = rng.random() < 0.5
+    longs = int(rng.integers(1, 3)) if laugh else int(rng.integers(2, 5))
+    for i in range(longs):
+        dur = rng.uniform(0.28, 0.45)
+        note = _gull_note(rng, sr, f0 * (1.0 - 0.03 * i), dur,
+                          (rng.uniform(0.8, 0.9), rng.uniform(1.1, 1.25), rng.uniform(0.7, 0.8)),
+                          rng.uniform(0.2, 0.35))
+        parts += [note * rng.uniform(0.8, 1.0), np.zeros(int(rng.uniform(0.12, 0.35) * sr))]
+    if laugh:
+        shorts = int(rng.integers(5, 10))
+        for i in range(shorts):
+            dur = rng.uniform(0.09, 0.14)
+            note = _gull_note(rng, sr, f0 * (1.0 - 0.025 * i), dur,
+                              (0.92, rng.uniform(1.02, 1.08), 0.85), 0.35)
+            parts += [note * 0.9 * 0.93**i, np.zeros(int(rng.uniform(0.05, 0.09) * sr))]
+    x = np.concatenate(parts + [np.zeros(int(0.05 * sr))])
+    return _dsp.stereo_spread(_reverb(rng, x, sr, 0.5, 0.12), rng, sr)

@@ -13,13 +13,19 @@ import numpy as np
 
 from soundscape.procedural import _dsp
 
+CRACKLE_RATE = (60.0, 360.0)  # crackles per second at intensity 0 and added at 1
+CRACKLE_DB_SPREAD = 24.0
+CRACKLE_LEVEL = 0.15  # crackle RMS re the roar
+HISS_LEVEL = 3.5
+CRACKLE_BAND = (1200.0, 9000.0)  # Hz, centre frequencies of the crackle clicks
+
 
 def _crackle_bank(rng: np.random.Generator, sr: int, count: int) -> list[np.ndarray]:
     bank = []
     for _ in range(count):
         n = int(0.012 * sr)
         burst = rng.standard_normal(n) * _dsp.exp_decay(n, sr, rng.uniform(0.0002, 0.0012))
-        fc = np.exp(rng.uniform(np.log(800.0), np.log(5000.0)))
+        fc = np.exp(rng.uniform(np.log(CRACKLE_BAND[0]), np.log(CRACKLE_BAND[1])))
         g = _dsp.filt(burst, "bandpass", (fc / 1.6, fc * 1.6), sr)
         bank.append(g / (np.max(np.abs(g)) + 1e-12))
     return bank
@@ -40,21 +46,25 @@ def fire(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
     r_roar, r_hiss, r_crk, r_pop = rng.spawn(4)
     flicker = np.clip(1.0 + 0.2 * _dsp.smooth_noise(r_roar, n, sr, 4.0)
                       + 0.08 * _dsp.smooth_noise(r_roar, n, sr, 0.7), 0.2, None)
-    roar = _dsp.filt(_dsp.colored(r_roar, n, 1.0, channels=2), "bandpass", (60.0, 300.0), sr, 2)
+    roar = _dsp.filt(_dsp.colored(r_roar, n, 1.0, channels=2), "bandpass", (35.0, 180.0), sr, 2)
     lap = _dsp.filt(_dsp.colored(r_roar, n, 1.0, channels=2), "bandpass", (80.0, 700.0), sr)
     roar = (roar / (np.sqrt(np.mean(roar**2)) + 1e-12)
             + 0.25 * lap / (np.sqrt(np.mean(lap**2)) + 1e-12)) * flicker
-    hiss = _dsp.filt(_dsp.white(r_hiss, n, 2), "highpass", 2500.0, sr)
-    hiss *= np.clip(_dsp.smooth_noise(r_hiss, n, sr, 6.0), 0.0, None) ** 2
+    hiss = _dsp.filt(_dsp.white(r_hiss, n, 2), "bandpass", (2500.0, 7500.0), sr)
+    # Gas escaping in fits, but never quite stopping (the crackle bands are steady
+    # to within cv 0.6 in the recording).
+    hiss *= np.clip(1.0 + 0.4 * _dsp.smooth_noise(r_hiss, n, sr, 6.0), 0.1, None) ** 2
 
-    bank = _crackle_bank(r_crk, sr, 32)
-    rate = 8.0 + 50.0 * intensity
+    bank = _crackle_bank(r_crk, sr, 48)
+    rate = CRACKLE_RATE[0] + CRACKLE_RATE[1] * intensity
     clusters = r_crk.poisson(rate / 3.0 * n / sr)
-    centres = r_crk.integers(0, max(1, n), clusters)
+    centres = r_crk.integers(-int(0.2 * sr), max(1, n), clusters)
     sizes = r_crk.poisson(2.0, clusters) + 1
     offsets = np.repeat(centres, sizes) + (r_crk.exponential(0.04, sizes.sum()) * sr).astype(int)
     k = len(offsets)
-    amp = 10 ** (-30.0 * r_crk.random(k) ** 0.5 / 20.0)
+    # Dense crackling: levels spread evenly in dB, so no single click towers over
+    # the rest (the recording's crackle bands have kurtosis 12-24, not 100+).
+    amp = 10 ** (-CRACKLE_DB_SPREAD * r_crk.random(k) / 20.0)
     gl, gr = _dsp.pan_gains(np.repeat(r_crk.uniform(-0.7, 0.7, clusters), sizes))
     crk = np.zeros((2, n))
     _dsp.add_grains(crk, bank, r_crk.integers(0, len(bank), k), offsets,
@@ -70,9 +80,10 @@ def fire(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
     roar_rms = np.sqrt(np.mean(roar**2)) + 1e-12
     crk_rms = np.sqrt(np.mean(crk**2)) + 1e-12
     hiss_rms = np.sqrt(np.mean(hiss**2)) + 1e-12
-    roar_gain = 0.6 + 0.6 * intensity
-    return (roar * roar_gain / roar_rms + crk * 0.08 / crk_rms
-            + hiss * (0.04 + 0.06 * intensity) / hiss_rms)
+    roar_gain = 0.85 + 0.85 * intensity
+    out = (roar * roar_gain / roar_rms + crk * CRACKLE_LEVEL / crk_rms
+           + hiss * (0.04 + 0.06 * intensity) * HISS_LEVEL / hiss_rms)
+    return _dsp.steady_level(out, sr, 1.0, 0.5)
 
 
 def crackle(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:

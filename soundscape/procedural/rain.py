@@ -20,13 +20,18 @@ from soundscape.procedural import _dsp
 #             wash band Hz, wash level re drops)
 SURFACES: dict[str, tuple[tuple[float, float], tuple[float, float], float,
                           tuple[float, float], float]] = {
-    "window": ((2500.0, 12000.0), (2200.0, 6500.0), 0.004, (200.0, 3500.0), 2.5),
-    "leaves": ((1200.0, 9000.0), (900.0, 3500.0), 0.008, (250.0, 4000.0), 2.5),
-    "roof": ((600.0, 6000.0), (250.0, 1400.0), 0.02, (100.0, 2500.0), 2.2),
+    "window": ((2500.0, 12000.0), (1600.0, 5000.0), 0.004, (150.0, 5500.0), 4.0),
+    "leaves": ((1200.0, 9000.0), (900.0, 3500.0), 0.008, (150.0, 6000.0), 2.5),
+    "roof": ((600.0, 6000.0), (250.0, 1400.0), 0.02, (80.0, 4000.0), 2.2),
 }
 N_GRAINS = 320  # enough distinct impacts that no resonance pitch is heard repeating
-DIST_DB = 48.0  # near-to-far level spread of the drops
-DIST_EXP = 0.4  # < 1: most drops are far and quiet, a few are near and loud
+DIST_DB = 30.0  # level spread of the far drops (uniform in dB)
+DIST_EXP = 1.0
+FAR_LOWPASS_HZ = 2000.0  # air and foliage absorb the highs of the far drops
+NEAR_PER_S = 1.0  # near drops per second at intensity 0.5 (scaled by 0.5 + intensity)
+NEAR_DB_SPREAD = 12.0  # level spread of the near drops
+NEAR_LEVEL = 0.4  # near-drop RMS re the far drops
+WASH_EXPONENT = 1.0  # a little darker than pink
 
 
 def _drop_diameters(rng: np.random.Generator, count: int, rate_mm_h: float) -> np.ndarray:
@@ -58,35 +63,44 @@ def rain(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
     """Rain bed (2, n). ``intensity`` 0..1 light to heavy; ``surface`` window|leaves|roof."""
     intensity = float(p["intensity"])
     surface = str(p["surface"])
-    r_grain, r_drop, r_wash = rng.spawn(3)
+    r_grain, r_drop, r_wash, r_near = rng.spawn(4)
     rate_mm_h = 0.5 * 100.0**intensity
     drops_per_s = 30.0 + 700.0 * intensity**1.3
 
     bank_d = np.sort(_drop_diameters(r_grain, N_GRAINS, rate_mm_h))
     bank = _grain_bank(r_grain, sr, surface, bank_d)
 
+    def scatter(r: np.random.Generator, count: int, gain_of: np.ndarray,
+                diam: np.ndarray) -> np.ndarray:
+        # a random grain of about the right size: the loud drops (few, large) would
+        # otherwise all reuse the same handful of grains and ring at the same pitches
+        jitter = r.uniform(0.8, 1.25, count)
+        which = np.clip(np.searchsorted(bank_d, diam * jitter), 0, N_GRAINS - 1)
+        gl, gr = _dsp.pan_gains(r.uniform(-1.0, 1.0, count))
+        offsets = r.integers(-int(0.05 * sr), n, count)
+        out = np.zeros((2, n))
+        _dsp.add_grains(out, bank, which, offsets, gain_of[:, None] * np.stack([gl, gr], axis=1))
+        return out
+
+    # Far drops: the many unresolved impacts, levels spread over DIST_DB, their highs
+    # absorbed by distance (a darker patter).
     count = r_drop.poisson(drops_per_s * n / sr)
     diam = _drop_diameters(r_drop, count, rate_mm_h)
-    # a random grain of about the right size: the loud drops (few, large) would
-    # otherwise all reuse the same handful of grains and ring at the same pitches
-    jitter = r_drop.uniform(0.8, 1.25, count)
-    which = np.clip(np.searchsorted(bank_d, diam * jitter), 0, N_GRAINS - 1)
-    # Level: bigger drops hit harder (amplitude ~ D**1.5); distance spreads levels over
-    # about 48 dB, most drops being far (quiet).
-    dist_gain = 10 ** (-DIST_DB * r_drop.random(count) ** DIST_EXP / 20.0)
-    amp = (diam / 2.0) ** 1.5 * dist_gain
-    pan = r_drop.uniform(-1.0, 1.0, count)
-    gl, gr = _dsp.pan_gains(pan)
-    offsets = r_drop.integers(-int(0.05 * sr), n, count)
-    drops = np.zeros((2, n))
-    _dsp.add_grains(drops, bank, which, offsets, amp[:, None] * np.stack([gl, gr], axis=1))
+    amp = (diam / 2.0) ** 1.5 * 10 ** (-DIST_DB * r_drop.random(count) ** DIST_EXP / 20.0)
+    far = _dsp.filt(scatter(r_drop, count, amp, diam), "lowpass", FAR_LOWPASS_HZ, sr)
+    # Near drops: a few per second, close and loud, with their full bright click.
+    k_near = r_near.poisson(NEAR_PER_S * (0.5 + intensity) * n / sr)
+    d_near = _drop_diameters(r_near, k_near, rate_mm_h)
+    a_near = (d_near / 2.0) ** 1.5 * 10 ** (-NEAR_DB_SPREAD * r_near.random(k_near) / 20.0)
+    near = scatter(r_near, k_near, a_near, d_near)
 
     _, _, _, wash_band, wash_level = SURFACES[surface]
-    wash = _dsp.colored(r_wash, n, 1.0, channels=2)
+    wash = _dsp.colored(r_wash, n, WASH_EXPONENT, channels=2)
     wash = _dsp.filt(wash, "bandpass", wash_band, sr)
     # A little slow swell in the wash (gusts carrying the rain), +-1 dB.
     wash *= 10 ** (_dsp.smooth_noise(r_wash, n, sr, 0.3) * 1.0 / 20.0)
-    drops_rms = np.sqrt(np.mean(drops**2)) + 1e-12
+    far_rms = np.sqrt(np.mean(far**2)) + 1e-12
     wash_rms = np.sqrt(np.mean(wash**2)) + 1e-12
+    near_rms = np.sqrt(np.mean(near**2)) + 1e-12
     level = wash_level * (0.6 + 0.8 * intensity)
-    return drops + wash * (level * drops_rms / wash_rms)
+    return far + wash * (level * far_rms / wash_rms) + near * (NEAR_LEVEL * far_rms / near_rms)

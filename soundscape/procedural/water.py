@@ -74,52 +74,84 @@ def drip(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generato
     return _dsp.stereo_spread(out, rng, sr)
 
 
-def _wave_shape(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
-    """One breaking wave, mono (n,) with n = seconds * sr; starts and ends quiet."""
-    n = int(seconds * sr)
-    t = np.arange(n) / sr
+ENV_STEP = 32  # frames between computed envelope points of a wave
+
+
+def _wave_envs(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
+    """Surge, crash and foam envelopes (3, k) of one wave, one point every ENV_STEP
+    frames; they start and end quiet."""
+    tk = np.arange(int(seconds * sr) // ENV_STEP + 2) * ENV_STEP / sr
     tc = rng.uniform(0.25, 0.4) * seconds  # crash time
-    rise = np.clip(t / tc, 0.0, 1.0) ** 2
-    surge_env = np.where(t < tc, rise, np.exp(-(t - tc) / (0.12 * seconds)))
-    crash_env = np.where(t < tc, rise**4, np.exp(-(t - tc) / (0.09 * seconds)))
-    foam_t = t - tc - 0.3
+    rise = np.clip(tk / tc, 0.0, 1.0) ** 2
+    surge_env = np.where(tk < tc, rise, np.exp(-(tk - tc) / (0.12 * seconds)))
+    crash_env = np.where(tk < tc, rise**4, np.exp(-(tk - tc) / (0.09 * seconds)))
+    foam_t = tk - tc - 0.3
     foam_env = np.where(foam_t < 0, np.clip(1 + foam_t / 0.6, 0, 1) ** 2,
                         np.exp(-foam_t / (0.22 * seconds)))
-    tail = np.clip((seconds - t) / (0.15 * seconds), 0.0, 1.0)  # reach silence at the end
-    # One noise source, split into bands: the same water makes all three sounds.
+    tail = np.clip((seconds - tk) / (0.15 * seconds), 0.0, 1.0)  # reach silence at the end
+    amp = rng.uniform(0.6, 1.0)
+    return amp * tail * np.stack([0.9 * surge_env, crash_env, 0.35 * foam_env])
+
+
+def _wave_bands(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
+    """Surge, crash and fizz noise (3, n), unit RMS each: one noise source split into
+    bands, since the same water makes all three sounds."""
     w = rng.standard_normal(n)
     surge = _dsp.filt(w, "lowpass", 400.0, sr, order=3)
-    surge /= np.sqrt(np.mean(surge**2)) + 1e-12
     crash = _dsp.filt(_dsp.filt(w, "bandpass", (150.0, 7000.0), sr), "lowpass", 900.0, sr, order=1)
-    crash /= np.sqrt(np.mean(crash**2)) + 1e-12
     fizz = _dsp.filt(w, "highpass", 2500.0, sr)
     # Popping foam: the hiss gated by a squared random signal at ~60 Hz.
     coarse = rng.standard_normal(n // 400 + 2)
     fizz *= np.interp(np.arange(n) / 400.0, np.arange(len(coarse)), coarse) ** 2
-    fizz /= np.sqrt(np.mean(fizz**2)) + 1e-12
-    amp = rng.uniform(0.6, 1.0)
-    return amp * tail * (0.9 * surge * surge_env + 1.0 * crash * crash_env
-                         + 0.35 * fizz * foam_env)
+    out = np.stack([surge, crash, fizz])
+    return out / (np.sqrt(np.mean(out**2, axis=1, keepdims=True)) + 1e-12)
+
+
+def _apply_envs(bands: np.ndarray, envs: np.ndarray) -> np.ndarray:
+    """sum_i bands[i] * envs[i] with the coarse envelopes interpolated to each frame."""
+    n = bands.shape[1]
+    pos = np.arange(n) / ENV_STEP
+    grid = np.arange(envs.shape[1])
+    return sum(bands[i] * np.interp(pos, grid, envs[i]) for i in range(3))
+
+
+def _wave_shape(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
+    """One breaking wave, mono (n,) with n = seconds * sr; starts and ends quiet."""
+    envs = _wave_envs(rng, sr, seconds)
+    return _apply_envs(_wave_bands(rng, sr, int(seconds * sr)), envs)
 
 
 def surf(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
     """Ocean surf (2, n): four breakers along the beach each with waves every
-    ``period`` * U(0.75, 1.3) s, over a constant distant roar."""
+    ``period`` * U(0.75, 1.3) s, over a constant distant roar.
+
+    Each breaker is one stretch of water: its waves share one set of noise bands,
+    shaped by the sum of their envelopes (cheaper than rendering every wave whole).
+    """
     period = float(p["period"])
     r_waves, r_roar = rng.spawn(2)
     out = np.zeros((2, n))
+    k = n // ENV_STEP + 2
     for pan in (-0.7, -0.25, 0.2, 0.7):
         gl, gr = _dsp.pan_gains(pan)
+        acc = np.zeros((3, k))
         t = -r_waves.uniform(0.3, 1.0) * period * 1.4
         while t < n / sr:
-            length = period * r_waves.uniform(0.9, 1.5)
-            w = _wave_shape(r_waves, sr, length)
-            _dsp.add_grains(out, [w], np.zeros(1, int), np.array([int(t * sr)]),
-                            np.array([[gl, gr]]))
+            envs = _wave_envs(r_waves, sr, period * r_waves.uniform(0.9, 1.5))
+            o = int(round(t * sr / ENV_STEP))
+            a, b = max(0, -o), min(envs.shape[1], k - o)
+            if b > a:
+                acc[:, o + a:o + b] += envs[:, a:b]
             t += period * r_waves.uniform(0.75, 1.3)
+        x = _apply_envs(_wave_bands(r_waves, sr, n), acc)
+        out[0] += gl * x
+        out[1] += gr * x
     roar = _dsp.filt(_dsp.colored(r_roar, n, 1.5, channels=2), "bandpass", (60.0, 2500.0), sr)
     o_rms = np.sqrt(np.mean(out**2)) + 1e-12
-    return out + roar * (1.4 * o_rms / (np.sqrt(np.mean(roar**2)) + 1e-12))
+    out += roar * (1.4 * o_rms / (np.sqrt(np.mean(roar**2)) + 1e-12))
+    # Waves swell within seconds, but a run of big sets at one end of a segment
+    # would make crossfaded segments pump: level the 3 s scale halfway.
+    return _dsp.steady_level(out, sr, 3.0, 0.5)
 
 
 def wave(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
