@@ -6,7 +6,9 @@ its own rate, pitch, distance and pan. Cicadas buzz: noise and tone near 5-7 kHz
 pulsed at 150-250 Hz by the tymbals, in long swelling phrases. Birds: each species
 is a template of frequency-swept notes (up, down, chevron, trill), sung with small
 variations; the chorus scatters calls of several species in stereo. The owl is a
-few breathy harmonic hoots near 350 Hz.
+few breathy harmonic hoots near 350 Hz. The herring gull is a raspy, harmonic-rich
+voice near 550-850 Hz whose notes rise and fall in pitch ("kyow"), sung as a few
+long calls or as the laughing call.
 """
 
 from __future__ import annotations

@@ -4,10 +4,12 @@ Drop diameters follow a Marshall-Palmer distribution N(D) ~ exp(-Lambda D) with
 Lambda = 4.1 R**-0.21 per mm for a rain rate R in mm/h (intensity 0..1 maps to
 R = 0.5..50 mm/h), so there are many small drops and a few large ones. Each impact
 is a short band-passed noise click plus a surface resonance (a glass "tick", a leaf
-flutter, a roof "tock"); its level and pitch follow the drop size. The wash is the
-unresolved sum of far drops: band-passed pink noise whose level grows with
-intensity. Real rain measures impulsive mainly above 3 kHz (see docs/procedural.md),
-so the clicks carry most of their energy there.
+flutter, a roof "tock"); its level and pitch follow the drop size. Far drops are
+many, spread over 30 dB and low-passed by distance; a few near drops per second keep
+their full bright click and stand out. The wash is the unresolved sum of still
+farther drops: band-passed pink noise well above the far drops. Real rain measures
+Gaussian-like below 2.7 kHz and impulsive above (see docs/procedural.md), and so
+does this recipe.
 """
 
 from __future__ import annotations
