@@ -111,3 +111,47 @@ def test_fork_continues_sample_for_sample(tmp_path):
     assert twin.strips["hiss"].source.segments is graph.strips["hiss"].source.segments
     twin.set_layer_gain_db("hiss", -120)
     assert not np.array_equal(graph.pull(4800), twin.pull(4800))
+
+
+def test_personal_takeover_of_a_slow_listener_leaves_no_gap(tmp_path):
+    """A listener whose broadcast blocks are still queued when its personal mix starts
+    gets every sequence number exactly once."""
+    from soundscape.server.clock import AudioClock
+    from soundscape.server.config import ServerConfig
+    from soundscape.server.engine import Engine
+    from soundscape.server.hub import Hub, seq_of
+    from soundscape.server.protocol import parse_control
+
+    path = tmp_path / "tiny.toml"
+    path.write_text(tiny_scene())
+    scene = load_scene(path)
+    graph = build_graph(scene, SegmentBank(tmp_path / "bank"))
+    clock = AudioClock(48000, 4800)
+    engine = Engine("0", clock, lambda stream, produced: None)  # driven by hand, not started
+    hub = Hub(ServerConfig(), clock, [engine])
+    channel = hub.add_channel(scene, graph)
+    engine._run_commands()
+    listener = hub.new_listener("pcm16", lambda code, reason: None)
+    hub.join(listener, scene.name)
+    sent = []
+
+    def send(count):
+        for _ in range(count):
+            item = listener.queue.pop()
+            if isinstance(item, bytes):
+                sent.append(seq_of(item))
+
+    for _ in range(4):
+        hub.on_produced(channel.stream, channel.stream.produce())
+    send(3)  # the listener is slow: the fourth block is still queued
+    hub.handle(listener, parse_control('{"type": "gain", "layer": "hum", "db": -6}', 4096))
+    hub.on_produced(channel.stream, channel.stream.produce())  # queues the fork request
+    hub.on_produced(channel.stream, channel.stream.produce())  # forks, then broadcasts
+    engine._run_commands()
+    twin = engine.streams[f"personal:{listener.id}"]
+    for _ in range(3):
+        hub.on_produced(twin, twin.produce())
+        hub.on_produced(channel.stream, channel.stream.produce())
+    send(100)
+    assert sent == list(range(sent[0], sent[0] + len(sent))), sent
+    assert listener.personal is twin

@@ -192,6 +192,12 @@ class Hub:
             channel.listeners.discard(listener)
             channel.personal.add(listener)
             listener.queue.discard_audio(lambda m: seq_of(m) < produced.seq)
+            # the personal stream carries on after the last block the listener has or
+            # still has queued: a slow listener's discarded broadcast blocks must be
+            # replaced, not skipped (that left a gap in the sequence)
+            queued = [seq_of(m) for m in listener.queue.items if isinstance(m, bytes)]
+            popped = listener.queue.last_popped
+            listener.last_seq = max([-1, *queued] + ([seq_of(popped)] if popped else []))
             gains, muted, volume = dict(listener.gains), set(listener.muted), listener.volume
             stream.request(lambda s: apply_mix(s, gains, muted, volume))
             if listener.sleep is not None:

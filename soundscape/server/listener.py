@@ -31,6 +31,7 @@ class ListenerQueue:
         self.items: deque[bytes | str] = deque()
         self.audio = 0
         self.skipped = 0
+        self.last_popped: bytes | None = None  # the last audio message handed to the socket
         self._skip_times: deque[float] = deque()
         self._clock = clock
         self.wake: Callable[[], None] = lambda: None
@@ -79,4 +80,5 @@ class ListenerQueue:
         item = self.items.popleft()
         if isinstance(item, bytes):
             self.audio -= 1
+            self.last_popped = item
         return item
