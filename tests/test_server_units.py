@@ -155,3 +155,41 @@ def test_personal_takeover_of_a_slow_listener_leaves_no_gap(tmp_path):
     send(100)
     assert sent == list(range(sent[0], sent[0] + len(sent))), sent
     assert listener.personal is twin
+
+
+def test_hot_reload_reaches_personal_mixes_with_their_gains(tmp_path):
+    from soundscape.server.clock import AudioClock
+    from soundscape.server.config import ServerConfig
+    from soundscape.server.engine import Engine
+    from soundscape.server.hub import Hub
+    from soundscape.server.protocol import parse_control
+
+    path = tmp_path / "tiny.toml"
+    path.write_text(tiny_scene())
+    scene = load_scene(path)
+    bank = SegmentBank(tmp_path / "bank")
+    clock = AudioClock(48000, 4800)
+    engine = Engine("0", clock, lambda stream, produced: None)  # driven by hand
+    hub = Hub(ServerConfig(crossfade_s=0.2), clock, [engine])
+    channel = hub.add_channel(scene, build_graph(scene, bank))
+    engine._run_commands()
+    listener = hub.new_listener("pcm16", lambda code, reason: None)
+    hub.join(listener, scene.name)
+    hub.handle(listener, parse_control('{"type": "mute", "layer": "hiss", "muted": true}', 4096))
+    for _ in range(2):
+        hub.on_produced(channel.stream, channel.stream.produce())
+    engine._run_commands()
+    twin = engine.streams[f"personal:{listener.id}"]
+    hub.on_produced(twin, twin.produce())
+    assert listener.personal is twin
+    old_graph = twin.graph
+
+    path.write_text(tiny_scene(hiss_db=-20.0))
+    edited = load_scene(path)
+    hub.replace_scene(edited, build_graph(edited, bank))
+    for _ in range(5):  # 0.5 s: past the 0.2 s crossfade
+        hub.on_produced(twin, twin.produce())
+    assert twin.version == 1 and twin.graph is not old_graph
+    assert twin.graph is not channel.stream.graph  # its own fork of the new version
+    assert twin.graph.strips["hiss"].user_gain == 0.0  # the mute carried over
+    assert twin.graph.strips["hum"].user_gain == 1.0

@@ -25,7 +25,7 @@ from .config import ServerConfig
 from .engine import Engine
 from .listener import ListenerQueue, Offer
 from .protocol import AUDIO_HEADER, CODECS, PROTOCOL_VERSION, Control, ProtocolError, dumps
-from .stream import Produced, Stream
+from .stream import Produced, Stream, fork_graph
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +136,23 @@ class Hub:
         return channel
 
     def replace_scene(self, scene: Scene, graph: SceneGraph) -> None:
-        """Hot reload: crossfade the running channel into ``graph``; nobody disconnects."""
+        """Hot reload: crossfade the running channel, and every personal mix of it, into
+        ``graph``; nobody disconnects and personal gains, mutes and volume carry over."""
         channel = self.channels[scene.name]
         seconds = self.config.crossfade_s
+        for listener in channel.personal:
+            if listener.personal is None:
+                continue
+            # fork before the channel's mixer thread starts pulling ``graph``
+            twin = fork_graph(graph)
+            gains, muted, volume = dict(listener.gains), set(listener.muted), listener.volume
+
+            def switch(s: Stream, twin: SceneGraph = twin, gains: dict[str, float] = gains,
+                       muted: set[str] = muted, volume: float = volume) -> None:
+                s.crossfade_to(twin, seconds)
+                apply_mix(s, gains, muted, volume)
+
+            listener.personal.request(switch)
         channel.stream.request(lambda s: s.crossfade_to(graph, seconds))
         layers_changed = layer_info(channel.scene) != layer_info(scene)
         channel.scene = scene

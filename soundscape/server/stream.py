@@ -115,6 +115,7 @@ class Stream:
         self._fade_pos = 0
         self._fade_len = max(1, int(seconds * rate))
         self.version += 1
+        graph.set_volume(0.0 if self._sleep_done else self.volume)  # carry the volume over
 
     def set_volume(self, volume: float) -> None:
         """Listener volume, linear 0..1 (a running sleep fade scales it further)."""
