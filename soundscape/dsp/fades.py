@@ -34,7 +34,3 @@ def pan_gains(pan: float) -> tuple[float, float]:
     """Equal-power pan gains (left, right) for ``pan`` in [-1, 1], unity at centre."""
     angle = (np.clip(pan, -1.0, 1.0) + 1.0) * (np.pi / 4)
     return float(np.sqrt(2) * np.cos(angle)), float(np.sqrt(2) * np.sin(angle))
-
-
-def db_to_gain(db: float | np.ndarray) -> float | np.ndarray:
-    return np.power(10.0, np.asarray(db) / 20.0) if isinstance(db, np.ndarray) else 10 ** (db / 20)

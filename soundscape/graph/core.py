@@ -16,11 +16,6 @@ class Node(Protocol):
     def pull(self, frames: int) -> np.ndarray: ...
 
 
-class Silence:
-    def pull(self, frames: int) -> np.ndarray:
-        return np.zeros((2, frames), dtype=np.float32)
-
-
 class Mix:
     """Sum of its inputs."""
 
