@@ -19,7 +19,20 @@ from typing import Any
 from .errors import SceneError
 from .units import parse_duration
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".opus", ".aiff", ".aif")
+# Layer files: any format libsndfile or ffmpeg decodes is accepted (these are the
+# usual ones); only names that are plainly not audio are refused up front. A file
+# that cannot be decoded is reported, naming it, when its segments are made.
+AUDIO_EXTENSIONS = (
+    ".wav", ".flac", ".ogg", ".oga", ".mp3", ".opus", ".aiff", ".aif", ".aifc", ".caf",
+    ".w64", ".rf64", ".au", ".m4a", ".aac", ".mp4", ".m4b", ".alac", ".wma", ".webm",
+    ".mka", ".mkv", ".wv", ".ape", ".ac3", ".amr", ".3gp", ".mov", ".spx", ".tta",
+)
+NOT_AUDIO_EXTENSIONS = frozenset((
+    ".txt", ".md", ".rst", ".toml", ".json", ".yaml", ".yml", ".ini", ".csv", ".tsv",
+    ".xml", ".html", ".htm", ".pdf", ".doc", ".docx", ".odt", ".rtf", ".py", ".js",
+    ".sh", ".jpg", ".jpeg", ".png", ".gif", ".svg", ".webp", ".bmp", ".tif", ".tiff",
+    ".zip", ".tar", ".gz", ".bz2", ".xz", ".7z", ".rar", ".exe", ".mid", ".midi",
+))
 SAMPLE_RATES = (16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000)
 GENERATOR_KEYS = {
     "model": str,
@@ -379,8 +392,9 @@ def _parse_layer(c: _Checker, raw: Any, index: int, base: Path) -> Layer | None:
             c.problem(where, f"{item!r} is not a path")
             continue
         file = (base / item).expanduser() if not Path(item).is_absolute() else Path(item)
-        if file.suffix.lower() not in AUDIO_EXTENSIONS:
-            c.problem(where, f"{item!r} is not an audio file ({', '.join(AUDIO_EXTENSIONS)})")
+        if file.suffix.lower() in NOT_AUDIO_EXTENSIONS:
+            c.problem(where, f"{item!r} is not an audio file (any format ffmpeg reads: "
+                             f"{', '.join(AUDIO_EXTENSIONS[:12])}, ...)")
         elif not file.is_file():
             c.problem(where, f"{item!r} does not exist (looked for {file})")
         else:

@@ -8,22 +8,18 @@ Every source goes through one contract (``soundscape.segment.SegmentSource``):
 
 from __future__ import annotations
 
-import subprocess
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import soundfile as sf
 
 from . import procedural
 from .bank import SegmentBank
 from .dsp.convert import to_stereo_rate
 from .errors import SourceError
+from .filesource import EVENT_MAX_SECONDS, FileSource, read_audio_file  # noqa: F401
 from .scene import Bed, Layer, Scene
 from .segment import Segment, digest
-
-EVENT_MAX_SECONDS = 20.0
 
 
 def layer_seed(scene_seed: int, layer: Layer, variant: int) -> int:
@@ -65,90 +61,6 @@ class ProceduralSource:
         meta = {"source": "procedural", "recipe": layer.recipe, "params": layer.params,
                 "seed": seed, "variant": variant}
         return Segment(np.ascontiguousarray(audio, dtype=np.float32), self.sample_rate, meta)
-
-
-def read_audio_file(path: Path) -> tuple[np.ndarray, int]:
-    """Decode any supported file to float32 (channels, frames) at its own rate.
-
-    libsndfile reads wav, flac, ogg/opus and mp3; anything it refuses goes through
-    ffmpeg (via pydub), so m4a and friends work where ffmpeg is installed.
-    """
-    try:
-        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
-        return np.ascontiguousarray(data.T), int(rate)
-    except (sf.LibsndfileError, RuntimeError, TypeError):
-        pass
-    from pydub import AudioSegment
-    from pydub.exceptions import CouldntDecodeError
-
-    try:
-        seg = AudioSegment.from_file(str(path))
-    except FileNotFoundError as exc:
-        raise SourceError(f"{path}: cannot decode (ffmpeg is not installed): {exc}") from None
-    except (CouldntDecodeError, subprocess.CalledProcessError, OSError, IndexError) as exc:
-        last = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise SourceError(f"{path}: not a readable audio file ({last})") from None
-    samples = np.array(seg.get_array_of_samples(), dtype=np.float32)
-    samples /= float(1 << (8 * seg.sample_width - 1))
-    return samples.reshape(-1, seg.channels).T.copy(), int(seg.frame_rate)
-
-
-class FileSource:
-    """Segments cut from the user's recordings, converted to the mixer format.
-
-    Beds: each file is cut into segments of ``segment_seconds`` (a shorter file is one
-    segment); variant ``i`` takes the ``i``-th cut over all files. Events: one
-    variant per file.
-    """
-
-    def __init__(self, sample_rate: int, segment_seconds: float):
-        self.sample_rate = sample_rate
-        self.segment_seconds = segment_seconds
-
-    def key(self, layer: Layer, variant: int, seed: int) -> dict[str, Any]:
-        stats = []
-        for f in layer.files:
-            st = f.stat()
-            stats.append([str(f.resolve()), st.st_size, int(st.st_mtime)])
-        return {
-            "source": "files",
-            "version": 1,
-            "files": stats,
-            "kind": layer.kind,
-            "seconds": self.segment_seconds,
-            "sample_rate": self.sample_rate,
-            "variant": variant,
-        }
-
-    def cuts(self, layer: Layer) -> list[tuple[Path, int]]:
-        """(file, cut index) for every variant this layer's files can give."""
-        out: list[tuple[Path, int]] = []
-        for f in layer.files:
-            if not isinstance(layer, Bed):
-                out.append((f, 0))
-                continue
-            try:
-                seconds = sf.info(str(f)).duration
-            except (sf.LibsndfileError, RuntimeError):
-                seconds = self.segment_seconds  # decoded via ffmpeg later; one cut
-            n = max(1, int(seconds // self.segment_seconds))
-            out.extend((f, i) for i in range(n))
-        return out
-
-    def segment(self, layer: Layer, variant: int, seed: int) -> Segment:
-        cuts = self.cuts(layer)
-        path, cut = cuts[variant % len(cuts)]
-        audio, rate = read_audio_file(path)
-        if audio.shape[1] == 0:
-            raise SourceError(f"{path}: the file holds no audio")
-        audio = to_stereo_rate(audio, rate, self.sample_rate)
-        if isinstance(layer, Bed):
-            n = int(round(self.segment_seconds * self.sample_rate))
-            audio = audio[:, cut * n : (cut + 1) * n]
-        else:
-            audio = audio[:, : int(EVENT_MAX_SECONDS * self.sample_rate)]
-        meta = {"source": "files", "file": str(path), "cut": cut, "variant": variant}
-        return Segment(np.ascontiguousarray(audio), self.sample_rate, meta)
 
 
 def prompt_group(layer: Layer) -> str:

@@ -1,4 +1,8 @@
-"""``soundscape validate FILE...``: exit 0 when every scene file is valid."""
+"""``soundscape validate FILE...``: exit 0 when every scene file is valid.
+
+Warnings (bed files too short to play as they are) go to stderr and do not change
+the exit status.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import sys
 from pathlib import Path
 
 from ..errors import SceneError
+from ..filesource import short_clip_warnings
 from ..scene import load_scene
 
 
@@ -27,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
             bad += 1
             print(str(exc), file=sys.stderr)
             continue
+        for line in short_clip_warnings(scene):
+            print(f"warning: {line}", file=sys.stderr)
         if not args.quiet:
             print(f"{path}: ok ({len(scene.layers)} layers, {len(scene.phases)} phases)")
     return 1 if bad else 0
