@@ -1,13 +1,25 @@
 """EventPlayer: sporadic one-shots placed by a seeded random process.
 
-Inter-onset times are exponential (a Poisson process at the layer's rate) or uniform
-within the layer's interval range, and never shorter than the minimum gap. When
-phases automate the rate, gaps are drawn in *operational time*: a draw is a number of
-expected events, and the next onset is where the integral of the rate since the last
-one reaches it, so a rate that ramps up from zero brings events in as it rises.
+Timing is a renewal process with a refractory period. After each onset nothing
+happens for ``min_gap`` seconds; then the *excess* part of the gap is drawn:
+exponential (a Poisson process) or, for an interval range, uniform. The excess runs
+at a corrected rate (see :func:`excess_rate`) so the long-run mean rate is still the
+layer's rate: mean gap = ``1/rate`` = ``min_gap`` + mean excess. When ``min_gap``
+leaves no room for that (``min_gap >= 1/rate`` or close), the excess keeps a mean of
+``EXCESS_FLOOR * min_gap`` and the rate is capped at ``1 / ((1 + EXCESS_FLOOR) *
+min_gap)``. So ``min_gap`` never clamps draws onto one value: gaps spread out
+continuously above it, as in nature, instead of piling up at exactly ``min_gap``.
+
+When phases automate the rate, the excess is drawn in *operational time*: a draw is
+a number of expected events, and the next onset is where the integral of the
+(corrected) rate since the end of the refractory period reaches it, so a rate that
+ramps up from zero brings events in as it rises.
+
 Each event draws a variant, a gain, a pan and a distance (level drop plus low-pass).
 Events are rendered whole when scheduled and mixed as time passes, so none is ever
-cut off; they may overlap.
+cut off; they may overlap. With ``keep_history`` every scheduled event is also
+recorded as a :class:`Placed` (no audio) for cue sheets; take them with
+:meth:`EventPlayer.drain_history`.
 """
 
 from __future__ import annotations
@@ -24,6 +36,26 @@ DISTANCE_DROP_DB = 12.0  # level drop at distance 1.0
 DISTANCE_MIN_CUTOFF_HZ = 1200.0  # low-pass corner at distance 1.0 (20 kHz at 0.0)
 RATE_STEP_SECONDS = 0.25  # resolution of the rate integral
 RATE_HORIZON_SECONDS = 7 * 86400.0  # a rate of zero for longer than this ends the layer
+EXCESS_FLOOR = 0.25  # the random part of a gap averages at least this times min_gap
+HISTORY_LIMIT = 100_000  # newest records kept when history is never drained
+
+
+def excess_rate(rate: np.ndarray | float, min_gap: float) -> np.ndarray:
+    """Rate (1/s) of the random part of a gap that follows ``min_gap`` seconds of rest.
+
+    ``rate / (1 - rate * min_gap)``: its mean, ``1/rate - min_gap``, plus the
+    refractory period gives a mean gap of ``1/rate``. The mean excess never drops
+    below ``EXCESS_FLOOR * min_gap``, which caps the layer's rate (see module
+    docstring). A rate of 0 stays 0.
+    """
+    r = np.maximum(np.asarray(rate, dtype=np.float64), 0.0)
+    return r / np.maximum(1.0 - r * min_gap, EXCESS_FLOOR * r * min_gap)
+
+
+def mean_gap(rate: np.ndarray | float, min_gap: float) -> np.ndarray:
+    """Mean seconds between onsets at ``rate`` events/s: ``max(1/rate, (1+floor)*min_gap)``."""
+    r = np.maximum(np.asarray(rate, dtype=np.float64), 1e-12)
+    return np.maximum(1.0 / r, (1.0 + EXCESS_FLOOR) * min_gap)
 
 
 @dataclass(frozen=True)
@@ -34,16 +66,22 @@ class EventPlan:
     interval: tuple[float, float] | None  # seconds, when given instead of a rate
     base_rate: float  # events/second without automation (the interval range's)
     constant: bool  # True when no phase changes the rate
-    min_gap: float
+    min_gap: float  # refractory period after each onset, seconds
     gain_db: tuple[float, float]
     pan: tuple[float, float]
     distance: tuple[float, float] | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Placed:
+    """One scheduled event: onset and length in absolute frames, and what was drawn.
+
+    ``gain_db`` is the drawn event gain (before the distance drop and the layer's phase
+    level); ``pan`` is -1..1; ``distance`` is 0..1 (0 when the layer has no range).
+    """
+
     start: int
-    audio: np.ndarray
+    frames: int
     variant: int
     gain_db: float
     pan: float
@@ -51,10 +89,12 @@ class Placed:
 
     @property
     def end(self) -> int:
-        return self.start + self.audio.shape[1]
+        return self.start + self.frames
 
 
 class EventPlayer:
+    """``pull(frames)`` -> float32 (2, frames): the layer's events mixed over time."""
+
     def __init__(self, variants: list[np.ndarray], plan: EventPlan, rate: int, seed: int):
         if not variants:
             raise ValueError("an event layer needs at least one variant")
@@ -62,30 +102,51 @@ class EventPlayer:
         self.plan = plan
         self.sample_rate = rate
         self.rng = np.random.default_rng([seed, 0xE7E])
-        self.pending: list[Placed] = []
+        self.pending: list[tuple[int, np.ndarray]] = []  # (start frame, audio) sounding
         self.position = 0
-        self._next_time = self._first_time()
         self._last_variant = -1
-        self.history: list[Placed] = []
+        self._excess = self._excess_shape()
+        self._next_time = self._first_time()
+        self.history: list[Placed] = []  # newest HISTORY_LIMIT, when keep_history
         self.keep_history = False
 
-    def _draw(self) -> float:
-        """One gap in expected events (operational time)."""
+    def drain_history(self) -> list[Placed]:
+        """The events recorded since the last drain, oldest first; clears the record."""
+        taken, self.history = self.history, []
+        return taken
+
+    def _excess_shape(self) -> tuple[float, float] | None:
+        """For an interval range: the excess draw's bounds in units of its mean.
+
+        At the base rate the excess is uniform on [max(lo - min_gap, 0), b] with ``b``
+        chosen to keep the mean; with ``min_gap <= lo`` that is exactly the interval
+        range shifted down by ``min_gap``, so gaps stay uniform on [lo, hi].
+        """
         plan = self.plan
-        if plan.interval is not None:
-            return float(self.rng.uniform(*plan.interval)) * plan.base_rate
+        if plan.interval is None:
+            return None
+        lo, hi = plan.interval
+        mean = 1.0 / float(excess_rate(2.0 / (lo + hi), plan.min_gap))
+        a = max(lo - plan.min_gap, 0.0)
+        return a / mean, (2.0 * mean - a) / mean
+
+    def _draw(self) -> float:
+        """One excess in expected events of the excess rate (mean 1)."""
+        if self._excess is not None:
+            return float(self.rng.uniform(*self._excess))
         return float(self.rng.exponential(1.0))
 
     def _advance(self, t: float, amount: float) -> float:
-        """The time after ``t`` where the integral of the rate reaches ``amount``."""
+        """The time after ``t`` where the integral of the excess rate reaches ``amount``."""
         plan = self.plan
         if plan.constant:
-            return t + amount / plan.base_rate if plan.base_rate > 0 else float("inf")
+            r = float(excess_rate(plan.base_rate, plan.min_gap))
+            return t + amount / r if r > 0 else float("inf")
         step, chunk = RATE_STEP_SECONDS, 480
         start, done = t, 0.0
         while start < t + RATE_HORIZON_SECONDS:
             grid = start + step * np.arange(chunk)
-            inc = np.maximum(plan.rate(grid), 0.0) * step
+            inc = excess_rate(plan.rate(grid), plan.min_gap) * step
             cum = done + np.cumsum(inc)
             i = int(np.searchsorted(cum, amount))
             if i < chunk:
@@ -96,13 +157,14 @@ class EventPlayer:
         return float("inf")
 
     def _next_after(self, t: float) -> float:
-        return max(t + self.plan.min_gap, self._advance(t, self._draw()))
+        # refractory period first, then the excess: never clamped onto min_gap
+        return self._advance(t + self.plan.min_gap, self._draw())
 
     def _first_time(self) -> float:
-        # start mid-process: the first onset is a random fraction of a gap away
+        # start mid-process: the first onset is a random fraction of an excess away
         return self._advance(0.0, self._draw() * float(self.rng.uniform(0.2, 1.0)))
 
-    def _place(self, start_s: float) -> Placed:
+    def _place(self, start_s: float) -> tuple[int, np.ndarray]:
         plan, rng = self.plan, self.rng
         n = len(self.variants)
         variant = int(rng.integers(0, n))
@@ -120,10 +182,11 @@ class EventPlayer:
         level = 10 ** ((gain_db - DISTANCE_DROP_DB * distance) / 20)
         audio = audio * np.array([[gl * level], [gr * level]], dtype=np.float32)
         start = int(round(start_s * self.sample_rate))
-        placed = Placed(start, audio.astype(np.float32), variant, gain_db, pan, distance)
         if self.keep_history:
-            self.history.append(placed)
-        return placed
+            self.history.append(Placed(start, audio.shape[1], variant, gain_db, pan, distance))
+            if len(self.history) > HISTORY_LIMIT + HISTORY_LIMIT // 10:
+                del self.history[: len(self.history) - HISTORY_LIMIT]
+        return start, np.asarray(audio, dtype=np.float32)
 
     def pull(self, frames: int) -> np.ndarray:
         a, b = self.position, self.position + frames
@@ -134,11 +197,12 @@ class EventPlayer:
             self._next_time = self._next_after(t)
         out = np.zeros((2, frames), dtype=np.float32)
         keep = []
-        for ev in self.pending:
-            lo, hi = max(a, ev.start), min(b, ev.end)
+        for start, audio in self.pending:
+            end = start + audio.shape[1]
+            lo, hi = max(a, start), min(b, end)
             if lo < hi:
-                out[:, lo - a : hi - a] += ev.audio[:, lo - ev.start : hi - ev.start]
-            if ev.end > b:
-                keep.append(ev)
+                out[:, lo - a : hi - a] += audio[:, lo - start : hi - start]
+            if end > b:
+                keep.append((start, audio))
         self.pending = keep
         return out

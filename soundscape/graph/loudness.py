@@ -26,7 +26,7 @@ from ..dsp.loudness import StreamingLoudness, k_weighting_sos
 from ..scene import Bed, Event, Layer, Scene
 from ..segment import digest
 from .automation import breathing_db, level_curve, rate_timeline
-from .events import DISTANCE_DROP_DB
+from .events import DISTANCE_DROP_DB, mean_gap
 
 CALIBRATION_SECONDS = 120.0
 GainCurve = Callable[[np.ndarray], np.ndarray]
@@ -38,17 +38,13 @@ def _k_power(audio: np.ndarray, rate: int) -> float:
     return float(np.sum(np.mean(y**2, axis=-1)))
 
 
-def _mean_gap(min_gap: float, rate: np.ndarray | float, interval: tuple[float, float] | None,
-              base_rate: float) -> np.ndarray:
-    """Mean seconds between events at ``rate`` events/s, with the minimum gap."""
-    rate = np.maximum(np.asarray(rate, dtype=np.float64), 1e-12)
-    if interval is None:
-        mean = 1.0 / rate
-        return min_gap + mean * np.exp(-min_gap / mean)
-    quantiles = np.linspace(interval[0], interval[1], 33)
-    scaled = quantiles[None, :] * (base_rate / rate)[..., None] if np.ndim(rate) else \
-        quantiles * (base_rate / rate)
-    return np.mean(np.maximum(min_gap, scaled), axis=-1)
+def _mean_gap(min_gap: float, rate: np.ndarray | float) -> np.ndarray:
+    """Mean seconds between events at ``rate`` events/s after the refractory ``min_gap``.
+
+    The same process as the EventPlayer's (interval ranges included): ``1/rate``
+    unless ``min_gap`` caps the rate (see ``events.mean_gap``).
+    """
+    return mean_gap(rate, min_gap)
 
 
 def unit_power(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int) -> float:
@@ -85,7 +81,7 @@ def power_weight(scene: Scene, layer: Layer, seed: int) -> GainCurve:
             w = np.full(frames.shape, 1.0 if curve is None else curve**2)
         if rate_tl is not None and isinstance(layer, Event):
             per_s = rate_tl(frames) / 60.0
-            gap = _mean_gap(layer.min_gap, per_s, layer.interval, layer.base_rate)
+            gap = _mean_gap(layer.min_gap, per_s)
             w = w * np.where(per_s > 0, 1.0 / gap, 0.0)
         return w
 
@@ -112,7 +108,7 @@ def calibration(
 ) -> float:
     """``measure``, cached in the bank under everything that determines it."""
     key = digest({
-        "calibration": 3, "seconds": CALIBRATION_SECONDS, "seed": seed,
+        "calibration": 4, "seconds": CALIBRATION_SECONDS, "seed": seed,
         "layers": repr(scene.layers), "phases": repr(scene.phases),
         "master": repr(scene.master),
         "segments": [[float(np.sum(s[:, ::997].astype(np.float64) ** 2)), s.shape[1]]
