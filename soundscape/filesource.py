@@ -251,17 +251,36 @@ class FileSource:
         if not isinstance(layer, Bed):
             audio = self._read(cut.path, 0, 1)[:, : int(EVENT_MAX_SECONDS * self.sample_rate)]
         elif cut.texture:
-            clip = self._read(cut.path, 0, 1)
-            if clip.shape[1] < MIN_CLIP_SECONDS * self.sample_rate:
-                raise SourceError(f"{cut.path}: {clip.shape[1] / self.sample_rate:.3f} s "
-                                  f"is too short to make a texture from")
-            audio = texture.extend(clip, self.sample_rate, self._piece(layer), seed)
+            audio = texture.extend(self._clip(cut.path), self.sample_rate, self._piece(layer),
+                                   seed)
         else:
             audio = self._read(cut.path, cut.index, cut.count)
         audio = self._matched(audio, cut.path, event=not isinstance(layer, Bed))
         meta = {"source": "files", "file": str(cut.path), "cut": cut.index,
                 "cuts": cut.count, "texture": cut.texture, "variant": variant}
         return Segment(np.ascontiguousarray(audio, dtype=np.float32), self.sample_rate, meta)
+
+    def _clip(self, path: Path) -> np.ndarray:
+        """A whole short clip in the mixer format, long enough for a texture."""
+        clip = self._read(path, 0, 1)
+        if clip.shape[1] < MIN_CLIP_SECONDS * self.sample_rate:
+            raise SourceError(f"{path}: {clip.shape[1] / self.sample_rate:.3f} s is too "
+                              f"short to make a texture from")
+        return clip
+
+    def texture_clips(self, layer: Layer) -> list[np.ndarray] | None:
+        """The clips of a bed whose files are all short, matched to TARGET_LUFS; else None.
+
+        For an endless texture node (``dsp.texture.TextureStream`` over a
+        ``GrainTexture`` of these clips), which never repeats, unlike a bed player
+        replaying a few synthesised segments.
+        """
+        if not isinstance(layer, Bed) or not layer.files:
+            return None
+        piece_seconds = self._piece(layer) / self.sample_rate
+        if any(self.info(f).seconds >= piece_seconds for f in layer.files):
+            return None
+        return [self._matched(self._clip(f), f, event=False) for f in layer.files]
 
     def _matched(self, audio: np.ndarray, path: Path, event: bool) -> np.ndarray:
         """``audio`` at TARGET_LUFS (gain capped); SourceError if the file is silent."""

@@ -31,32 +31,39 @@ _OFFSET = 1 << 40  # keeps generator seeds non-negative for grains before frame 
 
 
 class GrainTexture:
-    """An endless granular texture drawn from ``clip`` (float32 (channels, frames)).
+    """An endless granular texture drawn from ``clips``.
 
-    ``rate`` is the clip's sample rate; grain lengths and the hop are set in seconds
+    ``clips`` is one float32 (channels, frames) array or a list of them (same channel
+    count, same ``rate``); each grain comes from one clip, chosen with probability
+    proportional to its length. Grain lengths and the hop are set in seconds
     (``grain_seconds`` low/high, ``hop_seconds``) and converted to frames once.
     """
 
-    def __init__(self, clip: np.ndarray, rate: int, seed: int,
+    def __init__(self, clips: np.ndarray | list[np.ndarray], rate: int, seed: int,
                  grain_seconds: tuple[float, float] = GRAIN_SECONDS,
                  hop_seconds: float = HOP_SECONDS):
-        clip = np.asarray(clip, dtype=np.float32)
-        if clip.ndim != 2 or clip.shape[1] < 4:
-            raise ValueError(f"clip must be (channels, frames >= 4), got {clip.shape}")
-        self.clip = clip
+        listed = [clips] if isinstance(clips, np.ndarray) else list(clips)
+        self.clips = [np.asarray(c, dtype=np.float32) for c in listed]
+        if not self.clips:
+            raise ValueError("no clips to make a texture from")
+        for c in self.clips:
+            if c.ndim != 2 or c.shape[1] < 4 or c.shape[0] != self.clips[0].shape[0]:
+                raise ValueError(f"clips must be (channels, frames >= 4) with one channel "
+                                 f"count, got {[c.shape for c in self.clips]}")
+        sizes = np.array([c.shape[1] for c in self.clips], dtype=np.float64)
+        self._weights = sizes / sizes.sum()
         self.seed = int(seed)
-        longest = clip.shape[1]
+        longest = int(sizes.min())
         self.grain_low = max(4, min(int(round(grain_seconds[0] * rate)), longest))
         self.grain_high = max(self.grain_low, min(int(round(grain_seconds[1] * rate)), longest))
         # the hop stays under the shortest grain so grains always overlap
         self.hop = max(1, min(int(round(hop_seconds * rate)), self.grain_low // 2))
-        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._cache: dict[int, np.ndarray] = {}
         self._windows: dict[int, np.ndarray] = {}
 
-    def _params(self, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Length and clip position of grains ``k`` (ascending int64 array)."""
-        lengths = np.empty(k.size, dtype=np.int64)
-        starts = np.empty(k.size, dtype=np.int64)
+    def _params(self, k: np.ndarray) -> np.ndarray:
+        """(clip, length, clip position) of grains ``k`` (ascending int64) as (3, n)."""
+        out = np.empty((3, k.size), dtype=np.int64)
         blocks = np.floor_divide(k, _BLOCK)
         for block in np.unique(blocks):
             b = int(block)
@@ -64,15 +71,14 @@ class GrainTexture:
                 if len(self._cache) > 64:
                     self._cache.clear()
                 rng = np.random.default_rng([self.seed, b + _OFFSET, 0x7E47])
+                which = rng.choice(len(self.clips), _BLOCK, p=self._weights)
                 length = rng.integers(self.grain_low, self.grain_high + 1, _BLOCK)
-                room = self.clip.shape[1] - length + 1
-                self._cache[b] = (length, (rng.random(_BLOCK) * room).astype(np.int64))
-            length, pos = self._cache[b]
+                sizes = np.array([c.shape[1] for c in self.clips])[which]
+                pos = (rng.random(_BLOCK) * (sizes - length + 1)).astype(np.int64)
+                self._cache[b] = np.stack([which, length, pos])
             sel = blocks == block
-            idx = k[sel] - b * _BLOCK
-            lengths[sel] = length[idx]
-            starts[sel] = pos[idx]
-        return lengths, starts
+            out[:, sel] = self._cache[b][:, k[sel] - b * _BLOCK]
+        return out
 
     def _window(self, n: int) -> np.ndarray:
         w = self._windows.get(n)
@@ -84,7 +90,7 @@ class GrainTexture:
 
     def render(self, start: int, frames: int) -> np.ndarray:
         """Frames ``[start, start + frames)`` as float32 (channels, frames)."""
-        channels = self.clip.shape[0]
+        channels = self.clips[0].shape[0]
         out = np.zeros((channels, frames), dtype=np.float32)
         power = np.zeros(frames, dtype=np.float32)
         if frames <= 0:
@@ -93,15 +99,15 @@ class GrainTexture:
         first = -((self.grain_high - start) // self.hop)  # ceil((start - high) / hop)
         last = (end - 1) // self.hop
         k = np.arange(first, last + 1, dtype=np.int64)
-        lengths, positions = self._params(k)
-        for kk, n, pos in zip(k.tolist(), lengths.tolist(), positions.tolist(), strict=True):
+        params = self._params(k)
+        for kk, c, n, pos in zip(k.tolist(), *params.tolist(), strict=True):
             g0 = kk * self.hop
             lo, hi = max(start, g0), min(end, g0 + n)
             if lo >= hi:
                 continue
             w = self._window(n)[lo - g0 : hi - g0]
             s = pos + (lo - g0)
-            out[:, lo - start : hi - start] += self.clip[:, s : s + (hi - lo)] * w
+            out[:, lo - start : hi - start] += self.clips[c][:, s : s + (hi - lo)] * w
             power[lo - start : hi - start] += w * w
         # grains overlap everywhere (hop <= half the shortest grain): power > 0.1
         np.maximum(power, 1e-12, out=power)
@@ -126,6 +132,7 @@ class TextureStream:
         return out
 
 
-def extend(clip: np.ndarray, rate: int, frames: int, seed: int) -> np.ndarray:
-    """``frames`` of non-repeating texture made from ``clip`` (float32 (channels, frames))."""
-    return GrainTexture(clip, rate, seed).render(0, frames)
+def extend(clips: np.ndarray | list[np.ndarray], rate: int, frames: int, seed: int
+           ) -> np.ndarray:
+    """``frames`` of non-repeating texture made from ``clips`` (float32 (channels, frames))."""
+    return GrainTexture(clips, rate, seed).render(0, frames)
