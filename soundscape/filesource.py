@@ -52,11 +52,12 @@ MIN_CLIP_SECONDS = 0.05
 
 
 class Cut(NamedTuple):
-    """One variant: ``index`` of ``count`` pieces of ``path``; ``texture`` if synthesised."""
+    """One variant: piece ``piece`` of ``pieces`` of ``path``; ``texture`` if synthesised
+    (then ``piece`` numbers the synthesised variants of the clip)."""
 
     path: Path
-    index: int
-    count: int
+    piece: int
+    pieces: int
     texture: bool
 
 
@@ -254,10 +255,10 @@ class FileSource:
             audio = texture.extend(self._clip(cut.path), self.sample_rate, self._piece(layer),
                                    seed)
         else:
-            audio = self._read(cut.path, cut.index, cut.count)
+            audio = self._read(cut.path, cut.piece, cut.pieces)
         audio = self._matched(audio, cut.path, event=not isinstance(layer, Bed))
-        meta = {"source": "files", "file": str(cut.path), "cut": cut.index,
-                "cuts": cut.count, "texture": cut.texture, "variant": variant}
+        meta = {"source": "files", "file": str(cut.path), "cut": cut.piece,
+                "cuts": cut.pieces, "texture": cut.texture, "variant": variant}
         return Segment(np.ascontiguousarray(audio, dtype=np.float32), self.sample_rate, meta)
 
     def _clip(self, path: Path) -> np.ndarray:
