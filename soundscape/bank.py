@@ -137,6 +137,26 @@ class SegmentBank:
         self.misses += 1
         return self.put(key, make(), group=group)
 
+    # -- rejections -------------------------------------------------------------
+    def reject(self, key: dict[str, Any], reason: str) -> None:
+        """Remember that the segment for ``key`` failed its checks (so it is not made
+        again on every run). Best effort: a read-only bank only costs the work."""
+        audio_path, _ = self._paths(digest(key))
+        try:
+            audio_path.parent.mkdir(parents=True, exist_ok=True)
+            marker = audio_path.with_suffix(".rejected")
+            _atomic_write(marker, lambda tmp: Path(tmp).write_text(reason))
+        except OSError:
+            pass
+
+    def rejected(self, key: dict[str, Any]) -> str | None:
+        """Why the segment for ``key`` was rejected, or None."""
+        audio_path, _ = self._paths(digest(key))
+        try:
+            return audio_path.with_suffix(".rejected").read_text()
+        except OSError:
+            return None
+
     # -- groups -----------------------------------------------------------------
     def group(self, group: str) -> list[Segment]:
         """Every readable segment indexed under ``group``, in a stable order."""

@@ -186,6 +186,12 @@ class FileSource:
             audio = whole[:, part * frames // parts : (part + 1) * frames // parts]
         if audio.shape[1] == 0:
             raise SourceError(f"{path}: the file holds no audio")
+        finite = np.isfinite(audio)
+        if not finite.all():
+            bad = int(audio.size - np.count_nonzero(finite))
+            where = f" (piece {part + 1} of {parts})" if parts > 1 else ""
+            raise SourceError(f"{path}{where}: {bad} NaN or infinite samples: the file is "
+                              "damaged")
         return to_stereo_rate(audio, rate, self.sample_rate)
 
     def file_lufs(self, path: Path) -> float:

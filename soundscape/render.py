@@ -119,6 +119,8 @@ def render_file(
             audio = pull(n)
             if audio.shape != (2, n):
                 raise RenderError(f"{out}: the mixer gave {audio.shape} for a block of {n} frames")
+            if not np.isfinite(audio).all():  # never hand an encoder a NaN (libsndfile's
+                audio = np.nan_to_num(audio, nan=0.0, posinf=0.0, neginf=0.0)  # MP3 aborts)
             if failure:
                 break
             blocks.put(np.ascontiguousarray(audio.T))
@@ -136,7 +138,8 @@ def render_file(
         if not finished or failure:
             _remove(tmp)
     if failure:
-        raise RenderError(f"{out}: writing failed: {failure[0]}")
+        reason = str(failure[0]).strip() or type(failure[0]).__name__
+        raise RenderError(f"{out}: writing failed: {reason}")
     try:
         os.replace(tmp, out)
     except OSError as exc:

@@ -8,7 +8,9 @@ Every source goes through one contract (``soundscape.segment.SegmentSource``):
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,7 @@ from .bank import SegmentBank
 from .dsp.convert import to_stereo_rate
 from .errors import SourceError
 from .filesource import EVENT_MAX_SECONDS, FileSource, read_audio_file  # noqa: F401
+from .guard import check_segment, describe
 from .scene import Bed, Layer, Scene
 from .segment import Segment, digest
 
@@ -68,41 +71,180 @@ def prompt_group(layer: Layer) -> str:
     return "prompt-" + digest({"prompt": layer.prompt, "kind": layer.kind})
 
 
+PROCEDURAL_ATTEMPTS = 6  # seeds tried per variant before a recipe is declared broken
+
+
+@dataclass
+class LayerMaterial:
+    """A layer's checked segments and where they came from (for the render report).
+
+    ``source`` is "files", "generated" or "procedural"; ``detail`` says which files,
+    models or recipe; ``warnings`` name every segment that was rejected and why;
+    ``notes`` say what was repaired quietly (a procedural variant made again with
+    another seed).
+    """
+
+    segments: list[Segment]
+    source: str
+    detail: str
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
 def layer_segments(
     scene: Scene, layer: Layer, bank: SegmentBank, seed: int | None = None
 ) -> list[Segment]:
-    """Raw segments for ``layer`` at the scene's rate: files, else generated, else recipe.
+    """Raw, checked segments for ``layer`` at the scene's rate (see ``layer_material``)."""
+    return layer_material(scene, layer, bank, seed).segments
 
-    Procedural and file segments are made on demand and cached in ``bank``; generated
-    segments are only read from it (``soundscape generate`` fills it).
+
+def layer_material(
+    scene: Scene, layer: Layer, bank: SegmentBank, seed: int | None = None
+) -> LayerMaterial:
+    """Checked segments for ``layer``: files, else generated, else recipe.
+
+    Every segment passes ``soundscape.guard.check_segment`` before it is returned,
+    whether it was just made or loaded from the bank. A failing procedural variant is
+    made again with another seed; a failing file cut or generated segment is left
+    out with a warning naming layer, source and reason; when every generated segment
+    fails, the recipe is used instead (with a warning). Procedural and file segments
+    are made on demand and cached in ``bank``; generated segments are only read from
+    it (``soundscape generate`` fills it). Raises SourceError when nothing playable
+    is left.
     """
     rate = scene.master.sample_rate
-    seconds = scene.master.segment_seconds
     base_seed = scene.master.seed if seed is None else seed
+    where = f"{scene.path}: layer {layer.name!r}"
+    warnings: list[str] = []
     if layer.files:
-        src: Any = FileSource(rate, seconds)
-        count = len(src.cuts(layer))
-    else:
-        if layer.prompt is not None:
-            found = [s for s in bank.group(prompt_group(layer)) if s.frames > 0]
-            if found:
-                return [_to_rate(s, rate) for s in found]
-        if layer.recipe is None:
-            raise SourceError(
-                f"{scene.path}: layer {layer.name!r} has only a prompt and the bank "
-                f"({bank.root}) holds no generated segments for it: run "
-                f"'soundscape generate {scene.path}' or give the layer a recipe"
-            )
-        src = ProceduralSource(rate, seconds)
-        count = layer.variants
-    segments = []
+        return _file_material(scene, layer, bank, base_seed)
+    if layer.prompt is not None:
+        found = bank.group(prompt_group(layer))
+        good = []
+        for seg in found:
+            problems = _generated_problems(seg, layer, rate)
+            if problems:
+                model = seg.meta.get("model", "a model")
+                warnings.append(
+                    f"{where}: generated segment (variant {seg.meta.get('variant', '?')}, "
+                    f"{model}) rejected: {problems}"
+                )
+            else:
+                good.append(_to_rate(seg, rate))
+        if good:
+            models = sorted({str(s.meta.get("model", "?")) for s in good})
+            return LayerMaterial(good, "generated",
+                                 f"{len(good)} generated segments ({', '.join(models)})",
+                                 warnings)
+        if found:
+            warnings.append(f"{where}: every generated segment was rejected; "
+                            + ("using its recipe instead" if layer.recipe else
+                               "nothing is left to play"))
+    if layer.recipe is None:
+        detail = "; ".join(warnings) if warnings else (
+            f"the bank ({bank.root}) holds no generated segments for it"
+        )
+        raise SourceError(
+            f"{where} has only a prompt and {detail}: run "
+            f"'soundscape generate {scene.path}' or give the layer a recipe"
+        )
+    material = _procedural_material(scene, layer, bank, base_seed)
+    material.warnings[:0] = warnings
+    return material
+
+
+def _generated_problems(seg: Segment, layer: Layer, rate: int) -> str:
+    quality = seg.meta.get("scores", {}).get("quality", {}) if isinstance(
+        seg.meta.get("scores"), dict) else {}
+    if isinstance(quality, dict) and quality.get("passed") is False:
+        failed = quality.get("failed") or ["quality gates"]
+        return "failed the generator's quality gates (" + ", ".join(map(str, failed)) + ")"
+    if seg.frames == 0:
+        return "no audio"
+    return describe(check_segment(seg.audio, seg.sample_rate, layer.kind))
+
+
+def _procedural_material(scene: Scene, layer: Layer, bank: SegmentBank,
+                         base_seed: int) -> LayerMaterial:
+    rate = scene.master.sample_rate
+    src = ProceduralSource(rate, scene.master.segment_seconds)
+    segments: list[Segment] = []
+    notes: list[str] = []
+    failures: list[str] = []
+    for variant in range(layer.variants):
+        seed = layer_seed(base_seed, layer, variant)
+        for attempt in range(PROCEDURAL_ATTEMPTS):
+            vseed = seed if attempt == 0 else layer_seed(base_seed, layer, variant
+                                                         + 1000 * attempt)
+            key = src.key(layer, variant, vseed)
+            reason = bank.rejected(key)
+            if reason is None:
+                seg = bank.get(key)
+                cached = seg is not None
+                if seg is None:
+                    bank.misses += 1
+                    seg = src.segment(layer, variant, vseed)
+                else:
+                    bank.hits += 1
+                problems = check_segment(seg.audio, rate, layer.kind, strict=True)
+                if not problems:
+                    if not cached:
+                        bank.put(key, seg)
+                    segments.append(seg)
+                    break
+                reason = describe(problems)
+                if cached:  # corrupted on disk, or a recipe bug: never play it
+                    seg = src.segment(layer, variant, vseed)
+                    if not check_segment(seg.audio, rate, layer.kind, strict=True):
+                        bank.put(key, seg)
+                        segments.append(seg)
+                        notes.append(f"variant {variant}: the bank's copy was damaged "
+                                     f"({reason}); made again")
+                        break
+                bank.reject(key, reason)
+            notes.append(f"variant {variant} seed {vseed}: {reason}; trying another seed")
+        else:
+            failures.append(f"variant {variant}: {reason}")
+    where = f"{scene.path}: layer {layer.name!r}"
+    warnings = [f"{where}: recipe {layer.recipe!r} {f} (after {PROCEDURAL_ATTEMPTS} seeds);"
+                " variant left out" for f in failures]
+    if not segments:
+        raise SourceError(f"{where}: recipe {layer.recipe!r} made no playable segment: "
+                          + "; ".join(failures))
+    params = ", ".join(f"{k}={v}" for k, v in sorted(layer.params.items()))
+    detail = f"recipe {layer.recipe!r}" + (f" ({params})" if params else "")
+    return LayerMaterial(segments, "procedural", detail, warnings, notes)
+
+
+def _file_material(scene: Scene, layer: Layer, bank: SegmentBank,
+                   base_seed: int) -> LayerMaterial:
+    rate = scene.master.sample_rate
+    src = FileSource(rate, scene.master.segment_seconds)
+    count = len(src.cuts(layer))
+    segments: list[Segment] = []
+    warnings: list[str] = []
+    where = f"{scene.path}: layer {layer.name!r}"
     for variant in range(count):
         vseed = layer_seed(base_seed, layer, variant)
         key = src.key(layer, variant, vseed)
-        segments.append(
-            bank.get_or_make(key, partial(src.segment, layer, variant, vseed))
-        )
-    return segments
+        try:
+            seg = bank.get_or_make(key, partial(src.segment, layer, variant, vseed))
+        except SourceError as exc:  # one damaged file must not silence the others
+            warnings.append(f"{where}: variant {variant} left out: {exc}")
+            continue
+        problems = check_segment(seg.audio, rate, layer.kind)
+        if problems:
+            what = seg.meta.get("file", "a file")
+            cut = seg.meta.get("cut")
+            piece = f" (piece {cut})" if cut is not None else ""
+            warnings.append(f"{where}: {what}{piece} rejected: {describe(problems)}")
+            continue
+        segments.append(seg)
+    if not segments:
+        raise SourceError(f"{where}: no playable audio in its files: "
+                          + "; ".join(warnings))
+    names = ", ".join(Path(f).name for f in layer.files)
+    return LayerMaterial(segments, "files", f"files: {names}", warnings)
 
 
 def _to_rate(segment: Segment, rate: int) -> Segment:

@@ -256,8 +256,6 @@ def test_texture_stream_never_repeats_in_ten_minutes(tmp_path):
     assert abs(np.median(st) - TARGET_LUFS) < 1.0 and np.std(st) < 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="the bed player replays its few texture segments; "
-                   "build.py must play texture_clips() through a TextureStream (lead)")
 def test_short_clip_bed_never_repeats_in_ten_minutes(tmp_path, own_bank):
     rate = 16000
     sf.write(tmp_path / "gust.wav", noise(5, rate, -25, 7), rate)

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from ..bank import SegmentBank, default_bank_dir
-from ..errors import UsageError
+from ..errors import RenderError, UsageError
 from ..graph import build_graph
+from ..graph.meter import OutputMeter
 from ..render import Speedometer, output_format, render_file
+from ..report import build_report, format_report
 from ..scene import load_scene
+from ..timeline import Timeline
 from ..units import parse_duration
 
 
@@ -33,7 +39,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--bank", type=Path, default=None,
                    help=f"segment bank folder (default {default_bank_dir()})")
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument("--report", type=Path, default=None, metavar="FILE",
+                   help="also write the render report (sources, loudness, warnings) as JSON")
+    p.add_argument("--events", type=Path, default=None, metavar="FILE",
+                   help="write every event and phase boundary as JSON lines (a cue sheet)")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress bar or report (warnings are still printed)")
     p.set_defaults(func=run)
 
 
@@ -70,8 +81,20 @@ def run(args: argparse.Namespace) -> int:
             prep.set_postfix_str(name)
             prep.update(0 if prep.n >= prep.total else 1)
 
+    for flag, path in (("--report", args.report), ("--events", args.events)):
+        if path is not None and (path.is_dir() or not (path.parent or Path(".")).is_dir()):
+            raise UsageError(f"{flag}: cannot write {path} (no such folder, or a folder)")
     graph = build_graph(scene, bank, seed=args.seed, only=only, total_frames=total,
-                        fade_out=fade_out, progress=step)
+                        fade_out=fade_out, progress=step, meter=True)
+    timeline = Timeline(graph, total)
+    out_meter = OutputMeter(rate)
+
+    def pull(frames: int) -> np.ndarray:
+        block = graph.pull(frames)
+        out_meter.feed(block)
+        timeline.collect()
+        return block
+
     if prep is not None:
         prep.close()
     speed = Speedometer(rate)
@@ -92,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
             last[0] = done / rate
 
     try:
-        render_file(graph.pull, total, rate, args.output, force=args.force,
+        render_file(pull, total, rate, args.output, force=args.force,
                     bit_depth=args.bit_depth, progress=progress)
     except KeyboardInterrupt:
         if bar is not None:
@@ -103,6 +126,21 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+    report = build_report(graph, out_meter, str(args.output), seconds, only,
+                          events=timeline.counts())
+    if args.events is not None:
+        timeline.write_jsonl(args.events)
+    if args.report is not None:
+        _write_json(args.report, report)
+    if not args.quiet:
+        print(format_report(report), file=sys.stderr)
+    else:
+        for line in report["warnings"]:
+            print(f"warning: {line}", file=sys.stderr)
+    if not report["ok"]:
+        print(f"soundscape: {args.output} was written but is silent: nothing in it can "
+              "be heard (see the warnings above)", file=sys.stderr)
+        return 3
     if not args.quiet:
         print(
             f"wrote {args.output} ({seconds:g} s, {rate} Hz stereo, "
@@ -110,3 +148,16 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _write_json(path: Path, data: object) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        tmp.write_text(json.dumps(data, indent=1) + "\n")
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise RenderError(f"{path}: cannot write the report: {exc.strerror or exc}") from None

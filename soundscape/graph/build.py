@@ -7,22 +7,27 @@ streaming server (pulled against an audio clock).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from ..bank import SegmentBank
 from ..dsp.filters import cut_filters, width_pan
-from ..errors import UsageError
+from ..dsp.texture import GrainTexture, TextureStream
+from ..errors import SourceError, UsageError
+from ..filesource import FileSource
+from ..guard import check_segment
 from ..scene import Bed, Event, Layer, Scene
 from ..segment import digest
-from ..sources import layer_segments
+from ..sources import LayerMaterial, layer_material
 from .automation import level_curve, rate_timeline
 from .bed import BedPlayer
 from .core import Mix, Node, Strip
 from .events import EventPlan, EventPlayer
 from .loudness import GainCurve, calibration, gain_for
 from .master import Limiter, MasterGain
+from .meter import LayerMeter
 
 EDGE_FADE_SECONDS = 0.005
 
@@ -34,9 +39,14 @@ def arrangement_seed(seed: int, layer: Layer) -> int:
 
 def prepare_layer(scene: Scene, layer: Layer, bank: SegmentBank) -> list[np.ndarray]:
     """The layer's segments with its static processing applied (filters, width, pan)."""
+    return prepare_material(scene, layer, layer_material(scene, layer, bank))
+
+
+def prepare_material(scene: Scene, layer: Layer, material: LayerMaterial) -> list[np.ndarray]:
+    """``material``'s checked segments with the layer's static processing applied."""
     rate = scene.master.sample_rate
     out = []
-    for seg in layer_segments(scene, layer, bank):
+    for seg in material.segments:
         audio = cut_filters(seg.audio, rate, layer.lowcut_hz, layer.highcut_hz)
         if isinstance(layer, Bed):
             audio = width_pan(audio, layer.width, layer.pan)
@@ -78,17 +88,47 @@ def event_plan(scene: Scene, layer: Event) -> EventPlan:
     )
 
 
-def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int) -> Strip:
-    """The layer's player wrapped in its gain strip."""
+def texture_clips(scene: Scene, layer: Layer) -> list[np.ndarray] | None:
+    """A file bed made only of short clips: the clips (checked, filtered, panned) for an
+    endless granular texture; None for any other layer or when a clip is unusable
+    (the layer's synthesised segments are played instead)."""
+    if not isinstance(layer, Bed) or not layer.files:
+        return None
+    rate = scene.master.sample_rate
+    try:
+        clips = FileSource(rate, scene.master.segment_seconds).texture_clips(layer)
+    except SourceError:
+        return None
+    if clips is None or any(check_segment(c, rate, "bed") for c in clips):
+        return None
+    return [np.ascontiguousarray(width_pan(cut_filters(c, rate, layer.lowcut_hz,
+                                                       layer.highcut_hz),
+                                           layer.width, layer.pan), dtype=np.float32)
+            for c in clips]
+
+
+def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int,
+               clips: list[np.ndarray] | None = None) -> Strip:
+    """The layer's player wrapped in its gain strip. A bed given ``clips`` plays an
+    endless granular texture of them instead of crossfaded segments."""
     rate = scene.master.sample_rate
     aseed = arrangement_seed(seed, layer)
     player: Node
-    if isinstance(layer, Bed):
+    if isinstance(layer, Bed) and clips:
+        player = TextureStream(GrainTexture(clips, rate, aseed))
+    elif isinstance(layer, Bed):
         player = BedPlayer(segments, int(round(layer.crossfade * rate)), aseed)
     else:
         assert isinstance(layer, Event)
         player = EventPlayer(segments, event_plan(scene, layer), rate, aseed)
     return Strip(player, level_curve(scene, layer, aseed))
+
+
+def master_db(gain_db: float | GainCurve, frame: int) -> float:
+    """The master gain in dB at absolute ``frame``."""
+    if callable(gain_db):
+        return float(gain_db(np.array([frame], dtype=np.int64))[0])
+    return float(gain_db)
 
 
 @dataclass
@@ -102,6 +142,9 @@ class SceneGraph:
     limiter: Limiter
     gain_db: float | GainCurve
     output: Strip  # live master volume (sleep timers, personal mixes)
+    materials: dict[str, LayerMaterial] = field(default_factory=dict)
+    meters: dict[str, LayerMeter] = field(default_factory=dict)
+
 
     def pull(self, frames: int) -> np.ndarray:
         return self.output.pull(frames)
@@ -127,11 +170,13 @@ def build_graph(
     total_frames: int | None = None,
     fade_out: float = 0.0,
     progress: Callable[[str], None] | None = None,
+    meter: bool = False,
 ) -> SceneGraph:
     """Prepare every layer (from the bank, synthesising what is missing) and wire the graph.
 
     ``only`` keeps just the named layers, at the level they have in the full mix.
     ``total_frames`` with ``fade_out`` (seconds) fades the end of a finite render.
+    ``meter`` puts a LayerMeter after every layer (the render report).
     """
     bank = bank if bank is not None else SegmentBank()
     seed = scene.master.seed if seed is None else seed
@@ -145,16 +190,25 @@ def build_graph(
                 f"(layers: {', '.join(names)})"
             )
     prepared: dict[str, list[np.ndarray]] = {}
+    materials: dict[str, LayerMaterial] = {}
     for layer in scene.layers:
         if progress is not None:
             progress(layer.name)
-        prepared[layer.name] = prepare_layer(scene, layer, bank)
+        materials[layer.name] = layer_material(scene, layer, bank)
+        prepared[layer.name] = prepare_material(scene, layer, materials[layer.name])
     lufs = calibration(scene, prepared, seed, bank)
     gain_db = gain_for(scene, prepared, seed, lufs)
     chosen = [layer for layer in scene.layers if only is None or layer.name in only]
-    strips = {layer.name: layer_node(scene, layer, prepared[layer.name], seed)
+    strips = {layer.name: layer_node(scene, layer, prepared[layer.name], seed,
+                                     texture_clips(scene, layer))
               for layer in chosen}
-    master = MasterGain(Mix(list(strips.values())), gain_db, scene.master.sample_rate,
+    meters: dict[str, LayerMeter] = {}
+    if meter:
+        meters = {name: LayerMeter(strip, scene.master.sample_rate, partial(master_db, gain_db))
+                  for name, strip in strips.items()}
+    inputs: list[Node] = list(meters.values()) if meter else list(strips.values())
+    master = MasterGain(Mix(inputs), gain_db, scene.master.sample_rate,
                         scene.master.fade_in, total_frames, fade_out)
     limiter = Limiter(master, scene.master.ceiling_dbtp)
-    return SceneGraph(scene, seed, strips, master, limiter, gain_db, Strip(limiter, None))
+    return SceneGraph(scene, seed, strips, master, limiter, gain_db, Strip(limiter, None),
+                      materials, meters)

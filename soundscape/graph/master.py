@@ -22,6 +22,10 @@ class Limiter:
     over ~35 ms at 48 kHz instead of jumping. The limiter reads ahead of its output;
     it adds no delay. Chunks whose sample peak is within 3 dB of the ceiling get a
     4x-oversampled peak estimate (intersample peaks, BS.1770 Annex 2).
+
+    Last resort: non-finite input samples are replaced by silence (and counted in
+    ``nonfinite``) before anything else sees them, and the output is clamped to the
+    ceiling, so no sample of any block can pass it whatever happens upstream.
     """
 
     CHUNK = 64
@@ -36,11 +40,16 @@ class Limiter:
         self.buf = np.zeros((2, 0), dtype=np.float32)
         self.buf_start = 0  # absolute frame of buf[:, 0]
         self.reductions = 0  # chunks where the limiter acted (for stats)
+        self.nonfinite = 0  # non-finite input samples replaced by 0
 
     def _ensure(self, upto: int) -> None:
         have = self.buf_start + self.buf.shape[1]
         if upto > have:
             fresh = self.source.pull(upto - have)
+            finite = np.isfinite(fresh)
+            if not finite.all():
+                self.nonfinite += int(fresh.size - np.count_nonzero(finite))
+                fresh = np.where(finite, fresh, np.float32(0.0)).astype(np.float32)
             self.buf = np.concatenate([self.buf, fresh], axis=1)
 
     def _chunk_gains(self, first: int, last: int) -> np.ndarray:
@@ -99,6 +108,7 @@ class Limiter:
             n = np.arange(a, b)
             gain = np.interp(n, np.arange(j0, j1 + 1) * c, ctrl)
             out = self.buf[:, a - self.buf_start : b - self.buf_start] * gain.astype(np.float32)
+        np.clip(out, -self.ceiling, self.ceiling, out=out)
         # drop what no later pull can need
         keep_from = max(0, (b // c - smooth - hold - 2) * c)
         if keep_from > self.buf_start:
