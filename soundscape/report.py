@@ -60,11 +60,11 @@ def build_report(graph: SceneGraph, out: OutputMeter, output: str, seconds: floa
             "notes": list(material.notes) if material else [],
         }
         warnings.extend(entry["warnings"])
-        if meter is not None and not silent:
-            if entry["events"] == 0:
-                warnings.append(f"layer {layer.name!r} played no events in these "
-                                f"{seconds:g} s (its rate or phases keep it quiet)")
-            elif not math.isfinite(lufs):
+        if meter is not None and entry["events"] == 0:
+            warnings.append(f"layer {layer.name!r} played no events in these "
+                            f"{seconds:g} s (its rate or phases keep it quiet)")
+        elif meter is not None and not silent:
+            if not math.isfinite(lufs):
                 warnings.append(f"layer {layer.name!r} is silent in the mix")
             elif mix - lufs > INAUDIBLE_LU:
                 warnings.append(f"layer {layer.name!r} is inaudible: {lufs:.1f} LUFS in the "

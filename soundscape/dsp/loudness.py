@@ -78,6 +78,13 @@ class StreamingLoudness:
                 self.partial = np.zeros(2)
                 self.partial_n = 0
 
+    def ungated(self) -> float:
+        """Mean K-weighted loudness of everything fed so far, without gating (LUFS)."""
+        if not self.steps:
+            return float("-inf")
+        power = float(np.array(self.steps).sum(axis=1).mean())
+        return -0.691 + 10 * float(np.log10(power)) if power > 0 else float("-inf")
+
     def integrated(self) -> float:
         if len(self.steps) < 4:
             return float("-inf")

@@ -38,7 +38,10 @@ class LayerMeter:
         return out
 
     def lufs(self) -> float:
-        return self.loudness.integrated()
+        """Integrated (gated) loudness; for a layer so quiet that the -70 LUFS gate
+        drops all of it, its ungated loudness (still far below the mix)."""
+        gated = self.loudness.integrated()
+        return gated if np.isfinite(gated) else self.loudness.ungated()
 
 
 class OutputMeter:
