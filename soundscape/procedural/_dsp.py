@@ -204,6 +204,39 @@ def steady_level(x: np.ndarray, sr: int, window_s: float = 1.0, amount: float = 
     return x * 10 ** (gain_db / 20.0)
 
 
+def bound_peaks(x: np.ndarray, ceiling: float = 9.0, knee: float = 6.0) -> np.ndarray:
+    """Soft-saturate the rare samples beyond ``knee`` x RMS so none passes ``ceiling`` x RMS.
+
+    ``x`` is (n,) or (channels, n), RMS taken over all of it. Above the knee the
+    magnitude follows ``knee + (ceiling - knee) * tanh((a - knee) / (ceiling - knee))``
+    (in RMS units), which meets the straight line with equal slope and curvature, so
+    a loud drop or crackle is rounded off smoothly instead of clipped into a flat top.
+    A bed normalised by :func:`finish_bed` to -20 dBFS (RMS 0.1) then peaks below
+    ``ceiling / 10`` (0.9 by default): under full scale by design, not by clipping.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    rms = float(np.sqrt(np.mean(x**2))) if x.size else 0.0
+    if rms <= 0 or ceiling <= knee:
+        return x
+    a = np.abs(x) / rms
+    over = a > knee
+    if not over.any():
+        return x
+    y = x.copy()
+    span = ceiling - knee
+    y[over] = np.sign(x[over]) * rms * (knee + span * np.tanh((a[over] - knee) / span))
+    return y
+
+
+def soft_onset(n: int, sr: int, attack_s: float = 0.0002) -> np.ndarray:
+    """Gain (n,) rising over ``attack_s`` as a raised cosine, then 1: a grain that starts
+    at full amplitude is a step (a click by the guard's detector); this rounds it off."""
+    a = max(1, min(n, int(round(attack_s * sr))))
+    g = np.ones(n)
+    g[:a] = 0.5 - 0.5 * np.cos(np.pi * (np.arange(a) + 0.5) / a)
+    return g
+
+
 def finish_bed(x: np.ndarray) -> np.ndarray:
     """Bed contract: float32 (2, n), DC-free-ish, RMS at BED_RMS_DBFS, peak <= 1, no fades.
 

@@ -14,26 +14,44 @@ does this recipe.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from soundscape.procedural import _dsp
 
-# surface -> (click band Hz, resonance Hz range (big drop, small drop), ring decay s,
-#             wash band Hz, wash level re drops)
-SURFACES: dict[str, tuple[tuple[float, float], tuple[float, float], float,
-                          tuple[float, float], float]] = {
-    "window": ((2500.0, 12000.0), (1600.0, 5000.0), 0.004, (150.0, 5500.0), 4.0),
-    "leaves": ((1200.0, 9000.0), (900.0, 3500.0), 0.008, (150.0, 6000.0), 2.5),
-    "roof": ((600.0, 6000.0), (250.0, 1400.0), 0.02, (80.0, 4000.0), 2.2),
+
+class Surface(NamedTuple):
+    """How one surface sounds under rain."""
+
+    click: tuple[float, float]  # Hz, band of the impact click
+    resonance: tuple[float, float]  # Hz, ring pitch of a big .. a small drop
+    ring: float  # s, ring decay of a small drop
+    wash: tuple[float, float]  # Hz, band of the unresolved far rain (steep above)
+    wash_level: float  # wash RMS re the far drops (at intensity 0.5: x 1.0)
+    near_level: float  # near-drop RMS re the far drops
+    patter: float  # RMS of the finest drops' hiss above PATTER_HZ, re the far drops
+
+
+SURFACES: dict[str, Surface] = {
+    # glass: bright ticks, a smooth wash; the hiss keeps the sharp ticks from reading
+    # as digital clicks (guard's detector)
+    "window": Surface((2500.0, 9000.0), (1600.0, 5000.0), 0.004, (150.0, 3300.0), 6.4, 1.6, 0.6),
+    "leaves": Surface((1500.0, 8000.0), (900.0, 3500.0), 0.008, (150.0, 3600.0), 4.0, 1.6, 0.3),
+    # a roof: duller tocks, but heard from close under it, still a bright patter
+    "roof": Surface((1500.0, 6500.0), (600.0, 2500.0), 0.006, (300.0, 3300.0), 5.0, 2.4, 0.4),
 }
 N_GRAINS = 320  # enough distinct impacts that no resonance pitch is heard repeating
 DIST_DB = 30.0  # level spread of the far drops (uniform in dB)
 DIST_EXP = 1.0
 FAR_LOWPASS_HZ = 2000.0  # air and foliage absorb the highs of the far drops
-NEAR_PER_S = 1.0  # near drops per second at intensity 0.5 (scaled by 0.5 + intensity)
+FAR_ORDER = 4
+NEAR_PER_S = 1.5  # near drops per second at intensity 0.5 (scaled by 0.5 + intensity)
 NEAR_DB_SPREAD = 12.0  # level spread of the near drops
-NEAR_LEVEL = 0.4  # near-drop RMS re the far drops
 WASH_EXPONENT = 1.0  # a little darker than pink
+PATTER_HZ = 5000.0  # the finest, unresolved drops: a hiss above this
+PEAK_CEILING = 9.0  # largest peak re the bed RMS (0.9 at -20 dBFS)
+PEAK_KNEE = 6.0  # peaks above this many RMS are soft-saturated
 
 
 def _drop_diameters(rng: np.random.Generator, count: int, rate_mm_h: float) -> np.ndarray:
@@ -45,13 +63,15 @@ def _drop_diameters(rng: np.random.Generator, count: int, rate_mm_h: float) -> n
 def _grain_bank(rng: np.random.Generator, sr: int, surface: str,
                 diam: np.ndarray) -> list[np.ndarray]:
     """One grain per diameter in ``diam`` (mm), unit peak-ish, mono."""
-    click_band, (f_big, f_small), ring, _, _ = SURFACES[surface]
+    click_band, (f_big, f_small), ring = SURFACES[surface][:3]
     bank = []
     for d in diam:
         size = (d - 0.3) / 5.2  # 0 small .. 1 big
         n = int(sr * (ring * (1.0 + 3.0 * size) * 7.0 + 0.004))
         t_click = 0.0003 + 0.0012 * size
-        noise = rng.standard_normal(n) * _dsp.exp_decay(n, sr, t_click)
+        # a raised-cosine onset of 0.1 ms: a drop's first sample is not a step
+        noise = (rng.standard_normal(n) * _dsp.exp_decay(n, sr, t_click)
+                 * _dsp.soft_onset(n, sr, 0.0001))
         click = _dsp.filt(noise, "bandpass", click_band, sr)
         f_res = f_small * (f_big / f_small) ** size * rng.uniform(0.85, 1.15)
         ring_part = _dsp.resonator(noise, f_res, ring * (0.6 + 1.2 * size), sr)
@@ -89,20 +109,28 @@ def rain(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
     count = r_drop.poisson(drops_per_s * n / sr)
     diam = _drop_diameters(r_drop, count, rate_mm_h)
     amp = (diam / 2.0) ** 1.5 * 10 ** (-DIST_DB * r_drop.random(count) ** DIST_EXP / 20.0)
-    far = _dsp.filt(scatter(r_drop, count, amp, diam), "lowpass", FAR_LOWPASS_HZ, sr)
+    far = _dsp.filt(scatter(r_drop, count, amp, diam), "lowpass", FAR_LOWPASS_HZ, sr, FAR_ORDER)
     # Near drops: a few per second, close and loud, with their full bright click.
     k_near = r_near.poisson(NEAR_PER_S * (0.5 + intensity) * n / sr)
     d_near = _drop_diameters(r_near, k_near, rate_mm_h)
     a_near = (d_near / 2.0) ** 1.5 * 10 ** (-NEAR_DB_SPREAD * r_near.random(k_near) / 20.0)
     near = scatter(r_near, k_near, a_near, d_near)
 
-    _, _, _, wash_band, wash_level = SURFACES[surface]
+    surf = SURFACES[surface]
+    wash_band = surf.wash
     wash = _dsp.colored(r_wash, n, WASH_EXPONENT, channels=2)
-    wash = _dsp.filt(wash, "bandpass", wash_band, sr)
+    # steep above the band: the highs of real rain are its drops, not a hiss
+    wash = _dsp.filt(_dsp.filt(wash, "highpass", wash_band[0], sr), "lowpass", wash_band[1], sr, 4)
     # A little slow swell in the wash (gusts carrying the rain), +-1 dB.
     wash *= 10 ** (_dsp.smooth_noise(r_wash, n, sr, 0.3) * 1.0 / 20.0)
     far_rms = np.sqrt(np.mean(far**2)) + 1e-12
     wash_rms = np.sqrt(np.mean(wash**2)) + 1e-12
     near_rms = np.sqrt(np.mean(near**2)) + 1e-12
-    level = wash_level * (0.6 + 0.8 * intensity)
-    return far + wash * (level * far_rms / wash_rms) + near * (NEAR_LEVEL * far_rms / near_rms)
+    level = surf.wash_level * (0.6 + 0.8 * intensity)
+    patter = _dsp.filt(_dsp.white(r_wash, n, 2), "highpass", PATTER_HZ, sr)
+    patter *= surf.patter * far_rms / (np.sqrt(np.mean(patter**2)) + 1e-12)
+    out = (far + wash * (level * far_rms / wash_rms) + near * (surf.near_level * far_rms / near_rms)
+           + patter)
+    # The loudest near drops are rounded off (tanh) a little below full scale, so
+    # the bed never clips into a flat top.
+    return _dsp.bound_peaks(out, PEAK_CEILING, PEAK_KNEE)

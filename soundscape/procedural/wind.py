@@ -55,7 +55,7 @@ def gust(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generato
     t = np.linspace(0.0, 1.0, n)
     peak = r_ctrl.uniform(0.3, 0.5)
     env = np.where(t < peak, np.sin(0.5 * np.pi * t / peak) ** 2,
-                   np.cos(0.5 * np.pi * (t - peak) / (1 - peak)) ** 1.5)
+                   np.clip(np.cos(0.5 * np.pi * (t - peak) / (1 - peak)), 0.0, None) ** 1.5)
     env = env * (1.0 + 0.15 * _dsp.smooth_noise(r_ctrl, n, sr, 3.0))
     env = np.clip(env, 0.0, None)
     speed = 2.0 * env - 0.8
