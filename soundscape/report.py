@@ -4,6 +4,7 @@
 
     {"scene", "output", "seconds", "seed", "sample_rate",
      "target_lufs", "integrated_lufs", "sample_peak_dbfs", "ceiling_dbtp",
+     "metered_seconds" (loudness is measured on evenly spread blocks of long renders),
      "limited_blocks", "nonfinite_replaced", "silent", "ok",
      "layers": [{"name", "kind", "source", "detail", "lufs_in_mix", "below_mix_lu",
                  "events", "warnings", "notes"}],
@@ -40,7 +41,9 @@ def build_report(graph: SceneGraph, out: OutputMeter, output: str, seconds: floa
     """The report of a finished render (see the module docstring)."""
     scene = graph.scene
     mix = out.lufs()
-    silent = not math.isfinite(mix) or mix < SILENT_LUFS
+    # every block's peak is known; loudness may come from sampled blocks only
+    silent = out.peak < 10 ** (SILENT_LUFS / 20) or (
+        out.stride == 1 and (not math.isfinite(mix) or mix < SILENT_LUFS))
     warnings: list[str] = []
     layers = []
     for layer in scene.layers:
@@ -72,7 +75,7 @@ def build_report(graph: SceneGraph, out: OutputMeter, output: str, seconds: floa
         layers.append(entry)
     if silent:
         warnings.append(f"the output is silent ({_fmt(mix)} LUFS)")
-    elif only is None and seconds >= TARGET_MIN_SECONDS:
+    elif only is None and seconds >= TARGET_MIN_SECONDS and math.isfinite(mix):
         target = scene.master.loudness_lufs
         if abs(mix - target) > TARGET_TOLERANCE_LU:
             warnings.append(f"the output measures {mix:.1f} LUFS, {mix - target:+.1f} LU "
@@ -92,6 +95,7 @@ def build_report(graph: SceneGraph, out: OutputMeter, output: str, seconds: floa
         "integrated_lufs": _num(mix),
         "sample_peak_dbfs": _num(peak_db),
         "ceiling_dbtp": scene.master.ceiling_dbtp,
+        "metered_seconds": round(out.metered / scene.master.sample_rate, 3),
         "limited_blocks": graph.limiter.reductions,
         "nonfinite_replaced": nonfinite,
         "silent": silent,

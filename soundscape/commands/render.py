@@ -14,7 +14,7 @@ from tqdm import tqdm
 from ..bank import SegmentBank, default_bank_dir
 from ..errors import RenderError, UsageError
 from ..graph import build_graph
-from ..graph.meter import OutputMeter
+from ..graph.meter import OutputMeter, sample_stride
 from ..render import Speedometer, output_format, render_file
 from ..report import build_report, format_report
 from ..scene import load_scene
@@ -88,6 +88,9 @@ def run(args: argparse.Namespace) -> int:
                         fade_out=fade_out, progress=step, meter=True)
     timeline = Timeline(graph, total)
     out_meter = OutputMeter(rate)
+    out_meter.stride = sample_stride(-(-total // rate))  # blocks of `rate` frames
+    for layer_meter in graph.meters.values():
+        layer_meter.stride = out_meter.stride
 
     def pull(frames: int) -> np.ndarray:
         block = graph.pull(frames)

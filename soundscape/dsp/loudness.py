@@ -78,6 +78,13 @@ class StreamingLoudness:
                 self.partial = np.zeros(2)
                 self.partial_n = 0
 
+    def restart(self) -> None:
+        """Forget the filter state and any partial step: the next ``feed`` starts a new
+        stretch (for meters that sample a long signal block by block)."""
+        self.zi = None
+        self.partial = np.zeros(2)
+        self.partial_n = 0
+
     def ungated(self) -> float:
         """Mean K-weighted loudness of everything fed so far, without gating (LUFS)."""
         if not self.steps:

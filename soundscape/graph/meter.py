@@ -7,6 +7,11 @@ is comparable with the output's. Events also count what they played.
 An :class:`OutputMeter` measures the final blocks: integrated loudness, sample peak
 and how many non-finite samples reached it (always 0 unless something upstream
 misbehaved; the limiter replaces them).
+
+Loudness metering (a K-weighting IIR per channel) costs about as much as the whole
+mixer graph, so a long render meters every ``stride``-th block only (``sample_stride``
+keeps about SAMPLED_BLOCKS blocks, spread evenly); peaks and non-finite counts of
+the output are still taken on every block.
 """
 
 from __future__ import annotations
@@ -18,6 +23,13 @@ import numpy as np
 from ..dsp.loudness import StreamingLoudness
 from .core import Node
 
+SAMPLED_BLOCKS = 150
+
+
+def sample_stride(total_blocks: int) -> int:
+    """Meter every n-th block so that about SAMPLED_BLOCKS blocks are measured."""
+    return max(1, -(-total_blocks // SAMPLED_BLOCKS))
+
 
 class LayerMeter:
     """``pull`` passes its source through unchanged and meters it (see module doc)."""
@@ -28,11 +40,19 @@ class LayerMeter:
         self.loudness = StreamingLoudness(rate)
         self.position = 0
         self.peak = 0.0
+        self.stride = 1
+        self.pulls = 0
 
     def pull(self, frames: int) -> np.ndarray:
         out = self.source.pull(frames)
-        gain = np.float32(10 ** (self.master_db(self.position + frames // 2) / 20))
+        start = self.position
         self.position += frames
+        self.pulls += 1
+        if (self.pulls - 1) % self.stride:
+            return out
+        gain = np.float32(10 ** (self.master_db(start + frames // 2) / 20))
+        if self.stride > 1:
+            self.loudness.restart()
         self.loudness.feed(out * gain)
         self.peak = max(self.peak, float(np.max(np.abs(out))) * float(gain))
         return out
@@ -52,16 +72,24 @@ class OutputMeter:
         self.peak = 0.0
         self.frames = 0
         self.nonfinite = 0
+        self.stride = 1
+        self.blocks = 0
+        self.metered = 0  # frames fed to the loudness meter
 
     def feed(self, block: np.ndarray) -> None:
         finite = np.isfinite(block)
         if not finite.all():
             self.nonfinite += int(block.size - np.count_nonzero(finite))
             block = np.where(finite, block, 0.0).astype(np.float32)
-        self.loudness.feed(block)
         if block.size:
             self.peak = max(self.peak, float(np.max(np.abs(block))))
         self.frames += block.shape[1]
+        self.blocks += 1
+        if (self.blocks - 1) % self.stride == 0:
+            if self.stride > 1:
+                self.loudness.restart()
+            self.loudness.feed(block)
+            self.metered += block.shape[1]
 
     def lufs(self) -> float:
         return self.loudness.integrated()
