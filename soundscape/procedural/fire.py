@@ -1,10 +1,12 @@
 """Fire: a low flickering roar, a hiss, crackles and pops (after Farnell's fire).
 
 The roar is the turbulent combustion: brown/pink noise below ~500 Hz whose level
-flickers at 1-5 Hz. The hiss is escaping gas: high-passed noise gated by a squared
-slow noise. Crackles are tiny bursts of wood resin: sub-millisecond noise clicks
-band-passed at a random 0.8-5 kHz, arriving in clusters; pops are rarer, louder
-clicks that excite a low resonance (a splitting log).
+flickers at 1-5 Hz. The hiss is escaping gas: band-passed noise (2.5-10 kHz) that
+flutters but never stops. Crackles are tiny bursts of wood resin, sparse (12-72 per
+second) and sharp: each a short decaying ring (0.2-1.5 ms at 1.5-4.5 kHz) with a
+rounded onset, levels spread over 30 dB, set against the hiss so the high band is
+impulsive (kurtosis above 2 kHz 20-70, real fires 10-195) at every intensity; pops
+are rarer, louder clicks that excite a low resonance (a splitting log).
 """
 
 from __future__ import annotations
@@ -13,27 +15,38 @@ import numpy as np
 
 from soundscape.procedural import _dsp
 
-CRACKLE_RATE = (60.0, 360.0)  # crackles per second at intensity 0 and added at 1
-CRACKLE_DB_SPREAD = 24.0
-CRACKLE_LEVEL = 0.15  # crackle RMS re the roar
+CRACKLE_RATE = (12.0, 60.0)  # crackles per second at intensity 0 and added at 1
+CRACKLE_DB_SPREAD = 30.0
+CRACKLE_LEVEL = 0.8  # crackle RMS re the hiss
+POP_LEVEL = 0.5  # pop peak re the roar RMS (times U(0.15, 0.5))
 HISS_LEVEL = 3.5
-CRACKLE_BAND = (1200.0, 9000.0)  # Hz, centre frequencies of the crackle clicks
+HISS_BAND = (2500.0, 10000.0)  # Hz
+CRACKLE_BAND = (1500.0, 4500.0)  # Hz, ring frequencies of the crackles
+CRACKLE_RING = (0.0002, 0.0015)  # s, 1/e decay of a crackle's ring
+FLICKER = 0.12  # depth of the roar's 4 Hz flicker
+PEAK_CEILING = 9.0  # largest peak re the bed RMS (0.9 at -20 dBFS)
+PEAK_KNEE = 6.0
 
 
 def _crackle_bank(rng: np.random.Generator, sr: int, count: int) -> list[np.ndarray]:
+    """``count`` crackles (mono, unit peak): a splinter of resin bursting is a short
+    decaying oscillation (a ring of 0.2-1.5 ms at 1.5-7 kHz) struck by a 0.1 ms
+    noise burst with a rounded onset, not a one-sample step."""
     bank = []
     for _ in range(count):
         n = int(0.012 * sr)
-        burst = rng.standard_normal(n) * _dsp.exp_decay(n, sr, rng.uniform(0.0002, 0.0012))
         fc = np.exp(rng.uniform(np.log(CRACKLE_BAND[0]), np.log(CRACKLE_BAND[1])))
-        g = _dsp.filt(burst, "bandpass", (fc / 1.6, fc * 1.6), sr)
+        decay = np.exp(rng.uniform(np.log(CRACKLE_RING[0]), np.log(CRACKLE_RING[1])))
+        strike = (rng.standard_normal(n) * _dsp.exp_decay(n, sr, 0.0001)
+                  * _dsp.soft_onset(n, sr, 0.0001))
+        g = _dsp.filt(_dsp.resonator(strike, fc, decay, sr), "bandpass", (800.0, 6000.0), sr)
         bank.append(g / (np.max(np.abs(g)) + 1e-12))
     return bank
 
 
 def _pop(rng: np.random.Generator, sr: int) -> np.ndarray:
     n = int(0.12 * sr)
-    click = rng.standard_normal(n) * _dsp.exp_decay(n, sr, 0.0008)
+    click = rng.standard_normal(n) * _dsp.exp_decay(n, sr, 0.0008) * _dsp.soft_onset(n, sr)
     body = _dsp.resonator(click, rng.uniform(180.0, 650.0), rng.uniform(0.012, 0.035), sr)
     snap = _dsp.filt(click, "highpass", 1500.0, sr)
     g = body / (np.max(np.abs(body)) + 1e-12) + 0.7 * snap / (np.max(np.abs(snap)) + 1e-12)
@@ -44,16 +57,16 @@ def fire(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
     """Fire bed (2, n); ``intensity`` 0..1 raises the roar and the crackle rate."""
     intensity = float(p["intensity"])
     r_roar, r_hiss, r_crk, r_pop = rng.spawn(4)
-    flicker = np.clip(1.0 + 0.2 * _dsp.smooth_noise(r_roar, n, sr, 4.0)
+    flicker = np.clip(1.0 + FLICKER * _dsp.smooth_noise(r_roar, n, sr, 4.0)
                       + 0.08 * _dsp.smooth_noise(r_roar, n, sr, 0.7), 0.2, None)
     roar = _dsp.filt(_dsp.colored(r_roar, n, 1.0, channels=2), "bandpass", (35.0, 180.0), sr, 2)
     lap = _dsp.filt(_dsp.colored(r_roar, n, 1.0, channels=2), "bandpass", (80.0, 700.0), sr)
     roar = (roar / (np.sqrt(np.mean(roar**2)) + 1e-12)
             + 0.25 * lap / (np.sqrt(np.mean(lap**2)) + 1e-12)) * flicker
-    hiss = _dsp.filt(_dsp.white(r_hiss, n, 2), "bandpass", (2500.0, 7500.0), sr)
+    hiss = _dsp.filt(_dsp.white(r_hiss, n, 2), "bandpass", HISS_BAND, sr)
     # Gas escaping in fits, but never quite stopping (the crackle bands are steady
     # to within cv 0.6 in the recording).
-    hiss *= np.clip(1.0 + 0.4 * _dsp.smooth_noise(r_hiss, n, sr, 6.0), 0.1, None) ** 2
+    hiss *= np.clip(1.0 + 0.3 * _dsp.smooth_noise(r_hiss, n, sr, 6.0), 0.5, None) ** 2
 
     bank = _crackle_bank(r_crk, sr, 48)
     rate = CRACKLE_RATE[0] + CRACKLE_RATE[1] * intensity
@@ -62,8 +75,8 @@ def fire(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
     sizes = r_crk.poisson(2.0, clusters) + 1
     offsets = np.repeat(centres, sizes) + (r_crk.exponential(0.04, sizes.sum()) * sr).astype(int)
     k = len(offsets)
-    # Dense crackling: levels spread evenly in dB, so no single click towers over
-    # the rest (the recording's crackle bands have kurtosis 12-24, not 100+).
+    # Sparse crackling: levels spread evenly over CRACKLE_DB_SPREAD; the loudest stand
+    # out of the hiss (high-band kurtosis of real fires 10-195) without towering.
     amp = 10 ** (-CRACKLE_DB_SPREAD * r_crk.random(k) / 20.0)
     gl, gr = _dsp.pan_gains(np.repeat(r_crk.uniform(-0.7, 0.7, clusters), sizes))
     crk = np.zeros((2, n))
@@ -74,16 +87,20 @@ def fire(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
     kp = r_pop.poisson((0.3 + 1.2 * intensity) * n / sr)
     gl, gr = _dsp.pan_gains(r_pop.uniform(-0.6, 0.6, kp))
     amp = r_pop.uniform(0.15, 0.5, kp)
-    _dsp.add_grains(crk, pops, r_pop.integers(0, len(pops), kp), r_pop.integers(0, n, kp),
+    pop = np.zeros((2, n))
+    _dsp.add_grains(pop, pops, r_pop.integers(0, len(pops), kp), r_pop.integers(0, n, kp),
                     amp[:, None] * np.stack([gl, gr], axis=1))
 
     roar_rms = np.sqrt(np.mean(roar**2)) + 1e-12
     crk_rms = np.sqrt(np.mean(crk**2)) + 1e-12
     hiss_rms = np.sqrt(np.mean(hiss**2)) + 1e-12
     roar_gain = 0.85 + 0.85 * intensity
-    out = (roar * roar_gain / roar_rms + crk * CRACKLE_LEVEL / crk_rms
-           + hiss * (0.04 + 0.06 * intensity) * HISS_LEVEL / hiss_rms)
-    return _dsp.steady_level(out, sr, 1.0, 0.5)
+    hiss_gain = (0.04 + 0.06 * intensity) * HISS_LEVEL
+    # crackles ride on the hiss: their level is set against it, so the high band
+    # stays equally impulsive at every intensity (the rate changes, not the contrast)
+    out = (roar * roar_gain / roar_rms + crk * (CRACKLE_LEVEL * hiss_gain / crk_rms)
+           + hiss * hiss_gain / hiss_rms + pop * POP_LEVEL)
+    return _dsp.bound_peaks(_dsp.steady_level(out, sr, 1.0, 0.5), PEAK_CEILING, PEAK_KNEE)
 
 
 def crackle(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
