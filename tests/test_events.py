@@ -154,3 +154,72 @@ def test_timing_does_not_depend_on_block_size():
     for block in (777, 4800):
         out = pull_all(EventPlayer([shot], plan, RATE, seed=12), 300 * RATE, block)
         assert np.array_equal(out, ref)
+
+
+# -- events that land: near thunder over the storm's rain ----------------------------
+
+def _storm_peak_scene():
+    """The shipped thunderstorm at the height of the storm, shortened for CI.
+
+    Beds at their levels in the "overhead" phase, near thunder with its shipped
+    gains, recipe and distances; two minutes without strikes (the calibration
+    window, like the calm start of the real cycle), then four minutes of strikes at 2
+    per minute.
+    Fewer, shorter segments; far thunder left out so the bed before a strike is rain.
+    """
+    import dataclasses
+
+    from soundscape.scene import Bed, Phase
+
+    scene = load_scene(SCENES / "thunderstorm.toml")
+    offsets: dict[str, float] = {}
+    for phase in scene.phases:
+        for name, targets in phase.targets.items():
+            if "level_db" in targets:
+                offsets[name] = targets["level_db"]
+        if phase.name == "overhead":
+            break
+    layers = []
+    for layer in scene.layers:
+        if isinstance(layer, Bed):
+            layers.append(dataclasses.replace(
+                layer, variants=2, gain_db=layer.gain_db + offsets.get(layer.name, 0.0)))
+        elif layer.name == "thunder-near":
+            layers.append(dataclasses.replace(layer, variants=3))
+    phases = (Phase("calm", 120.0, 1.0, {"thunder-near": {"rate_per_min": 0.0}}),
+              Phase("storm", 600.0, 1.0, {"thunder-near": {"rate_per_min": 2.0}}))
+    master = dataclasses.replace(scene.master, segment_seconds=5.0, fade_in=1.0,
+                                 loop_phases=False)
+    return dataclasses.replace(scene, layers=tuple(layers), phases=phases, master=master)
+
+
+def test_near_thunder_stands_well_above_the_storm(bank):
+    from scipy import signal
+
+    from soundscape.dsp.loudness import k_weighting_sos, true_peak_db
+    from soundscape.graph import build_graph
+
+    scene = _storm_peak_scene()
+    graph = build_graph(scene, bank)
+    player = graph.strips["thunder-near"].source
+    assert isinstance(player, EventPlayer)
+    player.keep_history = True
+    sos, step = k_weighting_sos(RATE), RATE // 10
+    zi = np.zeros((sos.shape[0], 2, 2))
+    powers, peak_db = [], -200.0
+    for _ in range(360):
+        block = graph.pull(RATE).astype(np.float64)
+        if np.abs(block).max() > 0.6:
+            peak_db = max(peak_db, true_peak_db(block))
+        y, zi = signal.sosfilt(sos, block, axis=-1, zi=zi)
+        powers.append(np.sum(np.mean((y**2).reshape(2, -1, step), axis=2), axis=0))
+    power = np.concatenate(powers)  # K-weighted power per 100 ms
+    short_term = np.convolve(power, np.ones(30) / 30)[: power.size]  # 3 s, ending here
+    strikes = [e.start // step for e in player.drain_history() if e.start // step + 80 < power.size]
+    assert len(strikes) >= 4
+    assert min(strikes) >= 1200  # none in the calibration window
+    prominence = [10 * np.log10(short_term[s : s + 80].max() / power[s - 100 : s].mean())
+                  for s in strikes]
+    assert min(prominence) >= 6.0, prominence
+    assert np.median(prominence) >= 8.0, prominence
+    assert peak_db <= scene.master.ceiling_dbtp + 0.05  # the limiter holds the ceiling

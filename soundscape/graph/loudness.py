@@ -10,6 +10,12 @@ out from its segments, gain range, distance range and gap statistics, so a layer
 that is silent during calibration still counts) times its phase level squared (and
 its event rate). With ``steady_loudness`` the master gain follows that prediction;
 otherwise one gain fits the whole phase cycle.
+
+Sparse event layers (*accents*: sounding less than ACCENT_DUTY of the time even at
+their highest rate, e.g. thunder, an owl, a log's pop) are left out of that
+prediction: they are meant to rise above the beds, so when their rate goes up the
+master gain must not push the beds down to make room. Dense event layers (waves,
+gusts) are part of the texture and count like beds.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from .automation import breathing_db, level_curve, rate_timeline
 from .events import DISTANCE_DROP_DB, mean_gap
 
 CALIBRATION_SECONDS = 120.0
+ACCENT_DUTY = 0.25  # share of time an event layer sounds, below which it is an accent
 GainCurve = Callable[[np.ndarray], np.ndarray]
 
 
@@ -45,6 +52,21 @@ def _mean_gap(min_gap: float, rate: np.ndarray | float) -> np.ndarray:
     unless ``min_gap`` caps the rate (see ``events.mean_gap``).
     """
     return mean_gap(rate, min_gap)
+
+
+def is_accent(scene: Scene, layer: Layer, segments: list[np.ndarray]) -> bool:
+    """True for an event layer whose events sound less than ACCENT_DUTY of the time at
+    its highest rate over the phase cycle (mean segment length times events/second)."""
+    if not isinstance(layer, Event) or not segments:
+        return False
+    rate = scene.master.sample_rate
+    length = float(np.mean([s.shape[1] for s in segments])) / rate
+    span = max(scene.cycle_seconds, 1.0)
+    grid = np.arange(0, int(span * rate), rate, dtype=np.int64)
+    peak = float(np.max(rate_timeline(scene, layer)(grid))) / 60.0
+    if peak <= 0:
+        return True
+    return length / float(_mean_gap(layer.min_gap, peak)) < ACCENT_DUTY
 
 
 def unit_power(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int) -> float:
@@ -144,6 +166,8 @@ def gain_for(
         return float(np.clip(base_gain, -60.0, 40.0))
     parts = []
     for layer in scene.layers:
+        if is_accent(scene, layer, prepared[layer.name]):
+            continue  # accents stand out; they do not steer the master gain
         aseed = arrangement_seed(seed, layer)
         unit = unit_power(scene, layer, prepared[layer.name], aseed)
         if unit > 0:

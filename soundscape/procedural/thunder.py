@@ -15,6 +15,8 @@ import scipy.signal
 from soundscape.procedural import _dsp
 
 SPEED_OF_SOUND = 343.0  # m/s
+LEVELLING = 0.6  # how far a close strike's rumble is levelled (0 raw .. 1 flat)
+SATURATION = 5.0  # tanh drive of a strike's rumble at distance 0 (scales with closeness**2)
 
 
 def _channel(rng: np.random.Generator, ground_m: float, segments: int) -> np.ndarray:
@@ -26,6 +28,18 @@ def _channel(rng: np.random.Generator, ground_m: float, segments: int) -> np.nda
     wander = np.cumsum(rng.normal(0, 60.0, (segments + 1, 3)), axis=0)
     wander -= steps * wander[-1]  # pinned at both ends
     return straight + wander
+
+
+def _level(x: np.ndarray, sr: int, amount: float) -> np.ndarray:
+    """Divide ``x`` by its smoothed RMS envelope to the power ``amount`` (0 none, 1 flat).
+
+    The envelope is a 40 ms RMS, so the gain moves slower than the N-waves it scales;
+    quiet stretches gain at most 24 dB.
+    """
+    k = max(1, int(0.04 * sr))
+    env = np.sqrt(scipy.signal.fftconvolve(x**2, np.ones(k) / k, mode="same").clip(0.0))
+    env /= np.max(env) + 1e-12
+    return x * np.maximum(env, 10 ** (-24 / 20 / max(amount, 1e-3))) ** -amount
 
 
 def thunder(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
@@ -60,19 +74,29 @@ def thunder(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Gener
 
     cutoff = 6000.0 * (1.0 - distance) ** 2 + 250.0
     rumble = _dsp.filt(rumble, "lowpass", cutoff, sr, order=2)
+    # A close channel is near along much of its length, not only at its nearest point:
+    # level the arrivals (slow envelope, so the waveform keeps its shape) so the boom
+    # rolls on at strength instead of one spike with a faint train behind it.
+    closeness = 1.0 - distance
+    if closeness > 0.05:
+        rumble = _level(rumble, sr, LEVELLING * closeness)
     # Reverberant tail: low noise following the smoothed arrival energy.
     dens = np.abs(rumble)
     tail_k = _dsp.exp_decay(int(1.5 * sr), sr, 0.5 + 0.6 * distance)
     env = scipy.signal.fftconvolve(dens, tail_k / tail_k.sum())[:n]
     noise = _dsp.filt(_dsp.colored(r_snd, n, 2.0, channels=2), "lowpass", 120.0 + 0.1 * cutoff, sr)
     tail = noise * env / (np.max(env) + 1e-12)
-    mono = rumble / (np.max(np.abs(rumble)) + 1e-12)
+    # Close up the boom is loud enough to saturate (air, ear, microphone): soft-clip it,
+    # so its peaks sit near its body and a near strike is loud, not just peaky.
+    drive = SATURATION * closeness**2 + 1e-3
+    mono = np.tanh(drive * rumble / (np.max(np.abs(rumble)) + 1e-12)) / np.tanh(drive)
     crack_gain = 1.0 - distance
     if crack_gain > 0.05:
         c = int(0.6 * sr)
         crack = _dsp.filt(r_snd.standard_normal(c), "bandpass", (300.0, 6000.0), sr)
-        crack *= (_dsp.exp_decay(c, sr, 0.03) + 0.25 * _dsp.exp_decay(c, sr, 0.15)) * crack_gain
-        mono[:c] += 1.6 * crack / (np.max(np.abs(crack)) + 1e-12)
+        crack *= _dsp.exp_decay(c, sr, 0.03) + 0.25 * _dsp.exp_decay(c, sr, 0.15)
+        # the crack fades with distance (air absorbs it): far strikes begin softly
+        mono[:c] += 1.6 * crack_gain * crack / (np.max(np.abs(crack)) + 1e-12)
     out = np.stack([mono, mono]) * 0.8 + 0.9 * tail / (np.max(np.abs(tail)) + 1e-12)
     # Echo from terrain, and a gentle end so the last seconds die away to silence.
     d = int(r_snd.uniform(0.3, 0.9) * sr)
