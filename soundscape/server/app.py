@@ -167,6 +167,11 @@ class StreamServer:
         self._bank_state[scene.name] = self._bank_signature(scene)
         graph = build_graph(quiet, self.bank)
         graph.scene = scene
+        for name, material in graph.materials.items():
+            log.info("channel %s: layer %s plays %s: %s", scene.name, name, material.source,
+                     material.detail)
+            for warning in material.warnings:
+                log.warning("channel %s: %s", scene.name, warning)
         return graph
 
     async def _scan(self) -> None:
