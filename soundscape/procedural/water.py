@@ -78,38 +78,51 @@ ENV_STEP = 32  # frames between computed envelope points of a wave
 
 
 def _wave_envs(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
-    """Surge, crash and foam envelopes (3, k) of one wave, one point every ENV_STEP
-    frames; they start and end quiet."""
-    tk = np.arange(int(seconds * sr) // ENV_STEP + 2) * ENV_STEP / sr
-    tc = rng.uniform(0.25, 0.4) * seconds  # crash time
-    rise = np.clip(tk / tc, 0.0, 1.0) ** 2
-    surge_env = np.where(tk < tc, rise, np.exp(-(tk - tc) / (0.12 * seconds)))
-    crash_env = np.where(tk < tc, rise**4, np.exp(-(tk - tc) / (0.09 * seconds)))
-    foam_t = tk - tc - 0.3
-    foam_env = np.where(foam_t < 0, np.clip(1 + foam_t / 0.6, 0, 1) ** 2,
-                        np.exp(-foam_t / (0.22 * seconds)))
-    tail = np.clip((seconds - tk) / (0.15 * seconds), 0.0, 1.0)  # reach silence at the end
+    """Swell, crash and backwash envelopes (3, k) of one wave lasting ``seconds``, one
+    point every ENV_STEP frames; they start and end at zero.
+
+    The swell (low surge) builds for 1.5-3 s as the wave rises, the crash (broadband)
+    bursts in 0.1-0.25 s and dies in about a second, and the backwash (foam and sand
+    hiss as the water runs back) rises after the crash and fades over 2-3.5 s.
+    """
+    k = int(seconds * sr) // ENV_STEP + 2
+    tk = np.arange(k) * ENV_STEP / sr
+    rise = rng.uniform(1.5, 3.0)
+    tc = min(rise, 0.45 * seconds)  # crash time
+    attack = rng.uniform(0.1, 0.25)
+    up = np.clip(tk / tc, 0.0, 1.0)
+    after = np.clip(tk - tc, 0.0, None)
+    swell = np.where(tk < tc, up**2, np.exp(-after / rng.uniform(0.5, 0.9)))
+    burst = np.clip((tk - tc + attack) / attack, 0.0, 1.0) ** 2
+    crash = burst * np.exp(-after / rng.uniform(0.6, 1.1))
+    wash_t = tk - tc - 0.15
+    wash = np.where(wash_t < 0, np.clip(1 + wash_t / 0.5, 0, 1) ** 2,
+                    np.exp(-wash_t / rng.uniform(2.0, 3.5)))
+    tail = np.clip((seconds - tk) / min(1.5, 0.25 * seconds), 0.0, 1.0)  # reach zero
     amp = rng.uniform(0.6, 1.0)
-    return amp * tail * np.stack([0.9 * surge_env, crash_env, 0.35 * foam_env])
+    return amp * tail * np.stack([1.0 * swell, crash, 0.35 * wash])
 
 
-def _wave_bands(rng: np.random.Generator, sr: int, n: int) -> np.ndarray:
-    """Surge, crash and fizz noise (3, n), unit RMS each: one noise source split into
-    bands, since the same water makes all three sounds."""
-    w = rng.standard_normal(n)
-    surge = _dsp.filt(w, "lowpass", 400.0, sr, order=3)
-    crash = _dsp.filt(_dsp.filt(w, "bandpass", (150.0, 7000.0), sr), "lowpass", 900.0, sr, order=1)
-    fizz = _dsp.filt(w, "highpass", 2500.0, sr)
-    # Popping foam: the hiss gated by a squared random signal at ~60 Hz.
-    coarse = rng.standard_normal(n // 400 + 2)
-    fizz *= np.interp(np.arange(n) / 400.0, np.arange(len(coarse)), coarse) ** 2
-    out = np.stack([surge, crash, fizz])
-    return out / (np.sqrt(np.mean(out**2, axis=1, keepdims=True)) + 1e-12)
+def _wave_bands(rng: np.random.Generator, sr: int, n: int,
+                channels: int | None = None) -> np.ndarray:
+    """Swell, crash and backwash noise (3, n) or (3, channels, n), unit RMS each: one
+    noise source split into bands, since the same water makes all three sounds."""
+    w = _dsp.white(rng, n, channels)
+    swell = _dsp.filt(w, "lowpass", 400.0, sr, order=3)
+    crash = _dsp.filt(_dsp.filt(w, "bandpass", (150.0, 7000.0), sr), "lowpass", 900.0, sr,
+                      order=1)
+    fizz = _dsp.filt(w, "bandpass", (1500.0, 7000.0), sr)
+    # Popping foam and rolling sand: the hiss flickers at ~60 Hz.
+    coarse = np.exp(0.6 * rng.standard_normal(n // 400 + 2))
+    fizz *= np.interp(np.arange(n) / 400.0, np.arange(len(coarse)), coarse)
+    out = np.stack([swell, crash, fizz])
+    axes = tuple(range(1, out.ndim))
+    return out / (np.sqrt(np.mean(out**2, axis=axes, keepdims=True)) + 1e-12)
 
 
 def _apply_envs(bands: np.ndarray, envs: np.ndarray) -> np.ndarray:
     """sum_i bands[i] * envs[i] with the coarse envelopes interpolated to each frame."""
-    n = bands.shape[1]
+    n = bands.shape[-1]
     pos = np.arange(n) / ENV_STEP
     grid = np.arange(envs.shape[1])
     return sum(bands[i] * np.interp(pos, grid, envs[i]) for i in range(3))
@@ -121,37 +134,54 @@ def _wave_shape(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray
     return _apply_envs(_wave_bands(rng, sr, int(seconds * sr)), envs)
 
 
-def surf(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
-    """Ocean surf (2, n): four breakers along the beach each with waves every
-    ``period`` * U(0.75, 1.3) s, over a constant distant roar.
+def _breaker(rng: np.random.Generator, n: int, sr: int, period: float) -> np.ndarray:
+    """Summed wave envelopes (3, k) of one breaker: a wave every ``period`` *
+    U(0.8, 1.25) s, each lasting 1.1-1.5 periods (its backwash runs under the next
+    swell), starting at a random phase."""
+    k = n // ENV_STEP + 2
+    acc = np.zeros((3, k))
+    t = -rng.uniform(0.2, 1.2) * period
+    while t < n / sr:
+        envs = _wave_envs(rng, sr, period * rng.uniform(1.1, 1.5))
+        o = int(round(t * sr / ENV_STEP))
+        a, b = max(0, -o), min(envs.shape[1], k - o)
+        if b > a:
+            acc[:, o + a:o + b] += envs[:, a:b]
+        t += period * rng.uniform(0.8, 1.25)
+    return acc
 
-    Each breaker is one stretch of water: its waves share one set of noise bands,
-    shaped by the sum of their envelopes (cheaper than rendering every wave whole).
+
+SURF_FAR_GAIN = 0.3  # a second breaker farther along the beach (-8 dB), on one side
+SURF_ROAR = (0.15, 0.1, 0.02)  # constant distant roar in each band, re a wave's peak
+SURF_PEAK = 6.0  # soft limit of the surf's peaks, re its RMS (crashes are noisy bursts)
+
+
+def surf(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
+    """Ocean surf (2, n): a near breaker with a wave every ``period`` * U(0.8, 1.25) s
+    (swell, crash, backwash hiss) across the stereo field, a second breaker farther
+    along the beach at -8 dB on one side with its own timing, over a faint roar.
+
+    A 10 s segment holds one or two waves at a random phase; the 50 ms level moves by
+    4-6 dB (std) between the crash and the lull, as real surf does (3.2-7.1 dB). All
+    of it shares one stereo set of noise bands: each channel's bands are shaped by
+    the near envelopes, its share of the far ones and the constant roar.
     """
     period = float(p["period"])
-    r_waves, r_roar = rng.spawn(2)
-    out = np.zeros((2, n))
-    k = n // ENV_STEP + 2
-    for pan in (-0.7, -0.25, 0.2, 0.7):
-        gl, gr = _dsp.pan_gains(pan)
-        acc = np.zeros((3, k))
-        t = -r_waves.uniform(0.3, 1.0) * period * 1.4
-        while t < n / sr:
-            envs = _wave_envs(r_waves, sr, period * r_waves.uniform(0.9, 1.5))
-            o = int(round(t * sr / ENV_STEP))
-            a, b = max(0, -o), min(envs.shape[1], k - o)
-            if b > a:
-                acc[:, o + a:o + b] += envs[:, a:b]
-            t += period * r_waves.uniform(0.75, 1.3)
-        x = _apply_envs(_wave_bands(r_waves, sr, n), acc)
-        out[0] += gl * x
-        out[1] += gr * x
-    roar = _dsp.filt(_dsp.colored(r_roar, n, 1.5, channels=2), "bandpass", (60.0, 2500.0), sr)
-    o_rms = np.sqrt(np.mean(out**2)) + 1e-12
-    out += roar * (1.4 * o_rms / (np.sqrt(np.mean(roar**2)) + 1e-12))
-    # Waves swell within seconds, but a run of big sets at one end of a segment
-    # would make crossfaded segments pump: level the 3 s scale halfway.
-    return _dsp.steady_level(out, sr, 3.0, 0.5)
+    r_near, r_far, r_bands = rng.spawn(3)
+    near = _breaker(r_near, n, sr, period)
+    far = _breaker(r_far, n, sr, period) * np.array([1.0, 0.7, 0.3])[:, None]  # distance
+    roar = np.array(SURF_ROAR)[:, None]
+    bands = _wave_bands(r_bands, sr, n, 2)
+    side = r_far.choice([-0.6, 0.6])
+    out = np.empty((2, n))
+    for c, g in enumerate(_dsp.pan_gains(side)):
+        out[c] = _apply_envs(bands[:, c], near + SURF_FAR_GAIN * np.sqrt(2.0) * g * far + roar)
+    # Crashes are loud noise bursts: round off their rare highest peaks (smoothly, so
+    # the bed contract's limiter knee is never reached).
+    for _ in range(2):
+        limit = SURF_PEAK * np.sqrt(np.mean(out**2))
+        out = limit * np.tanh(out / limit)
+    return out
 
 
 def wave(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
