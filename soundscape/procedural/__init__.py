@@ -25,7 +25,7 @@ from soundscape.procedural._spec import ParamSpec, Recipe, make, problems
 
 __all__ = ["PROCEDURAL_VERSION", "RECIPES", "ParamSpec", "Recipe", "render", "validate_params"]
 
-PROCEDURAL_VERSION: str = "4"
+PROCEDURAL_VERSION: str = "5"
 
 
 def _unit(default: float, doc: str) -> ParamSpec:
@@ -44,7 +44,8 @@ _RECIPE_LIST: list[Recipe] = [
     }, "Band-limited noise through a wandering resonant band-pass with gusts.", wind.wind),
     make("surf", "bed", {
         "period": ParamSpec(9.0, 6.0, 14.0, doc="mean seconds between waves of one breaker"),
-    }, "Ocean surf: overlapping breakers (surge, crash, foam hiss) on a roar.", water.surf),
+    }, "Ocean surf: waves that swell, crash and hiss back (a near and a far breaker) on a "
+       "faint roar; one or two waves per 10 s.", water.surf),
     make("brook", "bed", {
         "flow": _unit(0.5, "0 trickle .. 1 rushing stream (bubble rate, wash level)"),
     }, "Babbling water: clustered Minnaert bubbles over a noise wash.", water.brook),
@@ -53,12 +54,14 @@ _RECIPE_LIST: list[Recipe] = [
     }, "Low roar and hiss with crackles and occasional pops.", fire.fire),
     make("crickets", "bed", {
         "density": _unit(0.5, "0 a few individuals .. 1 a dense chorus"),
-    }, "Chirp trains on 4-5 kHz carriers from several individuals.", creatures.crickets),
+    }, "A steady cricket chorus: jittered chirps and trills at 2.5-6 kHz from 8-30 "
+       "singers over a shimmering far chorus.", creatures.crickets),
     make("insects", "bed", {
         "kind": ParamSpec("cicada", choices=("cicada", "night"),
-                          doc="cicada: loud pulsed buzz; night: soft drone of many insects"),
+                          doc="cicada: dense pulsed buzz; night: soft drone of many insects"),
         "density": _unit(0.5, "number of insects"),
-    }, "Cicada buzz or a night-insect drone.", creatures.insects),
+    }, "Cicada buzz (broad 2-7 kHz) or a night-insect drone over a faint night floor.",
+         creatures.insects),
     make("birds", "bed", {
         "density": _unit(0.5, "0 an occasional call .. 1 a dawn chorus"),
     }, "Bird chorus: calls and short songs scattered in stereo over a soft air bed.",
@@ -76,7 +79,7 @@ _RECIPE_LIST: list[Recipe] = [
     make("gust", "event", {
         "strength": _unit(0.5, "how strong the gust is (brightness, length)"),
     }, "A single wind gust swelling and dying away, 3-8 s.", wind.gust),
-    make("wave", "event", {}, "A single wave: surge, crash and receding foam.", water.wave),
+    make("wave", "event", {}, "A single wave: swell, crash and backwash hiss.", water.wave),
     make("drip", "event", {}, "A water drop falling into water.", water.drip),
     make("gull", "event", {}, "A herring gull: a few 'kyow' calls or its laughing call.",
          creatures.gull),
