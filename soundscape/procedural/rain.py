@@ -36,7 +36,7 @@ class Surface(NamedTuple):
 SURFACES: dict[str, Surface] = {
     # glass: bright ticks, a smooth wash; the hiss keeps the sharp ticks from reading
     # as digital clicks (guard's detector)
-    "window": Surface((2500.0, 9000.0), (1600.0, 5000.0), 0.004, (150.0, 3300.0), 6.4, 1.6, 0.6),
+    "window": Surface((2500.0, 9000.0), (1600.0, 5000.0), 0.004, (150.0, 3300.0), 6.4, 2.2, 1.0),
     "leaves": Surface((1500.0, 8000.0), (900.0, 3500.0), 0.008, (150.0, 3600.0), 4.0, 1.6, 0.3),
     # a roof: duller tocks, but heard from close under it, still a bright patter
     "roof": Surface((1500.0, 6500.0), (600.0, 2500.0), 0.006, (300.0, 3300.0), 5.0, 2.4, 0.4),
