@@ -37,21 +37,21 @@ _RECIPE_LIST: list[Recipe] = [
     make("rain", "bed", {
         "intensity": _unit(0.5, "0 light drizzle .. 1 downpour (drop rate and size)"),
         "surface": ParamSpec("window", choices=tuple(rain.SURFACES), doc="what the drops hit"),
-    }, "Drop impacts (Marshall-Palmer sizes) on a surface over a noise wash.", rain.rain),
+    }, "Drop impacts (Marshall-Palmer sizes) on a surface over a dark wash.", rain.rain),
     make("wind", "bed", {
         "strength": _unit(0.5, "0 breeze .. 1 gale (level of the whistle, band centre)"),
         "gustiness": _unit(0.5, "0 steady .. 1 strong slow gusts"),
-    }, "Band-limited noise through a wandering resonant band-pass with gusts.", wind.wind),
+    }, "Pink noise through a wandering broad band-pass, rumble and whistles, gusts.", wind.wind),
     make("surf", "bed", {
         "period": ParamSpec(9.0, 6.0, 14.0, doc="mean seconds between waves of one breaker"),
     }, "Ocean surf: waves that swell, crash and hiss back (a near and a far breaker) on a "
        "faint roar; one or two waves per 10 s.", water.surf),
     make("brook", "bed", {
         "flow": _unit(0.5, "0 trickle .. 1 rushing stream (bubble rate, wash level)"),
-    }, "Babbling water: clustered Minnaert bubbles over a noise wash.", water.brook),
+    }, "Babbling water: clustered Minnaert bubbles (1-6.5 kHz) over a bright wash.", water.brook),
     make("fire", "bed", {
         "intensity": _unit(0.5, "0 embers .. 1 roaring fire (roar level, crackle rate)"),
-    }, "Low roar and hiss with crackles and occasional pops.", fire.fire),
+    }, "Soft roar and hiss with sparse, sharp crackles and occasional pops.", fire.fire),
     make("crickets", "bed", {
         "density": _unit(0.5, "0 a few individuals .. 1 a dense chorus"),
     }, "A steady cricket chorus: jittered chirps and trills at 2.5-6 kHz from 8-30 "
