@@ -1,6 +1,14 @@
 """Texture statistics of real recordings vs the procedural recipes vs plain noise.
 
-Usage: python bench/texture_stats.py [REFERENCE_DIR] [--markdown]
+Usage: python bench/texture_stats.py [REFERENCE_DIR] [--markdown] [--ranges]
+
+First (skipped with ``--ranges``: only the second part), the per-recording tables
+described below. Then the reference-range table: every case of
+``soundscape.procedural.references.CASES`` (each bed recipe at the params of the
+shipped scenes and at its defaults), rendered 10 s at 48 kHz with seeds 1-3, the
+median of mod_depth_db, centroid_hz, slope_db_oct and high_kurtosis next to the
+category's REFERENCE_RANGES and the reference recordings of that category, with
+"in" / "OUT" marks (the same check as tests/test_realism.py).
 
 REFERENCE_DIR defaults to ../shared/reference-recordings relative to the repo root.
 For each reference recording that has a procedural counterpart, renders the recipe
@@ -23,6 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from soundscape.procedural import render
 from soundscape.procedural import stats as st
+from soundscape.procedural.references import CASES, REFERENCE_RANGES, inside
 
 SR = 48000
 # reference file -> (recipe, params)
@@ -38,6 +47,24 @@ PAIRS: dict[str, tuple[str, dict[str, object]]] = {
 }
 EXTRA = [("crickets", {}), ("surf", {}), ("noise", {"color": "white"})]
 SEEDS = (1, 2, 3, 4)
+# bed category -> its reference recordings
+CATEGORY_FILES: dict[str, tuple[str, ...]] = {
+    "rain": ("rain_04.flac",),
+    "wind": ("wind_02.flac",),
+    "stream": ("water_02.flac",),
+    "fire": ("fire_02.flac",),
+    "crickets": ("crickets_02.flac",),
+    "insects": ("crickets_02.flac",),
+    "birds": ("birds_02.flac", "forest_03.flac"),
+    "surf": (),
+}
+RANGE_SEEDS = (1, 2, 3)
+RANGE_METRICS = {
+    "mod_depth_db": st.mod_depth_db,
+    "centroid_hz": st.spectral_centroid,
+    "slope_db_oct": st.spectral_slope,
+    "high_kurtosis": st.high_kurtosis,
+}
 
 
 def _load(path: Path) -> np.ndarray:
@@ -50,13 +77,78 @@ def _load(path: Path) -> np.ndarray:
 
 
 def _fmt(v: float) -> str:
-    return f"{v:.3g}" if abs(v) < 1e4 else f"{v:.0f}"
+    return f"{v:.3g}" if abs(v) < 1000 else f"{v:.0f}"
+
+
+def _range(rng: tuple[float, float] | None) -> str:
+    if rng is None:
+        return "-"
+    lo, hi = rng
+    return f">= {_fmt(lo)}" if hi == float("inf") else f"{_fmt(lo)}..{_fmt(hi)}"
+
+
+def _row(cells: list[str], markdown: bool, widths: list[int]) -> str:
+    if markdown:
+        return "| " + " | ".join(cells) + " |"
+    return " ".join(f"{c:{w}s}" for c, w in zip(cells, widths, strict=True))
+
+
+def ranges_table(ref_dir: Path, markdown: bool) -> list[str]:
+    """Lines of the two reference-range tables: each category's ranges with its
+    recordings' figures, then each case's medians with in/OUT marks."""
+    metrics = list(RANGE_METRICS)
+    refs: dict[str, dict[str, float]] = {}
+    for files in CATEGORY_FILES.values():
+        for fname in files:
+            path = ref_dir / fname
+            if fname not in refs and path.exists():
+                x = _load(path)
+                refs[fname] = {k: f(x, SR) for k, f in RANGE_METRICS.items()}
+    widths = [26, 18, 18, 18, 18]
+    lines = [_row(["category / recording", *metrics], markdown, widths)]
+    if markdown:
+        lines.append("|" + "---|" * (1 + len(metrics)))
+    for cat, ranges in REFERENCE_RANGES.items():
+        lines.append(_row([f"**{cat}**" if markdown else cat,
+                           *[_range(ranges.get(m)) for m in metrics]], markdown, widths))
+        for fname in CATEGORY_FILES.get(cat, ()):
+            if fname in refs:
+                lines.append(_row([f"  {fname}", *[_fmt(refs[fname][m]) for m in metrics]],
+                                  markdown, widths))
+    lines.append("")
+    widths = [38, 9, 14, 14, 14, 14]
+    lines.append(_row(["case (median of seeds 1-3)", "category", *metrics], markdown, widths))
+    if markdown:
+        lines.append("|" + "---|" * (2 + len(metrics)))
+    for c in CASES:
+        if c.category is None:
+            continue
+        ranges = REFERENCE_RANGES[c.category]
+        xs = [render(c.recipe, c.params, seconds=10.0, sample_rate=SR, seed=s)
+              for s in RANGE_SEEDS]
+        cells = [c.label, c.category]
+        for metric, f in RANGE_METRICS.items():
+            value = float(np.median([f(x, SR) for x in xs]))
+            rng = ranges.get(metric)
+            mark = "" if rng is None else (" in" if inside(value, rng) else " OUT")
+            cells.append(_fmt(value) + mark)
+        lines.append(_row(cells, markdown, widths))
+    return lines
 
 
 def main(argv: list[str]) -> int:
     markdown = "--markdown" in argv
     args = [a for a in argv if not a.startswith("--")]
     ref_dir = Path(args[0]) if args else REPO.parent / "shared" / "reference-recordings"
+    if "--ranges" not in argv:
+        per_recording(ref_dir, markdown)
+    print("\nReference ranges (soundscape/procedural/references.py)\n")
+    print("\n".join(ranges_table(ref_dir, markdown)))
+    return 0
+
+
+def per_recording(ref_dir: Path, markdown: bool) -> None:
+    """Print one table per reference recording and recipe (see the module docstring)."""
     pink = render("noise", {"color": "pink"}, seconds=20.0, sample_rate=SR, seed=1)
     pink_stats = st.texture_stats(pink, SR).as_dict()
     rows: list[tuple[str, str, dict[str, float] | None, dict[str, float], dict[str, float]]] = []
@@ -92,7 +184,6 @@ def main(argv: list[str]) -> int:
                 print("| " + key + " | " + " | ".join(cells) + " |")
             else:
                 print(f"  {key:18s} " + " ".join(f"{c:>10s}" for c in cells))
-    return 0
 
 
 if __name__ == "__main__":

@@ -81,13 +81,14 @@ def _wave_envs(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
     """Swell, crash and backwash envelopes (3, k) of one wave lasting ``seconds``, one
     point every ENV_STEP frames; they start and end at zero.
 
-    The swell (low surge) builds for 1.5-3 s as the wave rises, the crash (broadband)
-    bursts in 0.1-0.25 s and dies in about a second, and the backwash (foam and sand
-    hiss as the water runs back) rises after the crash and fades over 2-3.5 s.
+    The swell (low surge) builds for 0.13-0.25 of the wave as it rises, the crash
+    (broadband) bursts in 0.1-0.25 s and dies in about a second, and the backwash
+    (foam and sand hiss as the water runs back) rises after the crash and fades with
+    a time constant of 0.17-0.3 of the wave (longer waves run farther up the beach).
     """
     k = int(seconds * sr) // ENV_STEP + 2
     tk = np.arange(k) * ENV_STEP / sr
-    rise = rng.uniform(1.5, 3.0)
+    rise = rng.uniform(0.13, 0.25) * seconds
     tc = min(rise, 0.45 * seconds)  # crash time
     attack = rng.uniform(0.1, 0.25)
     up = np.clip(tk / tc, 0.0, 1.0)
@@ -97,10 +98,10 @@ def _wave_envs(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
     crash = burst * np.exp(-after / rng.uniform(0.6, 1.1))
     wash_t = tk - tc - 0.15
     wash = np.where(wash_t < 0, np.clip(1 + wash_t / 0.5, 0, 1) ** 2,
-                    np.exp(-wash_t / rng.uniform(2.0, 3.5)))
+                    np.exp(-wash_t / (rng.uniform(0.17, 0.3) * seconds)))
     tail = np.clip((seconds - tk) / min(1.5, 0.25 * seconds), 0.0, 1.0)  # reach zero
     amp = rng.uniform(0.6, 1.0)
-    return amp * tail * np.stack([1.0 * swell, crash, 0.35 * wash])
+    return amp * tail * np.stack([swell, 1.3 * crash, 0.35 * wash])
 
 
 def _wave_bands(rng: np.random.Generator, sr: int, n: int,
@@ -151,31 +152,37 @@ def _breaker(rng: np.random.Generator, n: int, sr: int, period: float) -> np.nda
     return acc
 
 
-SURF_FAR_GAIN = 0.3  # a second breaker farther along the beach (-8 dB), on one side
+SURF_FAR_GAIN = 0.3  # two breakers farther along the beach (-10 dB), one each side
+SURF_FAR_PANS = (-0.7, 0.7)
 SURF_ROAR = (0.15, 0.1, 0.02)  # constant distant roar in each band, re a wave's peak
 SURF_PEAK = 6.0  # soft limit of the surf's peaks, re its RMS (crashes are noisy bursts)
 
 
 def surf(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
     """Ocean surf (2, n): a near breaker with a wave every ``period`` * U(0.8, 1.25) s
-    (swell, crash, backwash hiss) across the stereo field, a second breaker farther
-    along the beach at -8 dB on one side with its own timing, over a faint roar.
+    (swell, crash, backwash hiss) across the stereo field, two breakers farther
+    along the beach at -10 dB, one each side, with their own timing, over a faint
+    roar.
 
     A 10 s segment holds one or two waves at a random phase; the 50 ms level moves by
     4-6 dB (std) between the crash and the lull, as real surf does (3.2-7.1 dB). All
     of it shares one stereo set of noise bands: each channel's bands are shaped by
-    the near envelopes, its share of the far ones and the constant roar.
+    the near envelopes, its shares of the far ones and the constant roar.
     """
     period = float(p["period"])
     r_near, r_far, r_bands = rng.spawn(3)
     near = _breaker(r_near, n, sr, period)
-    far = _breaker(r_far, n, sr, period) * np.array([1.0, 0.7, 0.3])[:, None]  # distance
+    distance = np.array([1.0, 0.7, 0.3])[:, None]  # a far breaker's highs are lost
+    fars = [_breaker(r_far, n, sr, period) * distance for _ in SURF_FAR_PANS]
     roar = np.array(SURF_ROAR)[:, None]
     bands = _wave_bands(r_bands, sr, n, 2)
-    side = r_far.choice([-0.6, 0.6])
     out = np.empty((2, n))
-    for c, g in enumerate(_dsp.pan_gains(side)):
-        out[c] = _apply_envs(bands[:, c], near + SURF_FAR_GAIN * np.sqrt(2.0) * g * far + roar)
+    gains = [_dsp.pan_gains(pan) for pan in SURF_FAR_PANS]
+    for c in range(2):
+        env = near + roar
+        for far, g in zip(fars, gains, strict=True):
+            env = env + SURF_FAR_GAIN * np.sqrt(2.0) * g[c] * far
+        out[c] = _apply_envs(bands[:, c], env)
     # Crashes are loud noise bursts: round off their rare highest peaks (smoothly, so
     # the bed contract's limiter knee is never reached).
     for _ in range(2):
