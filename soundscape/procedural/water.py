@@ -27,11 +27,17 @@ def bubble(f0: float, sr: int, amp_jitter: float = 0.0) -> np.ndarray:
     return np.sin(phase) * env * (1.0 + amp_jitter)
 
 
+BROOK_RADII_MM = (0.5, 3.0)  # bubble radii, log-uniform: Minnaert 1.1-6.5 kHz
+BROOK_WASH_BAND = (500.0, 7000.0)  # Hz, the unresolved splashing
+BROOK_WASH_LEVEL = 1.0  # wash RMS re the bubbles at flow 0.5
+BROOK_BABBLE = 0.2  # depth of the wash's 10 Hz level babble
+
+
 def brook(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
     """Babbling brook (2, n); ``flow`` 0..1 sets the bubble rate and wash level."""
     flow = float(p["flow"])
     r_bank, r_sched, r_wash = rng.spawn(3)
-    radii_mm = np.exp(r_bank.uniform(np.log(0.7), np.log(4.0), 64))
+    radii_mm = np.exp(r_bank.uniform(np.log(BROOK_RADII_MM[0]), np.log(BROOK_RADII_MM[1]), 64))
     bank = [bubble(3.26 / (r * 1e-3), sr) for r in radii_mm]
     rate = 40.0 + 500.0 * flow
     clusters = r_sched.poisson(rate / 4.0 * n / sr)
@@ -47,12 +53,14 @@ def brook(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) 
     bubbles = np.zeros((2, n))
     _dsp.add_grains(bubbles, bank, which, offsets, amp[:, None] * np.stack([gl, gr], axis=1))
 
-    wash = _dsp.filt(_dsp.colored(r_wash, n, 1.0, channels=2), "bandpass", (450.0, 3500.0), sr)
-    babble = np.clip(1.0 + 0.6 * _dsp.smooth_noise(r_wash, n, sr, 10.0), 0.1, None)
+    wash = _dsp.filt(_dsp.colored(r_wash, n, 1.0, channels=2), "bandpass", BROOK_WASH_BAND, sr)
+    babble = np.clip(1.0 + BROOK_BABBLE * _dsp.smooth_noise(r_wash, n, sr, 10.0), 0.1, None)
     wash *= babble
     b_rms = np.sqrt(np.mean(bubbles**2)) + 1e-12
     w_rms = np.sqrt(np.mean(wash**2)) + 1e-12
-    return bubbles + wash * ((0.25 + 0.35 * flow) * b_rms / w_rms)
+    out = bubbles + wash * (BROOK_WASH_LEVEL * (0.6 + 0.8 * flow) * b_rms / w_rms)
+    # a pile-up of loud bubbles is rounded off (tanh) below full scale, never clipped
+    return _dsp.bound_peaks(out, 9.0, 6.0)
 
 
 def drip(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
