@@ -45,7 +45,8 @@ PAIRS: dict[str, tuple[str, dict[str, object]]] = {
     "forest_03.flac": ("birds", {"density": 0.3}),
     "thunder_02.flac": ("thunder", {"distance": 0.3}),
 }
-EXTRA = [("crickets", {}), ("surf", {}), ("noise", {"color": "white"})]
+EXTRA: list[tuple[str, dict[str, object]]] = [
+    ("crickets", {}), ("surf", {}), ("noise", {"color": "white"})]
 SEEDS = (1, 2, 3, 4)
 # bed category -> its reference recordings
 CATEGORY_FILES: dict[str, tuple[str, ...]] = {
