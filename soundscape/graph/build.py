@@ -204,7 +204,8 @@ def build_graph(
               for layer in chosen}
     meters: dict[str, LayerMeter] = {}
     if meter:
-        meters = {name: LayerMeter(strip, scene.master.sample_rate, partial(master_db, gain_db))
+        meters = {name: LayerMeter(strip, scene.master.sample_rate, partial(master_db, gain_db),
+                                   sparse=isinstance(strip.source, EventPlayer))
                   for name, strip in strips.items()}
     inputs: list[Node] = list(meters.values()) if meter else list(strips.values())
     master = MasterGain(Mix(inputs), gain_db, scene.master.sample_rate,

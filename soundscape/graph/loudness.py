@@ -164,25 +164,38 @@ def gain_for(
     base_gain = scene.master.loudness_lufs - measured
     if not scene.phases or scene.cycle_seconds <= 0:
         return float(np.clip(base_gain, -60.0, 40.0))
-    parts = []
+    parts, accents = [], []
     for layer in scene.layers:
-        if is_accent(scene, layer, prepared[layer.name]):
-            continue  # accents stand out; they do not steer the master gain
         aseed = arrangement_seed(seed, layer)
         unit = unit_power(scene, layer, prepared[layer.name], aseed)
-        if unit > 0:
-            parts.append((unit, power_weight(scene, layer, aseed)))
+        if unit <= 0:
+            continue
+        # accents stand out: they do not steer the master gain from moment to moment,
+        # but their average power over the cycle is budgeted into it (below)
+        target = accents if is_accent(scene, layer, prepared[layer.name]) else parts
+        target.append((unit, power_weight(scene, layer, aseed)))
 
     def predicted(at: np.ndarray) -> np.ndarray:
         return np.maximum(sum(unit * weight(at) for unit, weight in parts), 1e-20)
 
+    def accent_power(at: np.ndarray) -> np.ndarray:
+        return sum((unit * weight(at) for unit, weight in accents), np.zeros(at.shape))
+
     window = np.arange(0, int(CALIBRATION_SECONDS * rate), rate // 10, dtype=np.int64)
     reference = float(np.mean(predicted(window)))
+    calibrated = reference + float(np.mean(accent_power(window)))  # what was measured
+    cycle = np.arange(0, int(scene.cycle_seconds * rate), rate, dtype=np.int64)
     if scene.master.steady_loudness:
+        # beds are held at `reference`; accents ride on top, scaled by the same gain
+        beds = predicted(cycle)
+        heard = reference + float(np.mean(accent_power(cycle) * reference / beds))
+        offset = 10 * np.log10(heard / calibrated)
+
         def gain_curve(at: np.ndarray) -> np.ndarray:
-            return np.clip(base_gain - 10 * np.log10(predicted(at) / reference), -60.0, 40.0)
+            return np.clip(base_gain - offset - 10 * np.log10(predicted(at) / reference),
+                           -60.0, 40.0)
 
         return gain_curve
-    cycle = np.arange(0, int(scene.cycle_seconds * rate), rate, dtype=np.int64)
-    mean_db = 10 * np.log10(float(np.mean(predicted(cycle))) / reference)
+    total = predicted(cycle) + accent_power(cycle)
+    mean_db = 10 * np.log10(float(np.mean(total)) / calibrated)
     return float(np.clip(base_gain - mean_db, -60.0, 40.0))

@@ -11,7 +11,9 @@ misbehaved; the limiter replaces them).
 Loudness metering (a K-weighting IIR per channel) costs about as much as the whole
 mixer graph, so a long render meters every ``stride``-th block only (``sample_stride``
 keeps about SAMPLED_BLOCKS blocks, spread evenly); peaks and non-finite counts of
-the output are still taken on every block.
+the output are still taken on every block. Event layers (``sparse``) are metered on
+every block in which they sound and skip the silent ones, so a rare strike is never
+missed by the sampling.
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ def sample_stride(total_blocks: int) -> int:
 class LayerMeter:
     """``pull`` passes its source through unchanged and meters it (see module doc)."""
 
-    def __init__(self, source: Node, rate: int, master_db: Callable[[int], float]):
+    def __init__(self, source: Node, rate: int, master_db: Callable[[int], float],
+                 sparse: bool = False):
         self.source = source
+        self.sparse = sparse  # events: meter every block that sounds, skip the silence
         self.master_db = master_db
         self.loudness = StreamingLoudness(rate)
         self.position = 0
@@ -48,10 +52,14 @@ class LayerMeter:
         start = self.position
         self.position += frames
         self.pulls += 1
-        if (self.pulls - 1) % self.stride:
+        if self.sparse:
+            if not out.any():  # nothing sounding: nothing to measure
+                self.loudness.restart()
+                return out
+        elif (self.pulls - 1) % self.stride:
             return out
         gain = np.float32(10 ** (self.master_db(start + frames // 2) / 20))
-        if self.stride > 1:
+        if self.stride > 1 and not self.sparse:
             self.loudness.restart()
         self.loudness.feed(out * gain)
         self.peak = max(self.peak, float(np.max(np.abs(out))) * float(gain))
