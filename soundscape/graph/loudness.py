@@ -164,7 +164,8 @@ def gain_for(
     base_gain = scene.master.loudness_lufs - measured
     if not scene.phases or scene.cycle_seconds <= 0:
         return float(np.clip(base_gain, -60.0, 40.0))
-    parts, accents = [], []
+    parts: list[tuple[float, GainCurve]] = []
+    accents: list[tuple[float, GainCurve]] = []
     for layer in scene.layers:
         aseed = arrangement_seed(seed, layer)
         unit = unit_power(scene, layer, prepared[layer.name], aseed)
