@@ -7,7 +7,7 @@ streaming server (pulled against an audio clock).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
@@ -194,8 +194,10 @@ def build_graph(
     for layer in scene.layers:
         if progress is not None:
             progress(layer.name)
-        materials[layer.name] = layer_material(scene, layer, bank)
-        prepared[layer.name] = prepare_material(scene, layer, materials[layer.name])
+        material = layer_material(scene, layer, bank)
+        prepared[layer.name] = prepare_material(scene, layer, material)
+        # keep where it came from for the report, not a second copy of its audio
+        materials[layer.name] = replace(material, segments=[])
     lufs = calibration(scene, prepared, seed, bank)
     gain_db = gain_for(scene, prepared, seed, lufs)
     chosen = [layer for layer in scene.layers if only is None or layer.name in only]
