@@ -26,10 +26,7 @@ from soundscape.generators import (
 )
 from soundscape.generators.models import ModelRef, resolve_model
 from soundscape.generators.settings import (
-    DEFAULT_GUIDANCE,
-    DEFAULT_NEGATIVE_PROMPT,
     DEFAULT_QUALITY_PREFIX,
-    DEFAULT_STEPS,
     resolve_settings,
 )
 from soundscape.scene import load_scene
@@ -121,8 +118,9 @@ def test_settings_defaults_come_from_product_findings(tmp_path):
     scene = load_scene(write_scene(tmp_path, SCENE.replace("steps = 4\n", "")))
     s = resolve_settings(scene, scene.layer("rain"))
     assert s.prompt == f"{DEFAULT_QUALITY_PREFIX} rain on a window"
-    assert s.negative_prompt == DEFAULT_NEGATIVE_PROMPT == "music, voices, low quality, distorted"
-    assert (s.guidance, s.steps) == (DEFAULT_GUIDANCE, DEFAULT_STEPS) == (6.0, 50)
+    # the resolved settings carry the values PRODUCT.md's prompt findings give
+    assert s.negative_prompt == "music, voices, low quality, distorted"
+    assert (s.guidance, s.steps) == (6.0, 50)
     assert s.candidates == 2 and s.seconds == 2.0 and s.kind == "bed"
 
 
