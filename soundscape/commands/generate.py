@@ -118,10 +118,15 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         log.info(
             "%s: %d segments written, %d already in the bank %s; %d model calls, %d takes, "
-            "%.1fs of audio in %.1fs (%.1fx realtime)%s",
+            "%.1fs of audio in %.1fs (%.1fx realtime)",
             scene.path, report.written, report.in_bank, bank.root, report.calls, report.takes,
             report.audio_seconds, report.wall_seconds, realtime_factor(report),
-            f"; {report.failed_gates} kept without passing the quality gates"
-            if report.failed_gates else "",
+        )
+    if report.failed_gates:  # said even with --quiet: these will never be heard
+        log.warning(
+            "%s: %d of the segments written failed the quality gates; they stay in the bank "
+            "for inspection but are never played (render and serve leave them out with a "
+            "warning, and use the layer's recipe when nothing else is left); try more "
+            "--candidates or another prompt", scene.path, report.failed_gates,
         )
     return 0
