@@ -10,7 +10,7 @@ import sys
 from . import __version__
 from .errors import SoundscapeError
 
-COMMANDS = ("render", "validate", "scenes", "generate", "serve")
+COMMANDS = ("render", "validate", "scenes", "generate", "serve", "bank")
 
 
 def parser() -> argparse.ArgumentParser:

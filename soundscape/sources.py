@@ -117,7 +117,9 @@ def layer_material(
     where = f"{scene.path}: layer {layer.name!r}"
     warnings: list[str] = []
     if layer.files:
-        return _file_material(scene, layer, bank, base_seed)
+        files = _file_material(scene, layer, bank, base_seed)
+        files.segments = [_to_rate(s, rate) for s in files.segments]  # a mono bank copy
+        return files
     if layer.prompt is not None:
         found = bank.group(prompt_group(layer))
         good = []
@@ -149,6 +151,7 @@ def layer_material(
             f"'soundscape generate {scene.path}' or give the layer a recipe"
         )
     material = _procedural_material(scene, layer, bank, base_seed)
+    material.segments = [_to_rate(s, rate) for s in material.segments]  # a mono bank copy
     material.warnings[:0] = warnings
     return material
 
@@ -184,6 +187,9 @@ def _procedural_material(scene: Scene, layer: Layer, bank: SegmentBank,
                 if seg is None:
                     bank.misses += 1
                     seg = src.segment(layer, variant, vseed)
+                    if (damage := bank.damaged(key)) is not None:  # failed its checksum
+                        notes.append(f"variant {variant}: the bank's copy was damaged "
+                                     f"({damage}); made again")
                 else:
                     bank.hits += 1
                 problems = check_segment(seg.audio, rate, layer.kind, strict=True)
