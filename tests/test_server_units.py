@@ -126,11 +126,12 @@ def test_personal_takeover_of_a_slow_listener_leaves_no_gap(tmp_path):
     path.write_text(tiny_scene())
     scene = load_scene(path)
     graph = build_graph(scene, SegmentBank(tmp_path / "bank"))
-    clock = AudioClock(48000, 4800)
+    t = [0.0]
+    clock = AudioClock(48000, 4800, now=lambda: t[0])
     engine = Engine("0", clock, lambda stream, produced: None)  # driven by hand, not started
     hub = Hub(ServerConfig(), clock, [engine])
     channel = hub.add_channel(scene, graph)
-    engine._run_commands()
+    engine.step(t[0])
     listener = hub.new_listener("pcm16", lambda code, reason: None)
     hub.join(listener, scene.name)
     sent = []
@@ -147,7 +148,7 @@ def test_personal_takeover_of_a_slow_listener_leaves_no_gap(tmp_path):
     hub.handle(listener, parse_control('{"type": "gain", "layer": "hum", "db": -6}', 4096))
     hub.on_produced(channel.stream, channel.stream.produce())  # queues the fork request
     hub.on_produced(channel.stream, channel.stream.produce())  # forks, then broadcasts
-    engine._run_commands()
+    engine.step(t[0])
     twin = engine.streams[f"personal:{listener.id}"]
     for _ in range(3):
         hub.on_produced(twin, twin.produce())
@@ -168,17 +169,18 @@ def test_hot_reload_reaches_personal_mixes_with_their_gains(tmp_path):
     path.write_text(tiny_scene())
     scene = load_scene(path)
     bank = SegmentBank(tmp_path / "bank")
-    clock = AudioClock(48000, 4800)
+    t = [0.0]
+    clock = AudioClock(48000, 4800, now=lambda: t[0])
     engine = Engine("0", clock, lambda stream, produced: None)  # driven by hand
     hub = Hub(ServerConfig(crossfade_s=0.2), clock, [engine])
     channel = hub.add_channel(scene, build_graph(scene, bank))
-    engine._run_commands()
+    engine.step(t[0])
     listener = hub.new_listener("pcm16", lambda code, reason: None)
     hub.join(listener, scene.name)
     hub.handle(listener, parse_control('{"type": "mute", "layer": "hiss", "muted": true}', 4096))
     for _ in range(2):
         hub.on_produced(channel.stream, channel.stream.produce())
-    engine._run_commands()
+    engine.step(t[0])
     twin = engine.streams[f"personal:{listener.id}"]
     hub.on_produced(twin, twin.produce())
     assert listener.personal is twin
@@ -190,6 +192,7 @@ def test_hot_reload_reaches_personal_mixes_with_their_gains(tmp_path):
     for _ in range(5):  # 0.5 s: past the 0.2 s crossfade
         hub.on_produced(twin, twin.produce())
     assert twin.version == 1 and twin.graph is not old_graph
+    assert len(twin.graphs) == 1  # the crossfade is over: the old version is let go
     assert twin.graph is not channel.stream.graph  # its own fork of the new version
     assert twin.graph.strips["hiss"].user_gain == 0.0  # the mute carried over
     assert twin.graph.strips["hum"].user_gain == 1.0

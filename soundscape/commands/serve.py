@@ -25,6 +25,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help=f"connections at most (default {d.max_listeners})")
     p.add_argument("--max-personal", type=int, default=d.max_personal,
                    help=f"personal mixes at most (default {d.max_personal})")
+    p.add_argument("--max-personal-per-client", type=int, default=d.max_personal_per_client,
+                   help=f"personal mixes one client address may run (default "
+                        f"{d.max_personal_per_client})")
     p.add_argument("--max-message", type=int, default=d.max_message_bytes,
                    help=f"largest control message in bytes (default {d.max_message_bytes})")
     p.add_argument("--bitrate", type=int, default=d.bitrate,
@@ -53,6 +56,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     checks = [("--port", args.port, 0, 65535), ("--max-listeners", args.max_listeners, 1, 10**6),
               ("--max-personal", args.max_personal, 0, 10**4),
+              ("--max-personal-per-client", args.max_personal_per_client, 0, 10**4),
               ("--max-message", args.max_message, 64, 1 << 20),
               ("--bitrate", args.bitrate, 6000, 510000),
               ("--frames-per-message", args.frames_per_message, 1, 50),
@@ -66,6 +70,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     return ServerConfig(
         host=args.host, port=args.port, scenes=args.scenes, bank=args.bank,
         max_listeners=args.max_listeners, max_personal=args.max_personal,
+        max_personal_per_client=args.max_personal_per_client,
         max_message_bytes=args.max_message, bitrate=args.bitrate,
         frames_per_message=args.frames_per_message, mixers=args.mixers,
         reload_interval_s=max(0.0, args.reload_interval),

@@ -21,6 +21,7 @@ class ServerConfig:
     bank: Path | None = None
     max_listeners: int = 2000
     max_personal: int = 64
+    max_personal_per_client: int = 16  # personal mixes one client address may run
     max_message_bytes: int = 4096  # control messages larger than this get an error
     bitrate: int = 96000
     frames_per_message: int = 5  # 20 ms Opus frames per websocket message

@@ -1,10 +1,15 @@
 """Mixer threads: every stream is pulled and encoded here, on the audio clock.
 
-Each :class:`Engine` owns a set of streams and wakes at the due time of the next
-block (absolute schedule from :class:`AudioClock`). It produces every stream's due
-blocks, hands each result to ``publish`` (which must be thread-safe: the server
-passes a ``call_soon_threadsafe`` wrapper), and sleeps again. A mixer that fell more
-than ``max_late`` blocks behind skips ahead rather than bursting stale audio.
+Each :class:`Engine` owns a set of streams: only its thread touches them. Other
+threads change them only through messages (``call``, ``add``, ``remove``, ``pause``,
+``resume``, or ``Stream.request``), run at the next block boundary. ``step(now)``
+does one round: run the messages, then produce every stream's blocks due at ``now``
+(broadcast channels first: they serve many listeners), handing each result to
+``publish`` (which must be thread-safe: the server passes a
+``call_soon_threadsafe`` wrapper). The thread calls ``step`` at each block's due
+time (absolute schedule from :class:`AudioClock`); tests call it with a fake clock.
+A stream that fell more than ``max_late`` blocks behind skips ahead rather than
+bursting stale audio.
 """
 
 from __future__ import annotations
@@ -24,14 +29,14 @@ Publish = Callable[[Stream, Produced], None]
 
 
 class Engine:
-    """One mixer thread. ``add``/``remove``/``call`` are thread-safe."""
+    """One mixer thread. Every public method except ``step`` is thread-safe."""
 
     def __init__(self, name: str, clock: AudioClock, publish: Publish, max_late: int = 10):
         self.name = name
         self.clock = clock
         self.publish = publish
         self.max_late = max_late
-        self.streams: dict[str, Stream] = {}
+        self.streams: dict[str, Stream] = {}  # mixer thread only
         self.late_blocks = 0
         self.busy_seconds = 0.0  # time spent producing (load = busy / uptime)
         self._commands: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
@@ -51,6 +56,7 @@ class Engine:
         if self._thread.is_alive():
             self._thread.join(timeout)
 
+    # -- messages (any thread) -------------------------------------------------------
     def call(self, fn: Callable[[], None]) -> None:
         """Run ``fn()`` on this mixer thread before its next blocks."""
         self._commands.put(fn)
@@ -62,20 +68,36 @@ class Engine:
         self.call(add)
 
     def remove(self, key: str) -> None:
+        """Stop producing stream ``key`` and forget it."""
         def remove() -> None:
-            self.streams.pop(key, None)
+            stream = self.streams.pop(key, None)
+            if stream is not None:
+                stream.stopped = True
 
         self.call(remove)
 
-    def resume(self, stream: Stream, burst: int) -> None:
-        """Wake a paused stream: its graph goes on where it stopped, and the first
-        ``burst`` blocks are made at once so a new listener starts without waiting."""
+    def pause(self, key: str) -> None:
+        """Skip stream ``key`` (an idle channel) until ``resume``."""
+        def pause() -> None:
+            if key in self.streams:
+                self.streams[key].paused = True
+
+        self.call(pause)
+
+    def resume(self, key: str, burst: int) -> None:
+        """Wake a paused stream: its graph goes on where it stopped, and up to ``burst``
+        blocks are made at once so a new listener starts without waiting. The index
+        never moves backwards: a sequence number is never produced twice."""
         def resume() -> None:
-            stream.index = self.clock.due() - max(0, burst - 1)
+            stream = self.streams.get(key)
+            if stream is None or not stream.paused:
+                return
+            stream.index = max(stream.index, self.clock.due() - max(0, burst - 1))
             stream.paused = False
 
         self.call(resume)
 
+    # -- the mixer thread ------------------------------------------------------------
     def _run_commands(self) -> None:
         while True:
             try:
@@ -87,36 +109,47 @@ class Engine:
             except Exception:
                 log.exception("mixer %s: command failed", self.name)
 
+    def step(self, now: float | None = None) -> int:
+        """Run pending messages, then produce every block due at ``now`` (clock time;
+        default: the clock's now). Returns how many blocks were produced. Call from
+        the thread that owns this engine (its own, or a test's)."""
+        self._run_commands()
+        due = self.clock.due(now)
+        made = 0
+        streams = sorted(self.streams.values(), key=lambda s: not s.key.startswith("channel:"))
+        for stream in streams:
+            if stream.stopped:
+                self.streams.pop(stream.key, None)
+                continue
+            if stream.paused:
+                continue
+            if stream.index < due - self.max_late:
+                skipped = due - stream.index
+                stream.late_blocks += skipped
+                self.late_blocks += skipped
+                log.warning("mixer %s: stream %s fell %d blocks behind; skipping ahead",
+                            self.name, stream.key, skipped)
+                stream.index = due
+            while stream.index <= due and not self._stop.is_set():
+                try:
+                    produced = stream.produce()
+                except Exception:  # the graph has its Fallback: this is an encoder bug
+                    log.exception("mixer %s: stream %s failed; removing it",
+                                  self.name, stream.key)
+                    self.streams.pop(stream.key, None)
+                    stream.stopped = True
+                    break
+                made += 1
+                self.publish(stream, produced)
+        return made
+
     def _run(self) -> None:
         clock = self.clock
         while not self._stop.is_set():
-            self._run_commands()
-            due = clock.due()
             started = time.perf_counter()
-            for stream in list(self.streams.values()):
-                if stream.stopped:
-                    self.streams.pop(stream.key, None)
-                    continue
-                if stream.paused:
-                    continue
-                if stream.index < due - self.max_late:
-                    skipped = due - stream.index
-                    stream.late_blocks += skipped
-                    self.late_blocks += skipped
-                    log.warning("mixer %s: stream %s fell %d blocks behind; skipping ahead",
-                                self.name, stream.key, skipped)
-                    stream.index = due
-                while stream.index <= due and not self._stop.is_set():
-                    try:
-                        produced = stream.produce()
-                    except Exception:
-                        log.exception("mixer %s: stream %s failed; removing it",
-                                      self.name, stream.key)
-                        stream.stopped = True
-                        break
-                    self.publish(stream, produced)
+            self.step()
             self.busy_seconds += time.perf_counter() - started
-            wait = clock.time_of(due + 1) - clock.now()
+            wait = clock.time_of(clock.due() + 1) - clock.now()
             if wait > 0:
                 self._wake.wait(wait)
                 self._wake.clear()

@@ -1,9 +1,16 @@
 """Channels and listeners: fan-out, personal mixes, control messages, status.
 
 Runs on the event-loop thread only (the mixer threads reach it through the
-thread-safe ``publish`` hook), so it needs no locks. It does no I/O: a listener's
+thread-safe ``publish`` hook), so it needs no locks. It never touches a stream's
+state: every change (reload, gains, sleep, pause, resume, stop) is a message to the
+mixer thread that owns the stream (``Engine.call``/``Stream.request``); what it shows
+in the status comes from the blocks the mixers publish. It does no I/O: a listener's
 audio goes into its :class:`ListenerQueue`, and closing a connection goes through
 the ``close`` callback the I/O edge gives each listener.
+
+Personal mixes go to the least-loaded mixer (the hub counts the streams it placed,
+so a burst of forks spreads at once), at most ``max_personal`` in all and
+``max_personal_per_client`` per client address.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from .config import ServerConfig
 from .engine import Engine
 from .listener import ListenerQueue, Offer
 from .protocol import AUDIO_HEADER, CODECS, PROTOCOL_VERSION, Control, ProtocolError, dumps
-from .stream import Produced, Stream, fork_graph
+from .stream import Produced, Stream
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +77,7 @@ class Listener:
     close_reason: str = ""
     client_underruns: int = 0
     connected_at: float = field(default_factory=time.monotonic)
+    client: str = ""  # the client's address: personal mixes are capped per client
 
     @property
     def mode(self) -> str:
@@ -89,14 +97,24 @@ class Channel:
     removed: bool = False
     skipped: int = 0
     dropped: int = 0
-    pending_forks: deque[Callable[[Stream], None]] = field(default_factory=deque)
+    pending_forks: deque[tuple[int, Callable[[Stream], None]]] = field(default_factory=deque)
     idle_since: float | None = None  # monotonic time the last broadcast listener left
+    paused: bool = False  # asked its mixer to pause it (idle)
+    seq: int = -1  # the last block published
+    reloads: int = 0
+    playing: str = "primary"  # what the stream's fallback plays
+
+
+def stop_stream(stream: Stream) -> None:
+    """(mixer thread) Mark a stream stopped; its mixer drops it before the next block."""
+    stream.stopped = True
 
 
 def apply_mix(stream: Stream, gains: dict[str, float], muted: set[str], volume: float) -> None:
     """Set a personal stream's layer gains, mutes and volume (mixer thread)."""
-    for name in stream.graph.strips:
-        stream.graph.set_layer_gain_db(name, -120.0 if name in muted else gains.get(name, 0.0))
+    names = {name for graph in stream.graphs for name in graph.strips}
+    for name in names:
+        stream.set_layer_gain_db(name, -120.0 if name in muted else gains.get(name, 0.0))
     stream.set_volume(volume)
 
 
@@ -111,13 +129,19 @@ class Hub:
         self.scene_errors: dict[str, str] = {}
         self._ids = itertools.count(1)
         self.dropped_slow = 0
+        self.load: dict[str, int] = {e.name: 0 for e in engines}  # streams placed per mixer
+        self.placed: dict[str, Engine] = {}  # personal stream key -> its mixer
         block_ms = 1000 * clock.block / clock.rate
         self.burst_blocks = max(1, math.ceil(config.burst_ms / block_ms))
         self.queue_blocks = max(self.burst_blocks + 1, math.ceil(config.queue_ms / block_ms))
 
     # -- channels ------------------------------------------------------------------
     def _least_loaded(self) -> Engine:
-        return min(self.engines, key=len)
+        """The mixer with the fewest streams placed (counted here, not read from the
+        mixer threads: forks still on their way count too)."""
+        engine = min(self.engines, key=lambda e: self.load.get(e.name, 0))
+        self.load[engine.name] = self.load.get(engine.name, 0) + 1
+        return engine
 
     def add_channel(self, scene: Scene, graph: SceneGraph) -> Channel:
         if scene.name in self.channels:
@@ -137,23 +161,25 @@ class Hub:
 
     def replace_scene(self, scene: Scene, graph: SceneGraph) -> None:
         """Hot reload: crossfade the running channel, and every personal mix of it, into
-        ``graph``; nobody disconnects and personal gains, mutes and volume carry over."""
+        ``graph``; nobody disconnects and personal gains, mutes and volume carry over.
+
+        ``graph`` is a template nobody pulls: each stream copies it on its own mixer
+        thread (``Stream.reload``), and the crossfade starts from whatever that stream
+        plays now (a reload during a reload's crossfade composes)."""
         channel = self.channels[scene.name]
         seconds = self.config.crossfade_s
         for listener in channel.personal:
             if listener.personal is None:
                 continue
-            # fork before the channel's mixer thread starts pulling ``graph``
-            twin = fork_graph(graph)
             gains, muted, volume = dict(listener.gains), set(listener.muted), listener.volume
 
-            def switch(s: Stream, twin: SceneGraph = twin, gains: dict[str, float] = gains,
+            def switch(s: Stream, gains: dict[str, float] = gains,
                        muted: set[str] = muted, volume: float = volume) -> None:
-                s.crossfade_to(twin, seconds)
+                s.reload(graph, seconds)
                 apply_mix(s, gains, muted, volume)
 
             listener.personal.request(switch)
-        channel.stream.request(lambda s: s.crossfade_to(graph, seconds))
+        channel.stream.request(lambda s: s.reload(graph, seconds))
         layers_changed = layer_info(channel.scene) != layer_info(scene)
         channel.scene = scene
         channel.reload_error = None
@@ -186,11 +212,19 @@ class Hub:
             channel = self.channels.get(key[len("channel:"):])
             if channel is None or channel.stream is not stream:
                 return
+            if produced.seq <= channel.seq:  # never fan out a sequence number twice
+                log.error("channel %s: block %d repeated; dropped", channel.name, produced.seq)
+                return
+            channel.seq = produced.seq
+            channel.reloads = produced.reloads
+            if produced.playing != channel.playing:
+                log.warning("channel %s: now playing its %s", channel.name, produced.playing)
+                channel.playing = produced.playing
             channel.ring.append(produced)
             self._pause_if_idle(channel)
             # forks cost a deep copy each: spread a crowd of them over several blocks
             for _ in range(min(FORKS_PER_BLOCK, len(channel.pending_forks))):
-                stream.request(channel.pending_forks.popleft())
+                stream.request(channel.pending_forks.popleft()[1])
             for member in list(channel.listeners):
                 if member.personal_key is None or member.personal is None:
                     self._offer(channel, member, produced.messages[member.codec],
@@ -198,7 +232,7 @@ class Hub:
             return
         listener = self.listeners.get(int(key.split(":")[1]))
         if listener is None or listener.personal_key != key:
-            stream.stopped = True  # orphan: its listener left or switched
+            stream.request(stop_stream)  # orphan: its listener left or switched
             return
         channel = self.channels[listener.scene]
         if listener.personal is None:  # first block of a fresh fork: take over
@@ -239,7 +273,8 @@ class Hub:
         if channel.idle_since is None:
             channel.idle_since = now
         elif now - channel.idle_since >= limit:
-            channel.stream.paused = True
+            channel.paused = True
+            channel.engine.pause(channel.stream.key)
             channel.ring.clear()  # stale audio must not greet the next listener
             channel.idle_since = None
             log.info("channel %s: idle, paused until a listener joins", channel.name)
@@ -256,7 +291,10 @@ class Hub:
             self.dropped_slow += 1
             log.warning("listener %d on %s: too slow (%d skips), disconnecting",
                         listener.id, channel.name, listener.queue.skipped)
-            listener.closing = True
+            # close now, not after the backlog: the close frame goes out next
+            listener.queue.discard_audio(lambda m: False)
+            listener.queue.items.clear()
+            self._close_after_drain(listener, CLOSE_TOO_SLOW, "listener too slow")
             listener.close(CLOSE_TOO_SLOW, "listener too slow")
 
     def _close_after_drain(self, listener: Listener, code: int, reason: str) -> None:
@@ -266,9 +304,10 @@ class Hub:
         listener.queue.wake()
 
     # -- listeners -----------------------------------------------------------------
-    def new_listener(self, codec: str, close: Callable[[int, str], None]) -> Listener:
+    def new_listener(self, codec: str, close: Callable[[int, str], None],
+                     client: str = "") -> Listener:
         queue = ListenerQueue(self.queue_blocks, self.config.max_skips, self.config.skip_window_s)
-        listener = Listener(next(self._ids), codec, queue, close)
+        listener = Listener(next(self._ids), codec, queue, close, client=client)
         self.listeners[listener.id] = listener
         return listener
 
@@ -288,9 +327,10 @@ class Hub:
         listener.scene = name
         listener.last_seq = -1
         channel.idle_since = None
-        if channel.stream.paused:
+        if channel.paused:
+            channel.paused = False
             channel.ring.clear()
-            channel.engine.resume(channel.stream, self.burst_blocks)
+            channel.engine.resume(channel.stream.key, self.burst_blocks)
             log.info("channel %s: listener joined, resuming", channel.name)
         listener.queue.offer_text(self.hello(listener, channel))
         for produced in channel.ring:
@@ -303,8 +343,14 @@ class Hub:
         if channel is not None:
             channel.listeners.discard(listener)
             channel.personal.discard(listener)
-        if listener.personal is not None:
-            listener.personal.stopped = True
+            channel.pending_forks = deque(f for f in channel.pending_forks
+                                          if f[0] != listener.id)
+        key = listener.personal_key
+        if key is not None:
+            engine = self.placed.pop(key, None)
+            if engine is not None:
+                self.load[engine.name] -= 1
+                engine.remove(key)  # a fork still on its way is stopped as an orphan
         listener.personal = None
         listener.personal_key = None
 
@@ -325,10 +371,20 @@ class Hub:
                 f"all {self.config.max_personal} personal mixes are in use; "
                 "this connection keeps the broadcast mix",
             )
+        cap = self.config.max_personal_per_client
+        mine = sum(1 for lst in self.listeners.values()
+                   if lst.personal_key is not None and lst.client == listener.client)
+        if mine >= cap:
+            raise ProtocolError(
+                "personal_limit",
+                f"this client already has {cap} personal mixes (the most one client may "
+                "have); this connection keeps the broadcast mix",
+            )
         channel = self.channels[listener.scene]
         key = f"personal:{listener.id}"
         listener.personal_key = key
         target = self._least_loaded()
+        self.placed[key] = target
         codec, bitrate = listener.codec, self.config.bitrate
         gains, muted, volume = dict(listener.gains), set(listener.muted), listener.volume
 
@@ -337,7 +393,7 @@ class Hub:
             apply_mix(twin, gains, muted, volume)
             target.add(twin)
 
-        channel.pending_forks.append(fork)
+        channel.pending_forks.append((listener.id, fork))
 
     def _push_mix(self, listener: Listener) -> None:
         if listener.personal is not None:
@@ -427,11 +483,11 @@ class Hub:
             everyone = c.listeners | c.personal
             channels.append({
                 "scene": c.name, "title": c.scene.title, "listeners": len(everyone),
-                "personal_mixes": len(c.personal), "seq": c.stream.index - 1,
+                "personal_mixes": len(c.personal), "seq": c.seq,
                 "server_underruns": c.stream.late_blocks, "skipped_messages": c.skipped,
-                "dropped_slow": c.dropped, "reloads": c.stream.version,
+                "dropped_slow": c.dropped, "reloads": c.reloads,
                 "reload_error": c.reload_error, "removed": c.removed,
-                "paused": c.stream.paused,
+                "paused": c.paused, "playing": c.playing,
                 "client_underruns": sum(lst.client_underruns for lst in everyone),
             })
         personal = [{"listener": lst.id, "scene": lst.scene, "gains": lst.gains,
@@ -448,7 +504,7 @@ class Hub:
                 "clients": sum(lst.client_underruns for lst in self.listeners.values()),
             },
             "dropped_slow": self.dropped_slow,
-            "mixers": [{"name": e.name, "streams": len(e),
+            "mixers": [{"name": e.name, "streams": self.load.get(e.name, 0),
                         "load": round(e.busy_seconds / max(uptime, 1e-9), 4)}
                        for e in self.engines],
             "channels": channels,

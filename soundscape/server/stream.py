@@ -1,15 +1,24 @@
-"""A Stream: one scene graph pulled block by block and encoded into audio messages.
+"""A Stream: one mix chain pulled block by block and encoded into audio messages.
 
-Runs on a mixer thread only (engine.py); other threads talk to it through
-``request(fn)``, applied at the next block boundary, so a graph is never touched by
-two threads. Broadcast channels encode each block once per codec; a personal mix
-is a fork of its channel's graph (same state, same position: the listener hears no
-seam) with its own gains and one encoder.
+Threading rule (enforced, not just documented): a Stream belongs to one mixer thread
+(engine.py). Only that thread calls its methods or reads its graph; every change
+from elsewhere is a message: ``Engine.call(fn)`` or ``Stream.request(fn)``, run on
+the mixer thread at the next block boundary.
+
+The stream itself holds no time-varying behaviour: its output is a chain of graph
+nodes (soundscape/graph/switch.py)::
+
+    Level(Fallback(primary, [last good version, safe bed]))
+
+A hot reload makes ``primary`` a ``Crossfade`` into the new version; volume and the
+sleep timer are the ``Level`` node; a graph that raises or goes non-finite is
+replaced by the ``Fallback``. A personal mix is a fork: a deep copy of the whole
+chain (same state, same position, so no seam; a fork made mid-crossfade continues
+the crossfade), with its own gains and one encoder.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 from collections.abc import Callable
@@ -18,8 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from ..dsp.fades import equal_power
 from ..graph import SceneGraph
+from ..graph.core import Node
+from ..graph.switch import Crossfade, Fallback, Level, PinkBed, copy_chain, graphs_in
 from .clock import AudioClock
 from .codec import FRAME_SIZE, Encoder, make_encoder
 from .protocol import encode_audio
@@ -33,59 +43,79 @@ def fork_graph(graph: SceneGraph) -> SceneGraph:
     The copy continues from exactly the same position and random state, so its
     output equals the original's until the two are given different gains.
     """
-    memo: dict[int, Any] = {id(graph.scene): graph.scene}
-    for strip in graph.strips.values():
-        for attr in ("segments", "variants"):
-            shared = getattr(strip.source, attr, None)
-            if shared is not None:
-                memo[id(shared)] = shared
-    if callable(graph.gain_db):
-        memo[id(graph.gain_db)] = graph.gain_db
-    return copy.deepcopy(graph, memo)
+    copied: SceneGraph = copy_chain(graph)
+    return copied
 
 
 @dataclass
 class Produced:
-    """One block's output: ``messages[codec]`` and events for the hub."""
+    """One block's output: ``messages[codec]``, events for the hub, what is playing."""
 
     seq: int
     position: int
     messages: dict[str, bytes]
     events: list[dict[str, Any]] = field(default_factory=list)
+    playing: str = "primary"  # or "backup" / "safe bed" after a failure (Fallback)
+    reloads: int = 0
 
 
 class Stream:
-    """Produces consecutive blocks of ``frames_per_message`` x 20 ms of one graph."""
+    """Produces consecutive blocks of ``frames_per_message`` x 20 ms of one chain.
+
+    ``template`` graphs handed to ``reload`` are copied here, on the mixer thread,
+    and never pulled themselves, so one built graph can feed a channel and all its
+    personal mixes without two threads touching the same state.
+    """
 
     def __init__(
         self,
         key: str,
-        graph: SceneGraph,
+        graph: SceneGraph | None,
         codecs: dict[str, Encoder],
         clock: AudioClock,
         start_index: int,
         frames_per_message: int,
+        output: Level | None = None,
     ):
         self.key = key
-        self.graph = graph
         self.encoders = codecs
         self.clock = clock
         self.index = start_index
         self.frames_per_message = frames_per_message
-        self.stopped = False
+        self.rate = clock.rate
+        self.stopped = False  # set on the mixer thread (Engine.remove); the mixer drops it
         self.paused = False  # an idle channel: the mixer skips it until someone joins
         self.late_blocks = 0  # blocks skipped because the mixer fell behind
         self.last_block: np.ndarray | None = None
-        self._fade_from: SceneGraph | None = None
-        self._fade_pos = 0
-        self._fade_len = 0
-        self._sleep_end: int | None = None  # audio position where the sleep fade ends
-        self._sleep_fade = 0
-        self._sleep_done = False
+        self.version = 0
+        self._sleep_reported = False
         self._requests: list[Callable[[Stream], None]] = []
         self._lock = threading.Lock()
-        self.version = 0
-        self.volume = 1.0
+        if output is None:
+            if graph is None:
+                raise ValueError(f"stream {key}: give a graph or an output chain")
+            output = Level(Fallback(graph, [PinkBed(graph.seed)]))
+        self.output = output
+
+    @property
+    def fallback(self) -> Fallback:
+        node = self.output.source
+        assert isinstance(node, Fallback)
+        return node
+
+    @property
+    def graph(self) -> SceneGraph | None:
+        """The newest scene graph this stream plays; None while on the safe bed."""
+        return next(graphs_in(self.fallback.primary), None)
+
+    @property
+    def graphs(self) -> list[SceneGraph]:
+        """Every graph being pulled now (two or more during a crossfade)."""
+        return list(graphs_in(self.fallback.primary))
+
+    @property
+    def volume(self) -> float:
+        return self.output.volume
 
     @property
     def block_frames(self) -> int:
@@ -107,38 +137,42 @@ class Stream:
                 log.exception("stream %s: request failed", self.key)
 
     # -- operations (mixer thread) ---------------------------------------------------
-    def crossfade_to(self, graph: SceneGraph, seconds: float) -> None:
-        """Replace the graph, crossfading equal-power over ``seconds``."""
-        rate = self.graph.scene.master.sample_rate
-        self._fade_from = self.graph
-        self.graph = graph
-        self._fade_pos = 0
-        self._fade_len = max(1, int(seconds * rate))
+    def reload(self, template: SceneGraph, seconds: float) -> None:
+        """Crossfade equal-power over ``seconds`` into a copy of ``template``.
+
+        The running chain (which may itself be mid-crossfade) is the fade's old side,
+        so reloads compose; the current newest graph becomes the fallback's "last
+        good version".
+        """
+        graph = fork_graph(template)
+        fallback = self.fallback
+        current = fallback.primary
+        last_good = next(graphs_in(current), None)
+        backups: list[Node] = [b for b in fallback.backups if isinstance(b, PinkBed)]
+        if last_good is not None:
+            backups.insert(0, last_good)
+        if not backups:
+            backups.append(PinkBed(graph.seed))  # it was playing the bed: a fresh one
+        fallback.replace(Crossfade(current, graph, int(seconds * self.rate)), backups)
         self.version += 1
-        graph.set_volume(0.0 if self._sleep_done else self.volume)  # carry the volume over
 
     def set_volume(self, volume: float) -> None:
-        """Listener volume, linear 0..1 (a running sleep fade scales it further)."""
-        self.volume = volume
-        if self._sleep_end is None:
-            self.graph.set_volume(volume)
+        """Listener volume, linear 0..1 (glides; a running sleep fade scales it)."""
+        self.output.set_volume(volume)
 
     def set_sleep(self, after: float | None, fade: float) -> None:
         """Fade to silence over ``fade`` s ending ``after`` s from now; None cancels."""
-        rate = self.graph.scene.master.sample_rate
+        self._sleep_reported = False
         if after is None:
-            self._sleep_end = None
-            self._sleep_done = False
-            self.graph.set_volume(self.volume)
-            return
-        now = self.clock.position(self.index)
-        self._sleep_end = now + int(after * rate)
-        self._sleep_fade = max(1, int(fade * rate))
-        self._sleep_done = False
-        if self._sleep_end - now > self._sleep_fade:
-            # a timer pushed later while it was fading: back up to full volume (the
-            # strip glides), until the new fade begins
-            self.graph.set_volume(self.volume)
+            self.output.sleep(None, 0)
+        else:
+            self.output.sleep(int(after * self.rate), int(fade * self.rate))
+
+    def set_layer_gain_db(self, name: str, db: float) -> None:
+        """A layer's live gain offset in every graph being pulled (glides)."""
+        for graph in self.graphs:
+            if name in graph.strips:
+                graph.set_layer_gain_db(name, db)
 
     def fork(self, key: str, codec: str, bitrate: int) -> Stream:
         """A personal copy of this stream, continuing at the same block (mixer thread)."""
@@ -146,45 +180,22 @@ class Stream:
         if self.last_block is not None:  # warm the encoder so its first packet joins cleanly
             for i in range(0, self.last_block.shape[1], FRAME_SIZE):
                 encoder.encode(self.last_block[:, i : i + FRAME_SIZE])
-        graph = fork_graph(self.graph)
-        twin = Stream(key, graph, {codec: encoder}, self.clock, self.index,
-                      self.frames_per_message)
+        output = copy_chain(self.output)
+        twin = Stream(key, None, {codec: encoder}, self.clock, self.index,
+                      self.frames_per_message, output=output)
+        twin.version = self.version
         return twin
 
     # -- production ------------------------------------------------------------------
-    def _pull(self, frames: int) -> np.ndarray:
-        block = self.graph.pull(frames)
-        if self._fade_from is not None:
-            t = (self._fade_pos + np.arange(frames)) / self._fade_len
-            out_gain, in_gain = (g.astype(np.float32) for g in equal_power(t))
-            block = block * in_gain + self._fade_from.pull(frames) * out_gain
-            self._fade_pos += frames
-            if self._fade_pos >= self._fade_len:
-                self._fade_from = None
-        return block
-
-    def _sleep_step(self, events: list[dict[str, Any]]) -> None:
-        if self._sleep_end is None or self._sleep_done:
-            return
-        pos = self.clock.position(self.index)
-        left = self._sleep_end - pos
-        if left <= 0:
-            self.graph.set_volume(0.0)
-            self._sleep_done = True
-            events.append({"type": "sleep", "state": "done"})
-            return
-        if left <= self._sleep_fade:
-            # equal-loudness-ish curve: linear in dB would linger; cosine reads natural
-            x = left / self._sleep_fade
-            self.graph.set_volume(self.volume * float(np.sin(x * np.pi / 2) ** 2))
-
     def produce(self) -> Produced:
         """Pull, encode and number the block at ``self.index``; advance by one."""
         self._apply_requests()
-        events: list[dict[str, Any]] = []
-        self._sleep_step(events)
         frames = self.block_frames
-        block = self._pull(frames)
+        block = self.output.pull(frames)
+        events: list[dict[str, Any]] = []
+        if self.output.finished and not self._sleep_reported:
+            self._sleep_reported = True
+            events.append({"type": "sleep", "state": "done"})
         self.last_block = block
         messages: dict[str, bytes] = {}
         position = self.clock.position(self.index)
@@ -192,6 +203,7 @@ class Stream:
             packets = [encoder.encode(block[:, i : i + FRAME_SIZE])
                        for i in range(0, frames, FRAME_SIZE)]
             messages[codec] = encode_audio(self.index, position, packets)
-        produced = Produced(self.index, position, messages, events)
+        produced = Produced(self.index, position, messages, events,
+                            self.fallback.playing, self.version)
         self.index += 1
         return produced

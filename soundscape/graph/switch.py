@@ -1,0 +1,258 @@
+"""Nodes that change a running mix over time: crossfade, output level, fallback.
+
+A stream is a chain of these around its scene graphs::
+
+    Level(Fallback(primary, [last good version, safe bed]))
+
+where ``primary`` is a :class:`~soundscape.graph.build.SceneGraph`, or, during a hot
+reload, ``Crossfade(previous primary, new graph, frames)``. Reloads compose: a second
+reload during a crossfade wraps the running crossfade (it fades out of the current
+mix, never restarts or overwrites the first fade). A personal-mix fork is a deep copy
+of the whole chain (:func:`copy_chain`), so a fork made mid-crossfade or mid-fade
+continues it sample for sample.
+
+Every node follows the graph contract: ``pull(frames)`` -> float32 (2, frames),
+exactly ``frames`` long. Positions are frames counted by each node, never seconds.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from scipy import signal
+
+from ..dsp.fades import equal_power
+from .build import SceneGraph
+from .core import Node
+
+log = logging.getLogger(__name__)
+
+FALLBACK_FADE = 2400  # frames (50 ms at 48 kHz): the join when a source fails
+GLIDE = 2400  # frames: level changes glide over this, so they never click
+
+
+class Crossfade:
+    """Equal-power crossfade from ``old`` to ``new`` over ``frames`` frames, then ``new``.
+
+    Both inputs are pulled during the fade; afterwards ``old`` is dropped (no longer
+    pulled or referenced) and the node passes ``new`` through.
+    """
+
+    def __init__(self, old: Node, new: Node, frames: int):
+        self.old: Node | None = old
+        self.new = new
+        self.length = max(1, int(frames))
+        self.done = 0
+
+    @property
+    def fading(self) -> bool:
+        return self.old is not None
+
+    def pull(self, frames: int) -> np.ndarray:
+        block = self.new.pull(frames)
+        if self.old is None:
+            return block
+        t = (self.done + 0.5 + np.arange(frames)) / self.length
+        out_gain, in_gain = (g.astype(np.float32) for g in equal_power(t))
+        block = block * in_gain + self.old.pull(frames) * out_gain
+        self.done += frames
+        if self.done >= self.length:
+            self.old = None
+        return block
+
+
+class Level:
+    """The stream's output level: listener volume times an optional sleep fade.
+
+    ``set_volume(v)`` glides to ``v`` (linear 0..1). ``sleep(after, fade)`` fades to
+    silence over ``fade`` frames ending ``after`` frames from the current position
+    (cosine-squared: reads as natural); ``sleep(None, 0)`` cancels. Every change
+    glides from the level actually playing, so a timer cancelled or pushed later
+    mid-fade comes back up smoothly. ``finished`` turns true once the fade has ended
+    (the stream reports it once).
+    """
+
+    def __init__(self, source: Node, volume: float = 1.0):
+        self.source = source
+        self.position = 0
+        self.volume = float(volume)
+        self.sleep_end: int | None = None
+        self.sleep_fade = 1
+        self.finished = False
+        self._last = float(volume)  # the gain of the last frame played
+        self._offset = 0.0  # glide: (played - target) at _glide_from, decaying to 0
+        self._glide_from = 0
+
+    def _target(self, n: np.ndarray) -> np.ndarray:
+        gain = np.full(n.shape, self.volume, dtype=np.float64)
+        if self.sleep_end is not None:
+            left = (self.sleep_end - n) / self.sleep_fade
+            gain *= np.sin(np.clip(left, 0.0, 1.0) * np.pi / 2) ** 2
+        return gain
+
+    def _glide(self) -> None:
+        n = np.array([self.position])
+        self._offset = self._last - float(self._target(n)[0])
+        self._glide_from = self.position
+
+    def set_volume(self, volume: float) -> None:
+        self.volume = float(volume)
+        self._glide()
+
+    def sleep(self, after: int | None, fade: int) -> None:
+        if after is None:
+            self.sleep_end = None
+        else:
+            self.sleep_end = self.position + max(0, int(after))
+            self.sleep_fade = max(1, int(fade))
+        self.finished = False
+        self._glide()
+
+    def pull(self, frames: int) -> np.ndarray:
+        out = self.source.pull(frames)
+        n = np.arange(self.position, self.position + frames)
+        gain = self._target(n)
+        if self._offset:
+            decay = np.clip(1.0 - (n + 1 - self._glide_from) / GLIDE, 0.0, 1.0)
+            gain = gain + self._offset * decay
+            if decay[-1] == 0.0:
+                self._offset = 0.0
+        self.position += frames
+        self._last = float(gain[-1])
+        if self.sleep_end is not None and self.position >= self.sleep_end:
+            self.finished = True
+        if np.all(gain == 1.0):
+            return out
+        return out * gain.astype(np.float32)
+
+
+class PinkBed:
+    """The safe bed of last resort: soft, seeded pink noise (about -30 dBFS RMS).
+
+    It cannot fail, so a :class:`Fallback` ends here rather than in silence.
+    """
+
+    # Julius O. Smith's 1/f approximation (CCRMA): three poles and zeros, +-0.3 dB
+    B = np.array([0.049922035, -0.095993537, 0.050612699, -0.004408786])
+    A = np.array([1.0, -2.494956002, 2.017265875, -0.522189400])
+
+    def __init__(self, seed: int = 0, level: float = 0.35):
+        self.rng = np.random.default_rng(seed)
+        self.level = level
+        self.state = np.zeros((2, 3))
+
+    def pull(self, frames: int) -> np.ndarray:
+        white = self.rng.standard_normal((2, frames))
+        out, self.state = signal.lfilter(self.B, self.A, white, axis=1, zi=self.state)
+        return (out * self.level).astype(np.float32)
+
+
+class Fallback:
+    """Plays ``primary``; when it raises or returns non-finite samples, switches to the
+    first backup that works (the last good version, then a safe bed), never to silence.
+
+    The failed source is dropped (its state is unknown). The join is a short
+    equal-power crossfade from a mirror image of the last good block's tail (so the
+    first sample continues the last one) into the backup. ``failures`` counts
+    switches; ``playing`` names the source now heard.
+    """
+
+    def __init__(self, primary: Node, backups: Sequence[Node] = (), fade: int = FALLBACK_FADE):
+        self.primary = primary
+        self.backups = list(backups)
+        self.fade = fade
+        self.failures = 0
+        self.playing = "primary"
+        self._tail = np.zeros((2, 0), dtype=np.float32)
+        self.last_error: str | None = None
+
+    def replace(self, primary: Node, backups: Sequence[Node]) -> None:
+        """A new primary (e.g. a crossfade into a new version) and backups."""
+        self.primary = primary
+        self.backups = list(backups)
+        self.playing = "primary"
+
+    def _try(self, node: Node, frames: int) -> np.ndarray | None:
+        try:
+            block = node.pull(frames)
+        except Exception as exc:  # any bug in a source: switch, never stop the stream
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            log.exception("fallback: source failed; switching to a backup")
+            return None
+        if block.shape != (2, frames) or not np.isfinite(block).all():
+            self.last_error = "non-finite or misshapen block"
+            log.error("fallback: source returned a bad block; switching to a backup")
+            return None
+        return np.asarray(block, dtype=np.float32)
+
+    def pull(self, frames: int) -> np.ndarray:
+        block = self._try(self.primary, frames)
+        failed = block is None
+        while block is None:
+            self.failures += 1
+            if not self.backups:  # only reached if the bed itself fails
+                self.primary, self.playing = PinkBed(self.failures), "safe bed"
+            else:
+                self.primary = self.backups.pop(0)
+                self.playing = "safe bed" if isinstance(self.primary, PinkBed) else "backup"
+            block = self._try(self.primary, frames)
+        if failed:
+            block = self._join(block)
+        keep = min(self.fade, frames)
+        self._tail = block[:, frames - keep:].copy()
+        return block
+
+    def _join(self, block: np.ndarray) -> np.ndarray:
+        tail = self._tail[:, ::-1]
+        n = min(tail.shape[1], block.shape[1])
+        if n == 0:
+            return block
+        t = (np.arange(n) + 0.5) / n
+        out_gain, in_gain = (g.astype(np.float32) for g in equal_power(t))
+        block = block.copy()
+        block[:, :n] = block[:, :n] * in_gain + tail[:, :n] * out_gain
+        return block
+
+
+def graphs_in(node: Any) -> Iterator[SceneGraph]:
+    """Every SceneGraph a chain currently pulls (newest first), not its idle backups."""
+    if isinstance(node, SceneGraph):
+        yield node
+    elif isinstance(node, Crossfade):
+        yield from graphs_in(node.new)
+        if node.old is not None:
+            yield from graphs_in(node.old)
+    elif isinstance(node, Level):
+        yield from graphs_in(node.source)
+    elif isinstance(node, Fallback):
+        yield from graphs_in(node.primary)
+
+
+def _all_graphs(node: Any) -> Iterator[SceneGraph]:
+    yield from graphs_in(node)
+    if isinstance(node, Level):
+        yield from _all_graphs(node.source)
+    elif isinstance(node, Fallback):
+        for backup in node.backups:
+            yield from graphs_in(backup)
+
+
+def copy_chain(node: Any) -> Any:
+    """A deep copy of ``node`` (a graph or a chain of the nodes above) that shares the
+    read-only parts: scene, segment audio, gain curves. Cheap; the copy continues from
+    exactly the same state, so it plays the same samples until given other gains."""
+    memo: dict[int, Any] = {}
+    for graph in _all_graphs(node):
+        memo[id(graph.scene)] = graph.scene
+        for strip in graph.strips.values():
+            for attr in ("segments", "variants"):
+                shared = getattr(strip.source, attr, None)
+                if shared is not None:
+                    memo[id(shared)] = shared
+        if callable(graph.gain_db):
+            memo[id(graph.gain_db)] = graph.gain_db
+    return copy.deepcopy(node, memo)
