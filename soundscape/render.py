@@ -5,12 +5,23 @@ crosses file systems) and is renamed over the target only when complete: Ctrl-C,
 full disk or an error leave nothing under the target name, and an existing file is
 replaced only with ``force``. Encoding runs on a writer thread (libsndfile releases
 the GIL) while the mixer computes the next blocks.
+
+The temporary file is ``.NAME.PID.partial``. One left by a process that was killed
+(SIGKILL, a power cut) is removed when a later render starts in that folder, once
+that process is gone and the file is a minute old. Faults of the file system become
+one RenderError each: a read-only, missing or forbidden folder ("cannot write to
+FOLDER: read-only file system") and a full disk ("no space left on FOLDER (N MB
+free): nothing was written to OUT"; libsndfile itself says only "System error.").
 """
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
 import queue
+import re
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +33,8 @@ import soundfile as sf
 
 from .errors import RenderError
 
+log = logging.getLogger(__name__)
+
 # extension -> (libsndfile format, default subtype)
 FORMATS = {
     ".wav": ("WAV", "PCM_24"),
@@ -32,6 +45,19 @@ FORMATS = {
     ".mp3": ("MP3", "MPEG_LAYER_III"),
 }
 OPUS_RATES = (8000, 12000, 16000, 24000, 48000)
+PARTIAL = re.compile(r"\..+\.(\d+)\.partial")  # .NAME.PID.partial
+STALE_PARTIAL_SECONDS = 60.0
+# libsndfile reports a full disk as "System error."; with less free space than this
+# after one, a full disk is what it was
+LOW_SPACE_BYTES = 16 * 2**20
+_REASONS = {
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOENT: "no such folder",
+    errno.ENOTDIR: "not a folder",
+}
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 
 
 @dataclass(frozen=True)
@@ -82,13 +108,9 @@ def render_file(
     fmt = output_format(out, rate, bit_depth)
     if out.exists() and not force:
         raise RenderError(f"{out} already exists (use --force to overwrite it)")
-    if out.is_dir():
-        raise RenderError(f"{out} is a folder")
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise RenderError(f"{out}: the folder {folder} does not exist")
+    tmp = prepare_output(out)
+    folder = tmp.parent
     block = block or rate
-    tmp = folder / f".{out.name}.{os.getpid()}.partial"
     blocks: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=4)
     failure: list[BaseException] = []
 
@@ -105,10 +127,14 @@ def render_file(
                 pass
 
     try:
+        _create(tmp)  # by ourselves first: libsndfile would hide the errno
         handle = sf.SoundFile(str(tmp), "w", rate, 2, subtype=fmt.subtype, format=fmt.format)
-    except (sf.LibsndfileError, RuntimeError, OSError) as exc:
+    except OSError as exc:
         _remove(tmp)
-        raise RenderError(f"{out}: cannot create output: {exc}") from None
+        raise _write_error(exc, folder, out) from None
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        _remove(tmp)
+        raise _write_error(exc, folder, out, f"{out}: cannot create output: {exc}") from None
     thread = threading.Thread(target=writer, args=(handle,), daemon=True)
     thread.start()
     done = 0
@@ -139,19 +165,124 @@ def render_file(
             _remove(tmp)
     if failure:
         reason = str(failure[0]).strip() or type(failure[0]).__name__
-        raise RenderError(f"{out}: writing failed: {reason}")
+        raise _write_error(failure[0], folder, out, f"{out}: writing failed: {reason}")
     try:
         os.replace(tmp, out)
     except OSError as exc:
         _remove(tmp)
-        raise RenderError(f"{out}: cannot move the finished file into place: {exc}") from None
+        raise _write_error(exc, folder, out, f"{out}: cannot move the finished file into "
+                                              f"place: {exc.strerror or exc}") from None
+
+
+def prepare_output(out: Path) -> Path:
+    """Check that ``out`` can be written and clear its folder of stale partial files;
+    returns the temporary path the render will write to. RenderError names the folder
+    and the reason (read-only, missing, forbidden, full)."""
+    out = Path(out)
+    if out.is_dir():
+        raise RenderError(f"{out} is a folder")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise RenderError(f"cannot write to {folder}: "
+                          + ("not a folder" if folder.exists() else "no such folder"))
+    remove_stale_partials(folder)
+    tmp = folder / f".{out.name}.{os.getpid()}.partial"
+    try:  # a probe: a read-only or forbidden folder fails here, before any synthesis
+        _create(tmp)
+    except OSError as exc:
+        _remove(tmp)
+        raise _write_error(exc, folder, out) from None
+    _remove(tmp)
+    return tmp
+
+
+def remove_stale_partials(folder: Path, now: float | None = None) -> list[Path]:
+    """Remove the ``.NAME.PID.partial`` files in ``folder`` whose process is gone and
+    that are older than STALE_PARTIAL_SECONDS (a render killed outright); returns them.
+    Best effort: what cannot be removed stays."""
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    try:
+        items = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for item in items:
+        match = PARTIAL.fullmatch(item.name)
+        if match is None:
+            continue
+        try:
+            st = item.stat(follow_symlinks=False)
+            if (not item.is_file(follow_symlinks=False)
+                    or now - st.st_mtime < STALE_PARTIAL_SECONDS
+                    or _alive(int(match.group(1)))):
+                continue
+            os.unlink(item.path)
+        except OSError:
+            continue
+        log.info("removed %s, left by a render that was killed", item.path)
+        removed.append(Path(item.path))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (or might: anything but a clear no is a yes)."""
+    if pid == os.getpid():
+        return True
+    if not 0 < pid < 2**31:
+        return True  # not a pid we could have written: leave the file alone
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: someone else's process
+        return True
+    return True
+
+
+def _create(path: Path) -> None:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
+
+
+def _free_mb(folder: Path) -> str:
+    try:
+        return f"{shutil.disk_usage(folder).free / 2**20:.0f}"
+    except OSError:
+        return "?"
+
+
+def _write_error(exc: BaseException, folder: Path, out: Path,
+                 otherwise: str | None = None) -> RenderError:
+    """The one message for a failed write: no space, an unwritable folder, or
+    ``otherwise`` (default: the OS's own words)."""
+    code = exc.errno if isinstance(exc, OSError) else None
+    full = code in _NO_SPACE
+    if not full and isinstance(exc, RuntimeError) and "system error" in str(exc).lower():
+        try:  # libsndfile's word for a full disk, among other things
+            full = shutil.disk_usage(folder).free < LOW_SPACE_BYTES
+        except OSError:
+            pass
+    if full:
+        said = f" (writing failed: {exc.strerror})" if isinstance(exc, OSError) and \
+            exc.strerror else ""
+        return RenderError(f"no space left on {folder} ({_free_mb(folder)} MB free): "
+                           f"nothing was written to {out}{said}")
+    if code in _REASONS:
+        return RenderError(f"cannot write to {folder}: {_REASONS[code]}")
+    if otherwise is not None:
+        return RenderError(otherwise)
+    reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+    return RenderError(f"cannot write to {folder}: {reason}")
 
 
 def _remove(path: Path) -> None:
+    """Best effort: on a read-only or vanished folder the cleanup must not hide the
+    error that needed it."""
     try:
         path.unlink()
     except FileNotFoundError:
         pass
+    except OSError as exc:
+        log.debug("cannot remove %s: %s", path, exc)
 
 
 class Speedometer:

@@ -15,7 +15,7 @@ from ..bank import SegmentBank, default_bank_dir
 from ..errors import RenderError, UsageError
 from ..graph import build_graph
 from ..graph.meter import OutputMeter, sample_stride
-from ..render import Speedometer, output_format, render_file
+from ..render import Speedometer, output_format, prepare_output, render_file
 from ..report import build_report, format_report
 from ..scene import load_scene
 from ..timeline import Timeline
@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     output_format(args.output, rate, args.bit_depth)  # fail before any synthesis
     if args.output.exists() and not args.force:
         raise UsageError(f"{args.output} already exists (use --force to overwrite it)")
+    prepare_output(args.output)  # an unwritable folder fails now, not after synthesis
     only = [n.strip() for n in args.only.split(",") if n.strip()] if args.only else None
     total = int(round(seconds * rate))
     bank = SegmentBank(args.bank) if args.bank else SegmentBank()
