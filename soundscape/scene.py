@@ -4,13 +4,21 @@
 that lists every problem in the file, each naming its TOML path (``layers[2].gain_db``),
 the bad value and what is allowed. The format is documented in ``docs/scenes.md``.
 
+Total: whatever the file holds (any bytes, huge numbers, deep nesting, long strings,
+10,000 layers), loading ends quickly in a Scene or a SceneError, never another
+exception. Every value, string and count is bounded (the ``MAX_*`` limits below,
+listed in the docs' "Limits" table), and values are quoted shortened (:func:`quote`).
+
 Pure: no audio is made here. Durations are stored in seconds (floats) because
 that is what the file says; the mixer converts them to integer frames once.
 """
 
 from __future__ import annotations
 
+import errno
 import math
+import reprlib
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +54,60 @@ GENERATOR_KEYS = {
     "high_band": bool,
 }
 PHASE_PARAMS = {"level_db": (-80.0, 24.0), "rate_per_min": (0.0, 600.0)}
+
+# Limits (documented in docs/scenes.md, "Limits"). They keep loading, preparing and
+# rendering a scene bounded in time and memory whatever the file says.
+MAX_SCENE_BYTES = 1 << 20  # a scene file
+MAX_LAYERS = 64
+MAX_PHASES = 64
+MAX_FILES = 256  # per layer
+MAX_TAGS = 32
+MAX_NAME_CHARS = 64  # layer, phase and tag names, recipe names
+MAX_TITLE_CHARS = 200
+MAX_TEXT_CHARS = 2000  # description, prompt, quality_prefix, negative_prompt
+MAX_PATH_CHARS = 4096  # one entry of `files`
+MAX_EVENTS_PER_MIN = 600.0  # rate_per_min, and 60 / the shortest interval gap
+MIN_INTERVAL_S = 60.0 / MAX_EVENTS_PER_MIN
+MAX_PROBLEMS = 50  # listed in one SceneError; the rest are counted
+QUOTE_CHARS = 40  # a quoted value longer than this is cut, with "..."
+GENERATOR_TEXT_CHARS = {"model": MAX_TITLE_CHARS, "quality_prefix": MAX_TEXT_CHARS,
+                        "negative_prompt": MAX_TEXT_CHARS, "scheduler": MAX_NAME_CHARS}
+# the marker of an unexpected exception turned into a SceneError (a bug to report)
+INTERNAL_ERROR = "internal error while checking the scene (please report it)"
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 2
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = QUOTE_CHARS + 8
+_REPR.maxlist = _REPR.maxdict = _REPR.maxtuple = 4
+
+
+def quote(value: Any) -> str:
+    """``repr(value)`` bounded: at most QUOTE_CHARS characters and ``...``.
+
+    Never raises: integers too long to print (over 4,300 digits) are described by
+    their length, deep nesting is cut by level.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        digits = int(value.bit_length() * math.log10(2)) + 1
+        return f"{'-' if value < 0 else ''}an integer of about {digits} digits"
+    try:
+        text = _REPR.repr(value)
+    except (ValueError, RecursionError):  # a long integer inside a list
+        text = f"<a {type(value).__name__}>"
+    return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS] + "..."
+
+
+def _key(key: Any) -> str:
+    """A table key as it appears in a TOML path: bare if it can be, else quoted."""
+    text = str(key)
+    if 0 < len(text) <= QUOTE_CHARS and all(c.isascii() and (c.isalnum() or c in "-_")
+                                            for c in text):
+        return text
+    return quote(text)
+
+
+def _where(path: str, key: Any) -> str:
+    return f"{path}.{_key(key)}" if path else _key(key)
 
 
 @dataclass(frozen=True)
@@ -180,8 +242,8 @@ class _Checker:
     def unknown_keys(self, table: dict[str, Any], path: str, allowed: set[str]) -> None:
         for key in table:
             if key not in allowed:
-                where = f"{path}.{key}" if path else key
-                self.problem(where, f"unknown key (allowed: {', '.join(sorted(allowed))})")
+                self.problem(_where(path, key),
+                             f"unknown key (allowed: {', '.join(sorted(allowed))})")
 
     def number(
         self,
@@ -194,7 +256,7 @@ class _Checker:
         integer: bool = False,
         required: bool = False,
     ) -> float | None:
-        where = f"{path}.{key}" if path else key
+        where = _where(path, key)
         if key not in table:
             if required:
                 self.problem(where, "is required")
@@ -202,33 +264,44 @@ class _Checker:
         value = table[key]
         kind = "an integer" if integer else "a number"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.problem(where, f"{value!r} is not {kind}")
+            self.problem(where, f"{quote(value)} is not {kind}")
             return default
         if integer and not isinstance(value, int):
-            self.problem(where, f"{value!r} is not {kind}")
+            self.problem(where, f"{quote(value)} is not {kind}")
             return default
-        if not math.isfinite(value):
-            self.problem(where, f"{value!r} is not a finite number")
+        # an int is compared exactly (no float conversion: 10**400 would overflow)
+        if isinstance(value, float) and not math.isfinite(value):
+            self.problem(where, f"{quote(value)} is not a finite number")
             return default
         if (low is not None and value < low) or (high is not None and value > high):
-            self.problem(where, f"{value!r} is out of range {_fmt(low)}..{_fmt(high)}")
+            self.problem(where, f"{quote(value)} is out of range {_fmt(low)}..{_fmt(high)}")
             return default
         return value
 
     def string(
-        self, table: dict[str, Any], key: str, path: str, default: str | None, required=False
+        self,
+        table: dict[str, Any],
+        key: str,
+        path: str,
+        default: str | None,
+        required: bool = False,
+        max_chars: int = MAX_TEXT_CHARS,
     ) -> str | None:
-        where = f"{path}.{key}" if path else key
+        where = _where(path, key)
         if key not in table:
             if required:
                 self.problem(where, "is required")
             return default
         value = table[key]
         if not isinstance(value, str):
-            self.problem(where, f"{value!r} is not a string")
+            self.problem(where, f"{quote(value)} is not a string")
             return default
         if required and not value.strip():
             self.problem(where, "must not be empty")
+            return default
+        if len(value) > max_chars:
+            self.problem(where, f"{quote(value)} is {len(value)} characters long "
+                                f"(at most {max_chars})")
             return default
         return value
 
@@ -241,19 +314,29 @@ class _Checker:
         low: float = 0.0,
         high: float | None = None,
     ) -> float | None:
-        where = f"{path}.{key}" if path else key
+        where = _where(path, key)
         if key not in table:
             return default
-        try:
-            seconds = parse_duration(table[key])
-        except ValueError as exc:
-            self.problem(where, str(exc))
+        seconds = self._seconds(where, table[key])
+        if seconds is None:
             return default
         if seconds < low or (high is not None and seconds > high):
             self.problem(
-                where, f"{table[key]!r} is out of range {_fmt(low)}s..{_fmt(high)}s"
+                where, f"{quote(table[key])} is out of range {_fmt(low)}s..{_fmt(high)}s"
             )
             return default
+        return seconds
+
+    def _seconds(self, where: str, value: Any) -> float | None:
+        """``parse_duration(value)``, finite; None (a problem noted) when it is not."""
+        try:
+            seconds = parse_duration(value)
+        except (ValueError, OverflowError):  # OverflowError: float(10**400)
+            seconds = math.nan
+        if not math.isfinite(seconds):
+            self.problem(where, f"{quote(value)} is not a duration (use e.g. 90s, 10m, "
+                                f"1h30m, 2h, 500ms)")
+            return None
         return seconds
 
     def pair(
@@ -267,32 +350,36 @@ class _Checker:
         durations: bool = False,
     ) -> tuple[float, float] | None:
         """A [low, high] range; a single number means [x, x]."""
-        where = f"{path}.{key}" if path else key
+        where = _where(path, key)
         if key not in table:
             return default
         raw = table[key]
         items = raw if isinstance(raw, list) else [raw, raw]
         if len(items) != 2:
-            self.problem(where, f"{raw!r} must be a [low, high] pair")
+            self.problem(where, f"{quote(raw)} must be a [low, high] pair")
             return default
         values = []
         for item in items:
-            try:
-                if durations:
-                    values.append(parse_duration(item))
-                elif isinstance(item, bool) or not isinstance(item, (int, float)):
-                    raise ValueError(f"{item!r} is not a number")
-                else:
-                    values.append(float(item))
-            except ValueError as exc:
-                self.problem(where, str(exc))
+            if durations:
+                seconds = self._seconds(where, item)
+                if seconds is None:
+                    return default
+                values.append(seconds)
+            elif (isinstance(item, bool) or not isinstance(item, (int, float))
+                  or (isinstance(item, float) and not math.isfinite(item))):
+                self.problem(where, f"{quote(item)} is not a finite number")
                 return default
+            elif not low <= item <= high:  # exact for ints: float(10**400) overflows
+                self.problem(where, f"{quote(raw)} is out of range {_fmt(low)}..{_fmt(high)}")
+                return default
+            else:
+                values.append(float(item))
         a, b = values
         if a > b:
-            self.problem(where, f"{raw!r}: low is above high")
+            self.problem(where, f"{quote(raw)}: low is above high")
             return default
         if a < low or b > high:
-            self.problem(where, f"{raw!r} is out of range {_fmt(low)}..{_fmt(high)}")
+            self.problem(where, f"{quote(raw)} is out of range {_fmt(low)}..{_fmt(high)}")
             return default
         return (a, b)
 
@@ -315,7 +402,7 @@ def _parse_generator(c: _Checker, raw: Any, path: str) -> dict[str, Any]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        c.problem(path, f"{raw!r} is not a table")
+        c.problem(path, f"{quote(raw)} is not a table")
         return {}
     c.unknown_keys(raw, path, set(GENERATOR_KEYS))
     out: dict[str, Any] = {}
@@ -330,16 +417,21 @@ def _parse_generator(c: _Checker, raw: Any, path: str) -> dict[str, Any]:
             or (kind is float and isinstance(value, int) and not isinstance(value, bool))
         )
         if not ok:
-            c.problem(f"{path}.{key}", f"{value!r} is not {'a ' + kind.__name__}")
+            c.problem(f"{path}.{key}", f"{quote(value)} is not {'a ' + kind.__name__}")
             continue
         if key in ("steps", "candidates") and not 1 <= value <= 1000:
-            c.problem(f"{path}.{key}", f"{value!r} is out of range 1..1000")
+            c.problem(f"{path}.{key}", f"{quote(value)} is out of range 1..1000")
             continue
         if key == "guidance" and not 0 <= value <= 30:
-            c.problem(f"{path}.{key}", f"{value!r} is out of range 0..30")
+            c.problem(f"{path}.{key}", f"{quote(value)} is out of range 0..30")
             continue
         if key == "seconds" and not 1 <= value <= 47:
-            c.problem(f"{path}.{key}", f"{value!r} is out of range 1..47")
+            c.problem(f"{path}.{key}", f"{quote(value)} is out of range 1..47")
+            continue
+        limit = GENERATOR_TEXT_CHARS.get(key)
+        if limit is not None and len(value) > limit:
+            c.problem(f"{path}.{key}",
+                      f"{quote(value)} is {len(value)} characters long (at most {limit})")
             continue
         out[key] = value
     return out
@@ -348,21 +440,24 @@ def _parse_generator(c: _Checker, raw: Any, path: str) -> dict[str, Any]:
 def _parse_layer(c: _Checker, raw: Any, index: int, base: Path) -> Layer | None:
     path = f"layers[{index}]"
     if not isinstance(raw, dict):
-        c.problem(path, f"{raw!r} is not a table")
+        c.problem(path, f"{quote(raw)} is not a table")
         return None
     kind = raw.get("type")
-    if kind not in ("bed", "event"):
-        c.problem(f"{path}.type", f"{kind!r} is not one of 'bed', 'event'")
+    if not isinstance(kind, str) or kind not in ("bed", "event"):
+        c.problem(f"{path}.type", f"{quote(kind)} is not one of 'bed', 'event'")
         return None
     c.unknown_keys(raw, path, _BED_KEYS if kind == "bed" else _EVENT_KEYS)
-    name = c.string(raw, "name", path, None, required=True) or f"#{index}"
-    if name and not all(ch.isalnum() or ch in "-_" for ch in name):
-        c.problem(f"{path}.name", f"{name!r} may hold only letters, digits, '-' and '_'")
+    name = c.string(raw, "name", path, None, required=True, max_chars=MAX_NAME_CHARS)
+    if name is None:
+        name = f"#{index}"
+    elif not all(ch.isalnum() or ch in "-_" for ch in name):
+        c.problem(f"{path}.name",
+                  f"{quote(name)} may hold only letters, digits, '-' and '_'")
     prompt = c.string(raw, "prompt", path, None)
-    recipe = c.string(raw, "recipe", path, None)
+    recipe = c.string(raw, "recipe", path, None, max_chars=MAX_NAME_CHARS)
     params = raw.get("params", {})
     if not isinstance(params, dict):
-        c.problem(f"{path}.params", f"{params!r} is not a table")
+        c.problem(f"{path}.params", f"{quote(params)} is not a table")
         params = {}
     if recipe is not None:
         from . import procedural
@@ -379,29 +474,20 @@ def _parse_layer(c: _Checker, raw: Any, index: int, base: Path) -> Layer | None:
             )
     elif params:
         c.problem(f"{path}.params", "params given without a recipe")
-    files: list[Path] = []
     raw_files = raw.get("files", [])
     if isinstance(raw_files, str):
         raw_files = [raw_files]
     if not isinstance(raw_files, list):
-        c.problem(f"{path}.files", f"{raw_files!r} is not a list of paths")
+        c.problem(f"{path}.files", f"{quote(raw_files)} is not a list of paths")
         raw_files = []
-    for i, item in enumerate(raw_files):
-        where = f"{path}.files[{i}]"
-        if not isinstance(item, str):
-            c.problem(where, f"{item!r} is not a path")
-            continue
-        file = (base / item).expanduser() if not Path(item).is_absolute() else Path(item)
-        if file.suffix.lower() in NOT_AUDIO_EXTENSIONS:
-            c.problem(where, f"{item!r} is not an audio file (any format ffmpeg reads: "
-                             f"{', '.join(AUDIO_EXTENSIONS[:12])}, ...)")
-        elif not file.is_file():
-            c.problem(where, f"{item!r} does not exist (looked for {file})")
-        else:
-            files.append(file)
+    if len(raw_files) > MAX_FILES:
+        c.problem(f"{path}.files", f"{len(raw_files)} files; a layer takes at most {MAX_FILES}")
+        raw_files = raw_files[:MAX_FILES]
+    files = [f for i, item in enumerate(raw_files)
+             if (f := _layer_file(c, item, f"{path}.files[{i}]", base)) is not None]
     if prompt is None and recipe is None and not raw_files:
         c.problem(path, "needs a source: 'recipe', 'files' or 'prompt'")
-    variants = c.number(raw, "variants", path, 6 if kind == "bed" else 6, 1, 64, integer=True)
+    variants = c.number(raw, "variants", path, 6, 1, 64, integer=True)
     lowcut = c.number(raw, "lowcut_hz", path, None, 10.0, 20000.0)
     highcut = c.number(raw, "highcut_hz", path, None, 100.0, 24000.0)
     if lowcut is not None and highcut is not None and lowcut >= highcut:
@@ -429,7 +515,7 @@ def _parse_layer(c: _Checker, raw: Any, index: int, base: Path) -> Layer | None:
             b = raw["breathing"]
             bpath = f"{path}.breathing"
             if not isinstance(b, dict):
-                c.problem(bpath, f"{b!r} is not a table")
+                c.problem(bpath, f"{quote(b)} is not a table")
             else:
                 c.unknown_keys(b, bpath, {"depth_db", "period"})
                 depth = c.number(b, "depth_db", bpath, 3.0, 0.0, 24.0)
@@ -443,8 +529,13 @@ def _parse_layer(c: _Checker, raw: Any, index: int, base: Path) -> Layer | None:
             crossfade=float(crossfade or 3.0),
             breathing=breathing,
         )
-    rate = c.number(raw, "rate_per_min", path, None, 0.0, 600.0)
-    interval = c.pair(raw, "interval", path, None, 0.05, 86400.0, durations=True)
+    rate = c.number(raw, "rate_per_min", path, None, 0.0, MAX_EVENTS_PER_MIN)
+    interval = c.pair(raw, "interval", path, None, 0.0, 86400.0, durations=True)
+    if interval is not None and interval[0] < MIN_INTERVAL_S:
+        c.problem(f"{path}.interval",
+                  f"{quote(raw['interval'])}: gaps under {MIN_INTERVAL_S:g} s would play more "
+                  f"than {MAX_EVENTS_PER_MIN:g} events per minute (the cap)")
+        interval = None
     if rate is None and interval is None:
         c.problem(path, "an event needs 'rate_per_min' or 'interval'")
     if rate is not None and interval is not None:
@@ -467,10 +558,11 @@ def _parse_layer(c: _Checker, raw: Any, index: int, base: Path) -> Layer | None:
 def _parse_phase(c: _Checker, raw: Any, index: int, layers: dict[str, Layer]) -> Phase | None:
     path = f"phases[{index}]"
     if not isinstance(raw, dict):
-        c.problem(path, f"{raw!r} is not a table")
+        c.problem(path, f"{quote(raw)} is not a table")
         return None
     c.unknown_keys(raw, path, {"name", "duration", "ramp", "layers"})
-    name = c.string(raw, "name", path, f"phase {index + 1}") or f"phase {index + 1}"
+    name = (c.string(raw, "name", path, None, max_chars=MAX_NAME_CHARS)
+            or f"phase {index + 1}")
     if "duration" not in raw:
         c.problem(f"{path}.duration", "is required")
     duration = c.duration(raw, "duration", path, None, 1.0, 7 * 86400.0)
@@ -478,20 +570,21 @@ def _parse_phase(c: _Checker, raw: Any, index: int, layers: dict[str, Layer]) ->
     duration = duration or 60.0
     ramp = c.duration(raw, "ramp", path, min(30.0, duration), 0.0, 7 * 86400.0)
     if known_duration and ramp is not None and ramp > duration:
-        c.problem(f"{path}.ramp", f"{raw['ramp']!r} is longer than the phase's duration")
+        c.problem(f"{path}.ramp", f"{quote(raw['ramp'])} is longer than the phase's duration")
         ramp = duration
     targets: dict[str, dict[str, float]] = {}
     raw_layers = raw.get("layers", {})
     if not isinstance(raw_layers, dict):
-        c.problem(f"{path}.layers", f"{raw_layers!r} is not a table")
+        c.problem(f"{path}.layers", f"{quote(raw_layers)} is not a table")
         raw_layers = {}
     for lname, values in raw_layers.items():
-        lpath = f"{path}.layers.{lname}"
+        lpath = _where(f"{path}.layers", lname)
         if lname not in layers:
-            c.problem(lpath, f"no layer named {lname!r} (layers: {', '.join(layers)})")
+            known = ", ".join(layers)
+            c.problem(lpath, f"no layer named {quote(lname)} (layers: {known})")
             continue
         if not isinstance(values, dict):
-            c.problem(lpath, f"{values!r} is not a table")
+            c.problem(lpath, f"{quote(values)} is not a table")
             continue
         allowed = set(PHASE_PARAMS)
         if isinstance(layers[lname], Bed):
@@ -514,15 +607,20 @@ def parse_scene(data: dict[str, Any], path: Path) -> Scene:
         "",
         {"name", "title", "description", "tags", "master", "generator", "layers", "phases"},
     )
-    title = c.string(data, "title", "", None) or c.string(data, "name", "", None)
+    title = (c.string(data, "title", "", None, max_chars=MAX_TITLE_CHARS)
+             or c.string(data, "name", "", None, max_chars=MAX_TITLE_CHARS))
     description = c.string(data, "description", "", "") or ""
     tags = data.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        c.problem("tags", f"{tags!r} is not a list of strings")
+        c.problem("tags", f"{quote(tags)} is not a list of strings")
+        tags = []
+    elif len(tags) > MAX_TAGS or any(len(t) > MAX_NAME_CHARS for t in tags):
+        c.problem("tags", f"{quote(tags)}: at most {MAX_TAGS} tags of at most "
+                          f"{MAX_NAME_CHARS} characters")
         tags = []
     raw_master = data.get("master", {})
     if not isinstance(raw_master, dict):
-        c.problem("master", f"{raw_master!r} is not a table")
+        c.problem("master", f"{quote(raw_master)} is not a table")
         raw_master = {}
     c.unknown_keys(
         raw_master,
@@ -531,17 +629,17 @@ def parse_scene(data: dict[str, Any], path: Path) -> Scene:
          "ceiling_dbtp", "steady_loudness"},
     )
     rate = raw_master.get("sample_rate", 48000)
-    if rate not in SAMPLE_RATES or isinstance(rate, bool):
+    if not isinstance(rate, int) or isinstance(rate, bool) or rate not in SAMPLE_RATES:
         allowed = ", ".join(map(str, SAMPLE_RATES))
-        c.problem("master.sample_rate", f"{rate!r} is not one of {allowed}")
+        c.problem("master.sample_rate", f"{quote(rate)} is not one of {allowed}")
         rate = 48000
     loop = raw_master.get("loop_phases", True)
     if not isinstance(loop, bool):
-        c.problem("master.loop_phases", f"{loop!r} is not true or false")
+        c.problem("master.loop_phases", f"{quote(loop)} is not true or false")
         loop = True
     steady = raw_master.get("steady_loudness", True)
     if not isinstance(steady, bool):
-        c.problem("master.steady_loudness", f"{steady!r} is not true or false")
+        c.problem("master.steady_loudness", f"{quote(steady)} is not true or false")
         steady = True
     def given(value: float | None, default: float) -> float:
         return default if value is None else float(value)
@@ -570,6 +668,10 @@ def parse_scene(data: dict[str, Any], path: Path) -> Scene:
     if not isinstance(raw_layers, list) or not raw_layers:
         c.problem("layers", "a scene needs at least one [[layers]] table")
         raw_layers = []
+    if len(raw_layers) > MAX_LAYERS:
+        c.problem("layers", f"{len(raw_layers)} layers; a scene has at most {MAX_LAYERS} "
+                            f"(only the first {MAX_LAYERS} were checked)")
+        raw_layers = raw_layers[:MAX_LAYERS]
     seen: dict[str, int] = {}
     for i, raw in enumerate(raw_layers):
         layer = _parse_layer(c, raw, i, path.parent)
@@ -593,15 +695,19 @@ def parse_scene(data: dict[str, Any], path: Path) -> Scene:
     raw_phases = data.get("phases", [])
     phases: list[Phase] = []
     if not isinstance(raw_phases, list):
-        c.problem("phases", f"{raw_phases!r} is not a list of [[phases]] tables")
+        c.problem("phases", f"{quote(raw_phases)} is not a list of [[phases]] tables")
         raw_phases = []
+    if len(raw_phases) > MAX_PHASES:
+        c.problem("phases", f"{len(raw_phases)} phases; a scene has at most {MAX_PHASES} "
+                            f"(only the first {MAX_PHASES} were checked)")
+        raw_phases = raw_phases[:MAX_PHASES]
     by_name = {layer.name: layer for layer in layers}
     for i, raw in enumerate(raw_phases):
         phase = _parse_phase(c, raw, i, by_name)
         if phase is not None:
             phases.append(phase)
     if c.problems:
-        raise SceneError(str(path), c.problems)
+        raise SceneError(_short_path(path), _capped(c.problems))
     return Scene(
         path=path,
         name=path.stem,
@@ -615,17 +721,91 @@ def parse_scene(data: dict[str, Any], path: Path) -> Scene:
     )
 
 
-def load_scene(path: str | Path) -> Scene:
-    """Read and validate a scene file; raises SceneError naming every problem."""
-    path = Path(path)
+def _capped(problems: list[str]) -> list[str]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    return problems[:MAX_PROBLEMS] + [f"... and {len(problems) - MAX_PROBLEMS} more problems"]
+
+
+def _layer_file(c: _Checker, item: Any, where: str, base: Path) -> Path | None:
+    """The path of one ``files`` entry (``~`` expanded, relative to ``base``) if it
+    names an existing file; else None, with the problem noted."""
+    if not isinstance(item, str):
+        c.problem(where, f"{quote(item)} is not a path")
+        return None
+    if not item.strip() or len(item) > MAX_PATH_CHARS or "\0" in item:
+        c.problem(where, f"{quote(item)} is not a usable path (empty, over "
+                         f"{MAX_PATH_CHARS} characters, or holding a NUL)")
+        return None
     try:
-        text = path.read_text(encoding="utf-8")
+        given = Path(item).expanduser()
+    except RuntimeError as exc:  # ~user with no such user
+        c.problem(where, f"{quote(item)}: cannot expand '~' ({exc})")
+        return None
+    file = given if given.is_absolute() else base / given
+    if file.suffix.lower() in NOT_AUDIO_EXTENSIONS:
+        c.problem(where, f"{quote(item)} is not an audio file (any format ffmpeg reads: "
+                         f"{', '.join(AUDIO_EXTENSIONS[:12])}, ...)")
+        return None
+    try:
+        mode = file.stat().st_mode
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            c.problem(where, f"{quote(item)} does not exist (looked for {_short_path(file)})")
+        else:  # ENAMETOOLONG, EACCES, ELOOP...
+            c.problem(where, f"{quote(item)} cannot be read: {exc.strerror or exc}")
+        return None
+    if not stat.S_ISREG(mode):
+        c.problem(where, f"{quote(item)} is not a file (looked for {_short_path(file)})")
+        return None
+    return file
+
+
+def _short_path(path: Path) -> str:
+    text = str(path)
+    return text if len(text) <= 200 else f"{text[:100]}...{text[-60:]}"
+
+
+def load_scene(path: str | Path) -> Scene:
+    """Read and validate a scene file; raises SceneError naming every problem.
+
+    Never raises anything else: a file that is too big, not UTF-8, not TOML (or TOML
+    that Python cannot hold: numbers over 4,300 digits, nesting deeper than the
+    recursion limit) is a SceneError, and so, as a last resort marked
+    ``INTERNAL_ERROR``, is any unexpected exception while checking it.
+    """
+    path = Path(path)
+    name = _short_path(path)
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_SCENE_BYTES + 1)
     except FileNotFoundError:
-        raise SceneError(str(path), ["file not found"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SceneError(str(path), [f"cannot read: {exc}"]) from None
+        raise SceneError(name, ["file not found"]) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise SceneError(name, [f"cannot read: {getattr(exc, 'strerror', None) or exc}"]
+                         ) from None
+    if len(raw) > MAX_SCENE_BYTES:
+        raise SceneError(name, [f"the file is over {MAX_SCENE_BYTES} bytes; a scene file "
+                                f"is at most {MAX_SCENE_BYTES >> 10} KiB"])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SceneError(name, [f"cannot read: not UTF-8 text ({exc.reason} at byte "
+                                f"{exc.start})"]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SceneError(str(path), [f"not valid TOML: {exc}"]) from None
-    return parse_scene(data, path)
+        raise SceneError(name, [f"not valid TOML: {exc}"]) from None
+    except ValueError as exc:  # int(): "Exceeds the limit (4300 digits) ..."
+        raise SceneError(name, [f"not valid TOML: a number has too many digits ({exc})"
+                                [:200]]) from None
+    except RecursionError:
+        raise SceneError(name, ["not valid TOML: arrays or tables nested too deeply"]
+                         ) from None
+    try:
+        return parse_scene(data, path)
+    except SceneError:
+        raise
+    except Exception as exc:  # a bug here must still not be a traceback for the user
+        raise SceneError(name, [f"{INTERNAL_ERROR}: {type(exc).__name__}: {quote(str(exc))}"]
+                         ) from exc

@@ -47,24 +47,43 @@ class Recipe:
 
 
 def problems(name: str, specs: Mapping[str, ParamSpec], params: Mapping[str, object]) -> list[str]:
-    """Every problem with ``params`` for recipe ``name`` (empty when valid)."""
+    """Every problem with ``params`` for recipe ``name`` (empty when valid).
+
+    Total: any value (a 400-digit integer, NaN, a 100,000-character string) gives a
+    message, never an exception; values and keys are quoted shortened.
+    """
+    from reprlib import Repr
+
+    short = Repr()
+    short.maxstring = short.maxother = short.maxlong = 40
+    short.maxlevel, short.maxlist, short.maxdict = 2, 4, 4
+
+    def q(value: object) -> str:
+        if isinstance(value, int) and value.bit_length() > 256:
+            return f"an integer of {value.bit_length()} bits"
+        try:
+            return short.repr(value)
+        except (ValueError, RecursionError):
+            return f"<a {type(value).__name__}>"
+
     out: list[str] = []
     known = ", ".join(sorted(specs)) or "none"
     for key, value in params.items():
         spec = specs.get(key)
         if spec is None:
-            out.append(f"unknown param {key!r} for recipe {name!r} (known: {known})")
+            out.append(f"unknown param {q(key)} for recipe {name!r} (known: {known})")
         elif spec.choices is not None:
             if not isinstance(value, str) or value not in spec.choices:
-                out.append(f"param {key!r} = {value!r} is not one of {', '.join(spec.choices)}")
+                out.append(f"param {key!r} = {q(value)} is not one of {', '.join(spec.choices)}")
         else:
+            low = -np.inf if spec.low is None else spec.low
+            high = np.inf if spec.high is None else spec.high
             if isinstance(value, bool) or not isinstance(value, int | float):
-                out.append(
-                    f"param {key!r} = {value!r} is not a number "
-                    f"(allowed {spec.low:g}..{spec.high:g})"
-                )
-            elif not np.isfinite(value) or not (spec.low <= value <= spec.high):  # type: ignore[operator]
-                out.append(f"param {key!r} = {value!r} is out of range {spec.low:g}..{spec.high:g}")
+                out.append(f"param {key!r} = {q(value)} is not a number "
+                           f"(allowed {low:g}..{high:g})")
+            # an int is compared exactly: np.isfinite(10**400) is a TypeError
+            elif (isinstance(value, float) and not np.isfinite(value)) or not low <= value <= high:
+                out.append(f"param {key!r} = {q(value)} is out of range {low:g}..{high:g}")
     return out
 
 
