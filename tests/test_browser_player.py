@@ -67,7 +67,7 @@ def test_player_plays_mixes_and_sleeps(tmp_path):
             page.dispatch_event("#g-hiss", "input")
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
-                personal = srv.get("/api/status")["personal"]
+                personal = srv.get("/api/status?detail=1")["personal"]
                 if personal and personal[0]["gains"].get("hiss") == -20:
                     break
                 time.sleep(0.2)
@@ -86,7 +86,7 @@ def test_player_plays_mixes_and_sleeps(tmp_path):
             assert page.text_content("#sleep-left").endswith(" left")
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline:
-                sleep = srv.get("/api/status")["personal"][0]["sleep"]
+                sleep = srv.get("/api/status?detail=1")["personal"][0]["sleep"]
                 if sleep and abs(sleep["after"] - 1500) < 5:
                     break
                 time.sleep(0.1)

@@ -95,7 +95,11 @@ def test_http_routes(server):
     assert "broken" in status["scene_errors"] and "title" in status["scene_errors"]["broken"]
     assert {"uptime_s", "listeners", "channels", "underruns"} <= set(status)
     with urllib.request.urlopen(server.http + "/", timeout=10) as r:
-        assert b"AudioWorklet" in r.read() or r.headers["Content-Type"].startswith("text/html")
+        page, page_type = r.read(), r.headers["Content-Type"]
+    # the player page: HTML that loads the player script (which starts the AudioWorklet)
+    assert page_type.startswith("text/html") and b'<script type="module" src="app.js">' in page
+    with urllib.request.urlopen(server.http + "/app.js", timeout=10) as r:
+        assert "javascript" in r.headers["Content-Type"] and b"audioWorklet" in r.read()
     with urllib.request.urlopen(server.http + "/worklet.js", timeout=10) as r:
         assert "javascript" in r.headers["Content-Type"]
     with pytest.raises(urllib.error.HTTPError) as e:
@@ -171,19 +175,22 @@ def test_personal_mix_limit_and_switch(server):
         for ws in socks:
             await ws.send(json.dumps({"type": "gain", "layer": "hum", "db": -10}))
         await asyncio.gather(*(cl.run(1.5, time.monotonic()) for cl in clients))
-        status = server.get("/api/status")
+        status = server.get("/api/status?detail=1")  # loopback: the mixes are shown
+        public = server.get("/api/status")
         await socks[0].send(json.dumps({"type": "switch", "scene": "tiny"}))
         await socks[0].send(json.dumps({"type": "switch", "scene": "atlantis"}))
         await clients[0].run(1.0, time.monotonic())
         for ws in socks:
             await ws.close()
-        return clients, status
+        return clients, status, public
 
-    clients, status = asyncio.run(main())
+    clients, status, public = asyncio.run(main())
     errors = [m for cl in clients for m in cl.json if m["type"] == "error"]
     assert sorted(e["code"] for e in errors) == ["personal_limit", "unknown_scene"]
-    assert status["personal_mixes"] == 2
+    assert status["personal_mixes"] == 2 and public["personal_mixes"] == 2
+    assert len(status["personal"]) == 2
     assert all(p["gains"] == {"hum": -10.0} for p in status["personal"])
+    assert "personal" not in public  # nobody's mix without ?detail=1
     assert clients[0].hello["scene"] == "tiny"  # the switch sent a new hello
     assert all(cl.contiguous() for cl in clients[1:])
 

@@ -106,3 +106,48 @@ class ServerProcess:
                 self.proc.kill()
                 self.proc.wait()
         return self.proc.returncode
+
+
+def wait_for_log(srv: ServerProcess, pattern: str, timeout: float = 10) -> re.Match[str]:
+    """The first line of the server's output matching ``pattern`` (waits for it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in list(srv.log):
+            m = re.search(pattern, line)
+            if m:
+                return m
+        time.sleep(0.05)
+    raise TimeoutError(f"no log line matches {pattern!r}:\n" + "".join(srv.log))
+
+
+def http_request(port: int, method: str, path: str,
+                 headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """One request with http.client (which lets any method, path and Host through)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        names = {k.lower() for k in (headers or {})}
+        conn.putrequest(method, path, skip_host="host" in names, skip_accept_encoding=True)
+        for key, value in (headers or {}).items():
+            conn.putheader(key, value)
+        conn.endheaders()
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
+def raw_http(port: int, request: bytes, timeout: float = 5) -> bytes:
+    """Send ``request`` as is and return every byte the server answers until it closes."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(request)
+        chunks = []
+        try:
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        except TimeoutError:
+            pass
+        return b"".join(chunks)

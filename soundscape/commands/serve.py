@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from ..bank import default_bank_dir
 from ..errors import UsageError
 from ..server.config import ServerConfig
+from ..server.gate import parse_origin
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -50,6 +52,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help=f"seconds between refresh rounds (default {d.refresh_interval_s:g})")
     p.add_argument("--refresh-max-variants", type=int, default=d.refresh_max_variants,
                    help=f"generated variants kept per layer (default {d.refresh_max_variants})")
+    p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                   help="also accept pages from this web origin, e.g. https://example.org "
+                        "(repeatable; the player's own origin is always accepted)")
+    p.add_argument("--token", default=None,
+                   help="token needed to change a mix or set a sleep timer (default: "
+                        "$SOUNDSCAPE_TOKEN, else random when --host is beyond loopback, "
+                        "else none)")
     p.set_defaults(func=run)
 
 
@@ -67,6 +76,13 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
             raise UsageError(f"{flag}: {value} is out of range {low}..{high}")
     if not args.scenes.is_dir():
         raise UsageError(f"--scenes: {args.scenes} is not a folder")
+    for origin in args.allow_origin:
+        if parse_origin(origin) is None:
+            raise UsageError(f"--allow-origin: {origin!r} is not scheme://host[:port], "
+                             "e.g. https://example.org")
+    token = args.token if args.token is not None else os.environ.get("SOUNDSCAPE_TOKEN") or None
+    if token is not None and not 8 <= len(token) <= 256:
+        raise UsageError("--token: use 8 to 256 characters")
     return ServerConfig(
         host=args.host, port=args.port, scenes=args.scenes, bank=args.bank,
         max_listeners=args.max_listeners, max_personal=args.max_personal,
@@ -78,6 +94,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         refresh_model=args.refresh_bank,
         refresh_interval_s=max(5.0, args.refresh_interval),
         refresh_max_variants=args.refresh_max_variants,
+        allow_origins=tuple(args.allow_origin), token=token,
     )
 
 

@@ -16,12 +16,13 @@ from dataclasses import replace
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
+from websockets.protocol import State
 
 from ..bank import SegmentBank
 from ..errors import SoundscapeError
@@ -33,8 +34,9 @@ from .clock import AudioClock
 from .codec import FRAME_SIZE
 from .config import ServerConfig
 from .engine import Engine
+from .gate import Gate, RateLimitedLog, Refusal, listener_limit
 from .hub import Hub, Listener, scene_info
-from .protocol import CODECS, ProtocolError, error, parse_control
+from .protocol import CODECS, MIX_TYPES, ProtocolError, error, parse_control
 from .stream import Produced, Stream
 
 log = logging.getLogger(__name__)
@@ -46,23 +48,60 @@ CONTENT_TYPES = {
     ".ico": "image/x-icon", ".json": "application/json",
 }
 WS_MAX_SIZE = 1 << 20  # frames above this close the connection (1009); see docs
+METHODS = ("GET", "HEAD")
+MAX_PENDING_REPLIES = 32  # stop reading a client's messages while this many replies wait
 CHANNEL_WAIT_S = 120.0  # a listener may wait this long for a scene still being prepared
 
 
-def _response(status: HTTPStatus, body: bytes, content_type: str) -> Response:
+def _response(status: HTTPStatus, body: bytes, content_type: str,
+              extra: tuple[tuple[str, str], ...] = ()) -> Response:
     headers = Headers([("Content-Type", content_type), ("Content-Length", str(len(body))),
-                       ("Cache-Control", "no-cache")])
+                       ("Cache-Control", "no-cache"), ("X-Content-Type-Options", "nosniff"),
+                       *extra])
     return Response(status.value, status.phrase, headers, body)
 
 
-def _json(status: HTTPStatus, data: Any) -> Response:
-    return _response(status, json.dumps(data, indent=1).encode(), "application/json")
+def _json(status: HTTPStatus, data: Any, extra: tuple[tuple[str, str], ...] = ()) -> Response:
+    body = json.dumps(data, indent=1, allow_nan=False).encode()
+    return _response(status, body, "application/json", extra)
+
+
+def _refuse(refusal: Refusal, extra: tuple[tuple[str, str], ...] = ()) -> Response:
+    return _json(refusal.status, {"code": refusal.code, "message": refusal.message}, extra)
+
+
+def _web_file(path: str) -> Path | None:
+    """The player file named by ``path``: a plain name listed in WEB_DIR, never a
+    path built from user input (no traversal, no NUL, no over-long names)."""
+    name = "index.html" if path in ("/", "/index.html") else path[1:]
+    if not name or "/" in name or "\\" in name or len(name) > 100:
+        return None
+    for file in WEB_DIR.iterdir():
+        if file.name == name and file.suffix in CONTENT_TYPES and file.is_file():
+            return file
+    return None
+
+
+def _query(url_query: str) -> dict[str, str]:
+    """First value of each query parameter, blanks kept (``?codec=`` is an empty codec)."""
+    return {k: v[0] for k, v in parse_qs(url_query, keep_blank_values=True).items()}
+
+
+def _peer_host(connection: ServerConnection) -> str | None:
+    address = connection.remote_address
+    return str(address[0]) if isinstance(address, tuple) and address else None
 
 
 class StreamServer:
     """One running server: catalog, clock, mixer threads, hub and websockets."""
 
     def __init__(self, config: ServerConfig):
+        # access checks and the listener cap that fits the open-file limit (gate.py)
+        config = replace(config, max_listeners=listener_limit(config.max_listeners))
+        self.gate = Gate.for_server(config.host, config.allow_origins, config.token)
+        self._admitted: set[ServerConnection] = set()  # upgrades let through, not yet gone
+        self._log_refusal = RateLimitedLog(log)
+        self._log_failure = RateLimitedLog(log)
         self.config = config
         self.catalog = Catalog(config.scenes)
         self.bank = SegmentBank(config.bank) if config.bank else SegmentBank()
@@ -99,6 +138,11 @@ class StreamServer:
         self.port = sock.getsockname()[1]
         log.info("serving http://%s:%d/ (scenes from %s)", self.config.host, self.port,
                  self.config.scenes)
+        if self.gate.token is not None:
+            shown = "localhost" if self.gate.wildcard else self.config.host
+            log.info("player with control: http://%s:%d/?token=%s (listening needs no token)",
+                     f"[{shown}]" if ":" in shown else shown, self.port,
+                     quote(self.gate.token, safe=""))
         await self._scan()
         self._spawn(self._reload_loop())
         if self.config.refresh_model is not None:
@@ -230,41 +274,95 @@ class StreamServer:
         return out
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        """Answer HTTP requests and vet websocket upgrades (None: go on with the upgrade).
+
+        GET and HEAD only (405 otherwise); Host and Origin are checked on every
+        request; no request path ever reaches the file system or a 500 page.
+        """
+        try:
+            if request.method not in METHODS:
+                return _json(HTTPStatus.METHOD_NOT_ALLOWED, {
+                    "code": "bad_method", "message": "only GET and HEAD are served"},
+                    (("Allow", ", ".join(METHODS)),))
+            response = self._route(connection, request)
+        except Exception:  # a bug: log it (rate-limited), answer without a traceback
+            self._log_failure(logging.ERROR, "HTTP request failed", exc_info=True)
+            response = _json(HTTPStatus.INTERNAL_SERVER_ERROR, {
+                "code": "internal", "message": "the server failed (see its log)"})
+        if request.method == "HEAD":
+            if response is None:  # no upgrade on HEAD: say what GET would need
+                response = _json(HTTPStatus.UPGRADE_REQUIRED, {
+                    "code": "upgrade_required", "message": "GET with Upgrade: websocket"})
+            return Response(response.status_code, response.reason_phrase, response.headers, b"")
+        return response
+
+    def _route(self, connection: ServerConnection, request: Request) -> Response | None:
+        headers = request.headers
+        refusal = self.gate.check(headers.get("Host"), headers.get("Origin"), self.port)
+        if refusal is not None:
+            self._log_refusal(logging.WARNING, "refused %s from %s: %s", request.method,
+                              _peer_host(connection), refusal.code)
+            return _refuse(refusal)
         url = urlsplit(request.path)
         path = unquote(url.path)
+        query = _query(url.query)
         if path.startswith("/stream/"):
-            name = path[len("/stream/"):]
-            codec = parse_qs(url.query).get("codec", ["opus"])[0]
-            if codec not in CODECS:
-                return _json(HTTPStatus.BAD_REQUEST, {
-                    "code": "bad_codec",
-                    "message": f"codec {codec!r} is not one of {', '.join(CODECS)}"})
-            if name not in self.ready or (name in self.hub.channels
-                                          and self.hub.channels[name].removed):
-                return _json(HTTPStatus.NOT_FOUND, {
-                    "code": "unknown_scene",
-                    "message": f"no scene {name!r} in {self.config.scenes}"})
-            if len(self.hub.listeners) >= self.config.max_listeners:
-                return _json(HTTPStatus.SERVICE_UNAVAILABLE, {
-                    "code": "listener_limit",
-                    "message": f"all {self.config.max_listeners} listener places are taken"})
-            return None  # go on with the websocket handshake
+            return self._vet_upgrade(connection, path[len("/stream/"):], query)
         if path == "/api/scenes":
             return _json(HTTPStatus.OK, self._scenes())
         if path == "/api/status":
-            return _json(HTTPStatus.OK, self.hub.status())
-        file = "index.html" if path in ("/", "/index.html") else path.lstrip("/")
-        target = (WEB_DIR / file).resolve()
-        if (target.parent == WEB_DIR and target.is_file()
-                and target.suffix in CONTENT_TYPES):
-            return _response(HTTPStatus.OK, target.read_bytes(), CONTENT_TYPES[target.suffix])
-        return _json(HTTPStatus.NOT_FOUND, {"code": "not_found", "message": f"no page {path!r}"})
+            status = self.hub.status()
+            if query.get("detail", "0") not in ("", "0"):
+                if not self.gate.may_see_detail(_peer_host(connection), query.get("token")):
+                    return _refuse(Refusal(
+                        HTTPStatus.FORBIDDEN, "forbidden",
+                        "detail=1 is for loopback clients (with ?token= when the server "
+                        "has one)"))
+            else:  # nobody else's mix unless asked locally
+                status.pop("personal", None)
+            return _json(HTTPStatus.OK, status)
+        file = _web_file(path)
+        if file is not None:
+            return _response(HTTPStatus.OK, file.read_bytes(), CONTENT_TYPES[file.suffix])
+        return _json(HTTPStatus.NOT_FOUND, {"code": "not_found", "message": "no such page"})
+
+    def _vet_upgrade(self, connection: ServerConnection, name: str,
+                     query: dict[str, str]) -> Response | None:
+        """Refuse a /stream/ upgrade before the handshake, or None to let it through."""
+        token = query.get("token")
+        if token is not None and not self.gate.token_ok(token):
+            return _refuse(Refusal(HTTPStatus.FORBIDDEN, "bad_token",
+                                   "wrong token (listening needs none: leave it out)"))
+        codec = query.get("codec", "opus")
+        if codec not in CODECS:
+            return _refuse(Refusal(
+                HTTPStatus.BAD_REQUEST, "bad_codec",
+                f"codec {codec[:40]!r} is not one of {', '.join(CODECS)}"))
+        if name not in self.ready or (name in self.hub.channels
+                                      and self.hub.channels[name].removed):
+            return _refuse(Refusal(HTTPStatus.NOT_FOUND, "unknown_scene",
+                                   f"no scene {name[:100]!r}"))
+        # count connections let through, including those still waiting for their
+        # channel (the hub does not know them yet); closed ones drop out here
+        self._admitted = {c for c in self._admitted
+                          if c.state is not State.CLOSED and not c.transport.is_closing()}
+        limit = self.config.max_listeners
+        if len(self._admitted) >= limit:
+            self._log_refusal(logging.WARNING, "listener limit %d reached; refusing "
+                              "connections (HTTP 503)", limit)
+            return _refuse(Refusal(HTTPStatus.SERVICE_UNAVAILABLE, "listener_limit",
+                                   f"all {limit} listener places are taken; try again later"),
+                           (("Retry-After", "60"),))
+        self._admitted.add(connection)
+        return None  # go on with the websocket handshake
 
     # -- websocket -----------------------------------------------------------------
     async def _handler(self, ws: ServerConnection) -> None:
         url = urlsplit(ws.request.path if ws.request else "/")
         name = unquote(url.path)[len("/stream/"):]
-        codec = parse_qs(url.query).get("codec", ["opus"])[0]
+        query = _query(url.query)
+        codec = query.get("codec", "opus")  # vetted in _vet_upgrade
+        may_control = self.gate.token_ok(query.get("token"))  # else listening only
         ready = self.ready.get(name)
         if ready is None:
             await ws.close(1008, f"no scene {name!r}")
@@ -290,7 +388,7 @@ class StreamServer:
                  ws.remote_address)
         sender = asyncio.create_task(self._send_loop(ws, listener, wake))
         try:
-            await self._receive_loop(ws, listener)
+            await self._receive_loop(ws, listener, may_control)
         finally:
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
@@ -316,14 +414,33 @@ class StreamServer:
         except ConnectionClosed:
             return
 
-    async def _receive_loop(self, ws: ServerConnection, listener: Listener) -> None:
+    async def _receive_loop(self, ws: ServerConnection, listener: Listener,
+                            may_control: bool = True) -> None:
+        """Apply control messages. A bad message gets an error reply and the stream
+        goes on; nothing a client sends closes its connection (but a frame over
+        WS_MAX_SIZE, which websockets closes with 1009)."""
         limit = self.config.max_message_bytes
+        queue = listener.queue
         try:
             async for message in ws:
                 try:
-                    self.hub.handle(listener, parse_control(message, limit))
+                    control = parse_control(message, limit)
+                    if control.type in MIX_TYPES and not may_control:
+                        raise ProtocolError(
+                            "token_required", f"{control.type}: this server needs its token "
+                            "for mix and sleep changes (add ?token= to the stream URL)")
+                    self.hub.handle(listener, control)
                 except ProtocolError as exc:
-                    listener.queue.offer_text(error(exc.code, exc.message))
+                    queue.offer_text(error(exc.code, exc.message))
+                except Exception:  # a bug: keep the connection, say so, log (rate-limited)
+                    self._log_failure(logging.ERROR, "listener %d: a control message failed",
+                                      listener.id, exc_info=True)
+                    queue.offer_text(error("internal", "the server could not apply this "
+                                                       "message (see its log)"))
+                # a client that sends but never reads: stop reading (TCP backpressure)
+                # rather than queue replies without bound
+                while len(queue) - queue.audio > MAX_PENDING_REPLIES and not listener.closing:
+                    await asyncio.sleep(0.05)
         except ConnectionClosed:
             return
 

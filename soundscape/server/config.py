@@ -10,9 +10,10 @@ from pathlib import Path
 class ServerConfig:
     """Everything ``soundscape serve`` can be told.
 
-    Limits are hard caps: a listener beyond ``max_listeners`` is refused with close
-    code 1013, a personal mix beyond ``max_personal`` gets an error message and keeps
-    the broadcast.
+    Limits are hard caps: a listener beyond ``max_listeners`` (lowered at start to fit
+    the open-file limit) is refused with HTTP 503 ``listener_limit``, a personal mix
+    beyond ``max_personal`` gets an error message and keeps the broadcast.
+    ``allow_origins`` and ``token`` feed the access checks (server/gate.py).
     """
 
     host: str = "127.0.0.1"
@@ -37,3 +38,5 @@ class ServerConfig:
     refresh_model: str | None = None  # keep generating fresh variants with this model
     refresh_interval_s: float = 120.0  # seconds between refresh rounds
     refresh_max_variants: int = 16  # generated variants kept per layer while refreshing
+    allow_origins: tuple[str, ...] = ()  # extra web origins allowed besides the player's own
+    token: str | None = None  # control token; None: random when bound beyond loopback

@@ -84,7 +84,8 @@ def decode_audio(data: bytes) -> AudioMessage:
 
 # -- JSON, server to client --------------------------------------------------------
 def dumps(message: dict[str, Any]) -> str:
-    return json.dumps(message, separators=(",", ":"))
+    """Compact JSON; ValueError rather than emitting NaN/Infinity (not valid JSON)."""
+    return json.dumps(message, separators=(",", ":"), allow_nan=False)
 
 
 def error(code: str, message: str) -> str:
@@ -109,42 +110,84 @@ class Control:
 
 
 CONTROL_TYPES = ("gain", "mute", "sleep", "switch", "ping", "volume", "stats")
+MIX_TYPES = ("gain", "mute", "volume", "sleep")  # change the mix: need the token, if any
+MAX_NAME = 200  # characters in a layer or scene name
+MAX_ID = 2**53  # |ping id|: exact in JavaScript
+SHOWN = 40  # characters of a bad value quoted in an error message
+
+
+def _show(value: Any) -> str:
+    """A bad value as quoted in an error: repr, cut to SHOWN characters."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long for repr()
+        text = "<an integer too large>"
+    return text if len(text) <= SHOWN else text[: SHOWN - 3] + "..."
 
 
 def _number(msg: dict[str, Any], key: str, low: float, high: float, what: str) -> float:
+    """``msg[key]``, a finite number in ``low..high``; never overflows on huge ints."""
     value = msg.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ProtocolError("bad_value", f"{what}: '{key}' must be a number, got {value!r}")
-    if not low <= value <= high:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ProtocolError("bad_value", f"{what}: '{key}' must be a number, got {_show(value)}")
+    if isinstance(value, float) and not math.isfinite(value):
         raise ProtocolError(
-            "bad_value", f"{what}: '{key}' {value!r} is out of range {low:g}..{high:g}"
-        )
+            "bad_value", f"{what}: '{key}' must be a finite number, got {_show(value)}")
+    if not low <= value <= high:  # exact for ints of any size: no float() before this
+        raise ProtocolError(
+            "bad_value", f"{what}: '{key}' {_show(value)} is out of range {low:g}..{high:g}")
     return float(value)
 
 
 def _name(msg: dict[str, Any], key: str, what: str) -> str:
     value = msg.get(key)
-    if not isinstance(value, str) or not value or len(value) > 200:
+    if not isinstance(value, str) or not value or len(value) > MAX_NAME:
         raise ProtocolError(
-            "bad_value", f"{what}: '{key}' must be a non-empty string, got {value!r}")
+            "bad_value", f"{what}: '{key}' must be a string of 1..{MAX_NAME} characters, "
+                         f"got {_show(value)}")
     return value
+
+
+def _ping_id(msg: dict[str, Any]) -> int | float | str | None:
+    ident = msg.get("id")
+    if ident is None:
+        return None
+    if isinstance(ident, str) and len(ident) <= MAX_NAME:
+        return ident
+    if (isinstance(ident, (int, float)) and not isinstance(ident, bool)
+            and (isinstance(ident, int) or math.isfinite(ident)) and -MAX_ID <= ident <= MAX_ID):
+        return ident
+    raise ProtocolError(
+        "bad_value", f"ping: 'id' must be a finite number within +-2**53 or a string of at "
+                     f"most {MAX_NAME} characters, got {_show(ident)}")
+
+
+def utf8_length(raw: str) -> int:
+    """Bytes of ``raw`` as UTF-8 (what a client sent on the wire)."""
+    return len(raw.encode("utf-8", "surrogatepass"))
 
 
 def parse_control(raw: str | bytes, max_bytes: int) -> Control:
     """Validate one client message; raises ProtocolError naming the field and value.
 
-    Codes: ``too_big`` (over ``max_bytes``), ``binary`` (binary message), ``bad_json``,
-    ``bad_message`` (not an object / no type), ``unknown_type``, ``bad_value``.
+    ``max_bytes`` bounds the UTF-8 length. Every number is finite and in range;
+    nothing but ProtocolError escapes, whatever ``raw`` holds. Codes: ``too_big``
+    (over ``max_bytes``), ``binary`` (binary message), ``bad_json``, ``bad_message``
+    (not an object / no type), ``unknown_type``, ``bad_value``.
     """
-    if len(raw) > max_bytes:
-        raise ProtocolError(
-            "too_big", f"message of {len(raw)} bytes is over the {max_bytes}-byte limit")
-    if isinstance(raw, bytes):
+    if isinstance(raw, (bytes, bytearray, memoryview)):
+        if len(raw) > max_bytes:
+            raise ProtocolError(
+                "too_big", f"message of {len(raw)} bytes is over the {max_bytes}-byte limit")
         raise ProtocolError("binary", "control messages are JSON text, not binary")
+    size = utf8_length(raw)  # websockets caps a frame at 1 MiB: cheap to count
+    if size > max_bytes:
+        raise ProtocolError(
+            "too_big", f"message of {size} bytes is over the {max_bytes}-byte limit")
     try:
         msg = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise ProtocolError("bad_json", f"not valid JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, over-long ints, nesting
+        raise ProtocolError("bad_json", f"not valid JSON: {_cut(str(exc))}") from None
     if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
         raise ProtocolError("bad_message", "a control message is a JSON object with a 'type'")
     kind = msg["type"]
@@ -154,7 +197,8 @@ def parse_control(raw: str | bytes, max_bytes: int) -> Control:
     if kind == "mute":
         muted = msg.get("muted", True)
         if not isinstance(muted, bool):
-            raise ProtocolError("bad_value", f"mute: 'muted' must be true or false, got {muted!r}")
+            raise ProtocolError(
+                "bad_value", f"mute: 'muted' must be true or false, got {_show(muted)}")
         return Control(kind, layer=_name(msg, "layer", kind), muted=muted)
     if kind == "sleep":
         if msg.get("after") is None:
@@ -165,15 +209,15 @@ def parse_control(raw: str | bytes, max_bytes: int) -> Control:
     if kind == "switch":
         return Control(kind, scene=_name(msg, "scene", kind))
     if kind == "ping":
-        ident = msg.get("id")
-        if not isinstance(ident, (int, float, str, type(None))) or isinstance(ident, bool):
-            raise ProtocolError(
-                "bad_value", f"ping: 'id' must be a number or string, got {ident!r}")
-        return Control(kind, id=ident)
+        return Control(kind, id=_ping_id(msg))
     if kind == "volume":
         return Control(kind, value=_number(msg, "value", 0.0, 1.0, kind))
     if kind == "stats":
         return Control(kind, underruns=int(_number(msg, "underruns", 0, 2**31, kind)))
     raise ProtocolError(
-        "unknown_type", f"unknown message type {kind!r} (known: {', '.join(CONTROL_TYPES)})"
-    )
+        "unknown_type",
+        f"unknown message type {_show(kind)} (known: {', '.join(CONTROL_TYPES)})")
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= 120 else text[:117] + "..."

@@ -256,7 +256,10 @@ function send(msg) { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.st
 function connect() {
   clearTimeout(retryTimer);
   const proto = location.protocol === 'https:' ? 'wss' : 'ws';
-  const url = `${proto}://${location.host}/stream/${encodeURIComponent(S.scene)}?codec=${S.codec}`;
+  // ?token= from the page URL: a server bound beyond loopback wants it for mix changes
+  const token = params.get('token');
+  const url = `${proto}://${location.host}/stream/${encodeURIComponent(S.scene)}?codec=${S.codec}` +
+    (token ? `&token=${encodeURIComponent(token)}` : '');
   setState('connecting');
   lastSeq = -1;
   const sock = ws = new WebSocket(url);
