@@ -14,7 +14,8 @@ is renamed into place, metadata first, audio last, so a reader sees a segment on
 once both are whole. Two writers of one key write the same samples (so the same
 checksum); the last rename wins. A half-written, truncated or damaged entry is
 treated as missing and made again; a damaged member of a group is dropped from the
-group with a warning (logger ``soundscape.bank``) naming its key digest and path.
+group and deleted with a warning (logger ``soundscape.bank``) naming its key digest
+and path.
 
 Groups index segments by what a layer asks for (for example the digest of a prompt),
 so the mixer can find every generated variant of a layer without knowing which model
@@ -389,8 +390,9 @@ class SegmentBank:
     def group(self, group: str) -> list[Segment]:
         """Every sound segment indexed under ``group``, in a stable order.
 
-        A damaged member is dropped from the group with a warning; a member that is
-        gone (evicted, deleted) is dropped quietly.
+        A damaged member is dropped from the group and deleted with a warning (so
+        ``soundscape generate`` makes it again); a member that is gone (evicted,
+        deleted) is dropped quietly.
         """
         gdir = self._group_dir(group)
         if not gdir.is_dir():
@@ -400,9 +402,15 @@ class SegmentBank:
             try:
                 seg = self._load(entry)
             except Damaged as exc:
-                log.warning("bank entry %s (%s) rejected: %s; dropped from group %s",
-                            entry, self._paths(entry)[0], exc, group)
+                audio_path, meta_path = self._paths(entry)
+                log.warning("bank entry %s (%s) rejected: %s; dropped from group %s and "
+                            "deleted (generate makes it again)", entry, audio_path, exc, group)
                 self._drop_link(group, entry)
+                for path in (meta_path, audio_path):  # sidecar first: never half an entry
+                    try:
+                        _unlink(path)
+                    except OSError:
+                        pass  # a read-only bank: rejected again next time
                 continue
             if seg is None:
                 self._drop_link(group, entry)

@@ -103,6 +103,7 @@ def test_damaged_generated_entry_is_rejected_by_name(tmp_path, how, caplog):
     text = "\n".join(r.getMessage() for r in caplog.records if r.name == "soundscape.bank")
     assert bad in text and str(wav) in text and "checksum" in text
     assert bank.group_size(group) == 1  # dropped from its group
+    assert not bank.contains({"gen": 0})  # and deleted, so that generate makes it again
 
 
 def test_entry_without_checksum_still_loads(tmp_path):
