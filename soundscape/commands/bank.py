@@ -74,6 +74,9 @@ def _cap(bank: SegmentBank) -> str:
 
 def run_info(args: argparse.Namespace) -> int:
     bank = _bank(args)
+    if not bank.root.is_dir():
+        print(f"bank {bank.root}: empty (no such folder yet); cap {_cap(bank)}")
+        return 0
     scan = bank.scan()
     now = time.time()
     segments = [e for e in scan.of_kind("segment") if any(f.suffix == ".wav" for f in e.files)]
