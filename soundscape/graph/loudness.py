@@ -138,7 +138,12 @@ def calibration(
     })
     path = bank.root / "calibration" / f"{key}.json"
     try:
-        return float(json.loads(path.read_text())["lufs"])
+        lufs = float(json.loads(path.read_text())["lufs"])
+        try:
+            os.utime(path)  # recently used: the bank's LRU eviction keeps it
+        except OSError:
+            pass
+        return lufs
     except (OSError, ValueError, KeyError, TypeError):
         pass
     lufs = measure(scene, prepared, seed)
