@@ -10,9 +10,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
-from concurrent.futures import ThreadPoolExecutor
+import struct
 from dataclasses import replace
+from functools import partial
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -29,13 +31,14 @@ from ..errors import SoundscapeError
 from ..graph import SceneGraph, build_graph
 from ..scene import Scene
 from ..sources import prompt_group
+from .builds import BuildQueue
 from .catalog import Catalog
 from .clock import AudioClock
 from .codec import FRAME_SIZE
 from .config import ServerConfig
 from .engine import Engine
 from .gate import Gate, RateLimitedLog, Refusal, listener_limit
-from .hub import Hub, Listener, scene_info
+from .hub import CLOSE_TOO_SLOW, Hub, Listener, scene_info
 from .protocol import CODECS, MIX_TYPES, ProtocolError, error, parse_control
 from .stream import Produced, Stream
 
@@ -51,6 +54,29 @@ WS_MAX_SIZE = 1 << 20  # frames above this close the connection (1009); see docs
 METHODS = ("GET", "HEAD")
 MAX_PENDING_REPLIES = 32  # stop reading a client's messages while this many replies wait
 CHANNEL_WAIT_S = 120.0  # a listener may wait this long for a scene still being prepared
+BUILD_WORKERS = max(2, min(4, os.cpu_count() or 2))  # scene builds in parallel
+IN_FLIGHT_BLOCKS = 10  # audio messages a listener's socket may hold unsent/unacked (1 s)
+MIN_IN_FLIGHT = 16384  # bytes, whatever the codec
+SEND_POLL_S = 0.02  # how often a congested listener's socket is looked at again
+SLOW_CLOSE_S = 10.0  # a listener closed for being slow gets this long to read the close
+
+
+def _in_flight(ws: ServerConnection) -> int:
+    """Bytes written for ``ws`` and not yet acknowledged by the client: the transport's
+    buffer plus, on Linux, the kernel's send queue (SIOCOUTQ)."""
+    transport = ws.transport
+    pending = transport.get_write_buffer_size()
+    if pending:
+        return 1 << 30  # the kernel is full: wait until the transport has handed it over
+    sock = transport.get_extra_info("socket")
+    try:
+        import fcntl
+        import termios
+
+        raw = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+    except (ImportError, AttributeError, OSError):  # not Linux, or no socket: transport only
+        return 0
+    return int(struct.unpack("i", raw)[0])
 
 
 def _response(status: HTTPStatus, body: bytes, content_type: str,
@@ -110,7 +136,11 @@ class StreamServer:
         self.hub = Hub(config, self.clock, self.engines)
         self.ready: dict[str, asyncio.Event] = {}
         self.server: Server | None = None
-        self._builder = ThreadPoolExecutor(1, thread_name_prefix="scene-build")
+        # scenes are built in parallel, a waited-for one first; daemon threads, never
+        # joined, so a wedged build cannot block reloads or shutdown (builds.py)
+        self.builds = BuildQueue(BUILD_WORKERS)
+        self._files = BuildQueue(1, "scene-scan")  # folder scans and bank checks, likewise
+        self._wanted: dict[str, int] = {}  # scene -> newest build asked for
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopping = asyncio.Event()
         self.port = config.port
@@ -163,7 +193,8 @@ class StreamServer:
             refresher.stop(timeout=0.2)
         for engine in self.engines:
             engine.stop(0.2)
-        self._builder.shutdown(wait=False, cancel_futures=True)
+        self.builds.close()  # a running (even wedged) build is abandoned, not joined
+        self._files.close()
         log.info("server stopped")
 
     def _spawn(self, coro: Any) -> None:
@@ -197,9 +228,9 @@ class StreamServer:
     async def _pick_up_bank_changes(self) -> None:
         """Rebuild (crossfading) channels whose generated segments changed in the bank,
         e.g. by ``soundscape generate`` or a refresher, while they play."""
-        loop = asyncio.get_running_loop()
         for name, channel in list(self.hub.channels.items()):
-            state = await loop.run_in_executor(None, self._bank_signature, channel.scene)
+            state = await asyncio.wrap_future(
+                self._files.submit(f"bank:{name}", partial(self._bank_signature, channel.scene)))
             if name in self._bank_state and state != self._bank_state[name]:
                 log.info("channel %s: new generated segments in the bank; crossfading", name)
                 self._bank_state[name] = state
@@ -219,8 +250,7 @@ class StreamServer:
         return graph
 
     async def _scan(self) -> None:
-        loop = asyncio.get_running_loop()
-        changes = await loop.run_in_executor(None, self.catalog.scan)
+        changes = await asyncio.wrap_future(self._files.submit("scan", self.catalog.scan))
         for name, message in changes.failed.items():
             self.hub.reload_failed(name, message)
         for name in changes.removed:
@@ -230,14 +260,25 @@ class StreamServer:
             self._spawn(self._prepare(scene))
 
     async def _prepare(self, scene: Scene) -> None:
-        loop = asyncio.get_running_loop()
+        """Build ``scene`` on the build threads, then put it on air (or crossfade the
+        running channel into it). Of several builds of one scene, only the newest
+        asked for is applied, whatever order they finish in."""
         if scene.master.sample_rate != self.clock.rate:
             message = (f"{scene.path}: master.sample_rate {scene.master.sample_rate} is not "
                        f"{self.clock.rate} (the stream runs at 48 kHz)")
             self.hub.reload_failed(scene.name, message)
             return
+        ticket = self._wanted.get(scene.name, 0) + 1
+        self._wanted[scene.name] = ticket
+        waiting = not self.ready[scene.name].is_set() and any(
+            lst.scene == scene.name for lst in self.hub.listeners.values())
+        future = self.builds.submit(scene.name, partial(self._build, scene), urgent=waiting)
         try:
-            graph = await loop.run_in_executor(self._builder, self._build, scene)
+            graph = await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            if future.cancelled():  # superseded by a newer build of the scene
+                return
+            raise
         except SoundscapeError as exc:
             self.hub.reload_failed(scene.name, str(exc))
             return
@@ -245,6 +286,8 @@ class StreamServer:
             log.exception("scene %s: cannot build its graph", scene.name)
             self.hub.reload_failed(scene.name, f"{scene.path}: {exc}")
             return
+        if self._wanted.get(scene.name) != ticket:
+            return  # a newer edit is being built; it will be applied instead
         self.hub.scene_errors.pop(scene.name, None)
         self.hub.add_channel(scene, graph)
         self.ready[scene.name].set()
@@ -367,6 +410,8 @@ class StreamServer:
         if ready is None:
             await ws.close(1008, f"no scene {name!r}")
             return
+        if not ready.is_set():
+            self.builds.bump(name)  # someone is waiting for this scene: build it next
         try:
             await asyncio.wait_for(ready.wait(), CHANNEL_WAIT_S)
         except TimeoutError:
@@ -375,9 +420,9 @@ class StreamServer:
         wake = asyncio.Event()
 
         def close(code: int, reason: str) -> None:
-            self._spawn(ws.close(code, reason))
+            wake.set()  # the send loop closes (hub set listener.closing and the code)
 
-        listener = self.hub.new_listener(codec, close)
+        listener = self.hub.new_listener(codec, close, _peer_host(ws) or "")
         listener.queue.wake = wake.set
         try:
             self.hub.join(listener, name)
@@ -399,18 +444,37 @@ class StreamServer:
 
     async def _send_loop(self, ws: ServerConnection, listener: Listener,
                          wake: asyncio.Event) -> None:
+        """Move the listener's queue to the socket, keeping at most ``budget`` bytes in
+        flight (about 1 s of audio in the kernel, nothing piling up in the transport).
+
+        So the listener's queue is where a slow client's backlog sits, and the queue's
+        rules apply (skip the oldest, then close with 4001), for Opus and PCM alike;
+        and since the transport never fills, a close frame is never stuck behind
+        unsent audio: it is written at once, and a client that resumes reading gets
+        it (we wait ``SLOW_CLOSE_S`` for its answer, then drop the connection).
+        """
         queue = listener.queue
+        budget = MIN_IN_FLIGHT
         try:
             while True:
+                if not listener.closing and _in_flight(ws) > budget:
+                    wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(wake.wait(), SEND_POLL_S)
+                    continue
                 item = queue.pop()
                 if item is None:
                     if listener.closing:
+                        if listener.close_code == CLOSE_TOO_SLOW:
+                            ws.close_timeout = SLOW_CLOSE_S
                         await ws.close(listener.close_code, listener.close_reason)
                         return
                     wake.clear()
                     await wake.wait()
                     continue
                 await ws.send(item)
+                if isinstance(item, bytes):
+                    budget = max(MIN_IN_FLIGHT, IN_FLIGHT_BLOCKS * len(item))
         except ConnectionClosed:
             return
 
