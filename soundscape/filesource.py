@@ -11,6 +11,10 @@ Contract (``soundscape.segment.SegmentSource``): ``key(layer, variant, seed)`` a
 * **Short clips.** A bed file shorter than that is extended by granular texture
   synthesis (``soundscape.dsp.texture``): it gives ``ceil(variants / files)`` (at least
   2) variants, each a full piece of new material drawn from the clip with its own seed.
+* **Bounded material.** A bed layer keeps at most ``MAX_LAYER_SECONDS`` of pieces in
+  memory: when its files give more pieces than that, ``floor(MAX_LAYER_SECONDS /
+  piece)`` of them are taken, spread evenly over all of them (so a two-hour file
+  costs what a five-minute one does, and 256 short clips do not make 512 textures).
 * **Events.** Each file is one variant (its first 20 s).
 * **Loudness.** Every piece is matched to ``TARGET_LUFS`` (BS.1770 integrated loudness,
   the level of the procedural beds), with at most ``MAX_GAIN_DB`` of gain; a file
@@ -42,13 +46,14 @@ from .errors import SourceError
 from .scene import Bed, Layer, Scene
 from .segment import Segment
 
-FILE_SOURCE_VERSION = 2  # bump when the audio a key gives changes
+FILE_SOURCE_VERSION = 3  # bump when the audio a key gives changes (3: bounded cuts)
 EVENT_MAX_SECONDS = 20.0
 TARGET_LUFS = -20.0  # procedural beds sit near -20 dBFS RMS
 MAX_GAIN_DB = 30.0  # never lift a noise floor further than this
 SILENCE_LUFS = -70.0  # BS.1770's absolute gate: below it there is nothing to measure
 EVENT_PEAK = 10 ** (-1.0 / 20)
 MIN_CLIP_SECONDS = 0.05
+MAX_LAYER_SECONDS = 300.0  # of bed pieces held per layer (about 115 MB at 48 kHz)
 
 
 class Cut(NamedTuple):
@@ -230,6 +235,9 @@ class FileSource:
                 out.extend(Cut(f, i, n, False) for i in range(n))
             else:
                 out.extend(Cut(f, i, per_clip, True) for i in range(per_clip))
+        budget = max(1, int(MAX_LAYER_SECONDS // piece_seconds))
+        if len(out) > budget:  # spread evenly over every piece of every file
+            out = [out[i * len(out) // budget] for i in range(budget)]
         return out
 
     def key(self, layer: Layer, variant: int, seed: int) -> dict[str, Any]:
@@ -287,7 +295,12 @@ class FileSource:
         piece_seconds = self._piece(layer) / self.sample_rate
         if any(self.info(f).seconds >= piece_seconds for f in layer.files):
             return None
-        return [self._matched(self._clip(f), f, event=False) for f in layer.files]
+        files = list(layer.files)
+        total = sum(self.info(f).seconds for f in files)
+        if total > MAX_LAYER_SECONDS:  # bounded memory: clips spread evenly over the list
+            keep = max(1, int(len(files) * MAX_LAYER_SECONDS // total))
+            files = [files[i * len(files) // keep] for i in range(keep)]
+        return [self._matched(self._clip(f), f, event=False) for f in files]
 
     def _matched(self, audio: np.ndarray, path: Path, event: bool) -> np.ndarray:
         """``audio`` at TARGET_LUFS (gain capped); SourceError if the file is silent."""

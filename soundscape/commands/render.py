@@ -15,6 +15,7 @@ from ..bank import SegmentBank, default_bank_dir
 from ..errors import RenderError, UsageError
 from ..graph import build_graph
 from ..graph.meter import OutputMeter, sample_stride
+from ..probe import check_scene_files
 from ..render import Speedometer, output_format, prepare_output, render_file
 from ..report import build_report, format_report
 from ..scene import load_scene
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if args.seed is not None and not 0 <= args.seed < 2**32:
         raise UsageError(f"--seed: {args.seed} is out of range 0..{2**32 - 1}")
     scene = load_scene(args.scene)
+    check_scene_files(scene)  # unusable audio files: fail before any synthesis
     rate = scene.master.sample_rate
     output_format(args.output, rate, args.bit_depth)  # fail before any synthesis
     if args.output.exists() and not args.force:

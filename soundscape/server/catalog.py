@@ -1,7 +1,10 @@
 """The scenes folder: which scenes load, which fail and why, and what changed.
 
 ``scan()`` is called at start-up and then periodically (hot reload); it reads only
-files whose modification time or size changed since the last scan.
+files whose modification time or size changed since the last scan. It never raises
+for a scene file: whatever goes wrong with one (a SceneError, or any other
+exception) is kept as that scene's error text in ``errors`` (name -> message, what
+``/api/status`` shows) and reported in ``Changes.failed``; the other scenes load.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SceneError
-from ..scene import Scene, load_scene
+from ..scene import INTERNAL_ERROR, Scene, load_scene
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +32,7 @@ class Catalog:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self.scenes: dict[str, Scene] = {}
-        self.errors: dict[str, str] = {}
+        self.errors: dict[str, str] = {}  # scene name -> why its file was refused
         self._stamps: dict[str, tuple[float, int]] = {}
 
     def scan(self) -> Changes:
@@ -45,7 +48,8 @@ class Catalog:
             seen.add(name)
             try:
                 st = path.stat()
-            except OSError:
+            except OSError as exc:  # e.g. a dangling link, or a name too long
+                self._fail(changes, name, f"{path}: cannot read: {exc.strerror or exc}")
                 continue
             stamp = (st.st_mtime, st.st_size)
             if self._stamps.get(name) == stamp:
@@ -54,9 +58,11 @@ class Catalog:
             try:
                 scene = load_scene(path)
             except SceneError as exc:
-                self.errors[name] = str(exc)
-                changes.failed[name] = str(exc)
-                log.error("scene %s skipped: %s", name, exc)
+                self._fail(changes, name, str(exc))
+                continue
+            except Exception as exc:  # load_scene is total; this is a last resort
+                log.exception("scene %s: unexpected error", name)
+                self._fail(changes, name, f"{path}: {INTERNAL_ERROR}: {type(exc).__name__}")
                 continue
             self.errors.pop(name, None)
             self.scenes[name] = scene
@@ -68,3 +74,9 @@ class Catalog:
                 if name in self.scenes:
                     changes.removed.append(name)
         return changes
+
+    def _fail(self, changes: Changes, name: str, message: str) -> None:
+        if self.errors.get(name) != message:  # once, not at every scan
+            log.error("scene %s skipped: %s", name, message)
+        self.errors[name] = message
+        changes.failed[name] = message
