@@ -5,6 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
+import subprocess
+import time
+from functools import partial
+from unittest import mock
 
 import pytest
 from websockets.asyncio.client import connect
@@ -241,5 +246,42 @@ def test_token_required_for_control_when_bound_to_all_interfaces(tmp_path):
         assert status == 200 and "personal" in json.loads(body)
         assert http_request(srv.port, "GET", "/api/scenes",
                             {"Host": "player.example"})[0] == 200
+    finally:
+        srv.stop()
+
+
+def test_out_of_file_descriptors_logs_rarely_and_keeps_answering(tmp_path):
+    """With 150 descriptors, 200 idle TCP connections exhaust them: accept() fails
+    (asyncio reports each failure, thousands a second) but the log stays small and
+    the server answers again once they are gone."""
+    resource = pytest.importorskip("resource")
+
+    def small_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (150, 150))
+
+    with mock.patch.object(subprocess, "Popen", partial(subprocess.Popen, preexec_fn=small_limit)):
+        srv = ServerProcess(_scenes(tmp_path), tmp_path / "bank")
+    try:
+        srv.wait_ready(["tiny"])
+        assert srv.get("/api/status")["limits"]["listeners"] == 150 - 64
+        socks = []
+        try:
+            for _ in range(200):
+                socks.append(socket.create_connection(("127.0.0.1", srv.port), timeout=5))
+            time.sleep(1.0)
+            before = sum(map(len, srv.log))
+            time.sleep(2.0)
+            grown = sum(map(len, srv.log)) - before
+        finally:
+            for sock in socks:
+                sock.close()
+        time.sleep(1.5)  # asyncio retries accept() after 1 s
+        t = time.monotonic()
+        assert srv.get("/api/scenes")[0]["name"] == "tiny"
+        took = time.monotonic() - t
+        log = "".join(srv.log)
+        assert grown < 2000, log[-2000:]
+        assert log.count("cannot accept connections") == 1, log[-2000:]
+        assert took < 1.0
     finally:
         srv.stop()

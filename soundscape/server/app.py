@@ -150,6 +150,7 @@ class StreamServer:
     # -- life cycle ----------------------------------------------------------------
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
+        loop.set_exception_handler(self._loop_exception)  # accept() failures: rate-limited
 
         def publish(stream: Stream, produced: Produced) -> None:
             with contextlib.suppress(RuntimeError):  # loop closed during shutdown
@@ -305,6 +306,16 @@ class StreamServer:
                 log.exception("scene reload scan failed")
 
     # -- HTTP ----------------------------------------------------------------------
+    def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """Out of file descriptors, asyncio reports every failed accept() (thousands a
+        second, with a traceback each): log that once a minute; the rest as usual."""
+        if context.get("message") == "socket.accept() out of system resource":
+            self._log_refusal(logging.ERROR, "cannot accept connections: %s (raise the "
+                              "open-file limit, ulimit -n, or lower --max-listeners)",
+                              context.get("exception"))
+            return
+        loop.default_exception_handler(context)
+
     def _scenes(self) -> list[dict[str, Any]]:
         out = []
         for name, scene in sorted(self.catalog.scenes.items()):
