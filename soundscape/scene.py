@@ -88,10 +88,10 @@ def quote(value: Any) -> str:
     their length, deep nesting is cut by level.
     """
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
-        digits = int(value.bit_length() * math.log10(2)) + 1
+        digits = int((value.bit_length() - 1) * math.log10(2)) + 1
         return f"{'-' if value < 0 else ''}an integer of about {digits} digits"
-    try:
-        text = _REPR.repr(value)
+    try:  # a long string: its start, not reprlib's start...end
+        text = repr(value[: QUOTE_CHARS + 1]) if isinstance(value, str) else _REPR.repr(value)
     except (ValueError, RecursionError):  # a long integer inside a list
         text = f"<a {type(value).__name__}>"
     return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS] + "..."

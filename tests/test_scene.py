@@ -50,6 +50,18 @@ BROKEN = [
     (GOOD_LAYER + "[[phases]]\nduration='1m'\nlayers.rain.rate_per_min = 3\n",
      ["phases[0].layers.rain.rate_per_min: unknown key"]),
     (GOOD_LAYER + "[generator]\nsteps = 0\n", ["generator.steps: 0 is out of range 1..1000"]),
+    # bounds: huge numbers, NaN, long strings and counts name the field and quote shortly
+    (GOOD_LAYER + "gain_db = " + "9" * 400 + "\n",
+     ["layers[0].gain_db: an integer of about 400 digits is out of range -80..24"]),
+    (GOOD_LAYER + "crossfade = " + "9" * 400 + "\n", ["layers[0].crossfade: an integer of"]),
+    (GOOD_LAYER + "params = { intensity = " + "9" * 400 + " }\n",
+     ["layers[0].params: param 'intensity' = an integer of"]),
+    ("[[layers]]\nname='t'\ntype='event'\nrecipe='drip'\nrate_per_min=1\npan=[nan, 0]\n",
+     ["layers[0].pan: nan is not a finite number"]),
+    (GOOD_LAYER + "prompt = '" + "x" * 3000 + "'\n",
+     ["layers[0].prompt: '" + "x" * 39 + "... is 3000 characters long (at most 2000)"]),
+    (GOOD_LAYER + "[[phases]]\nduration = '1m'\n" * 65, ["phases: 65 phases; a scene has at most 64"]),
+    (GOOD_LAYER + "x" * 100 + " = 1\n", ["layers[0]." + "'" + "x" * 39 + "...: unknown key"]),
 ]
 
 

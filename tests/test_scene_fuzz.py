@@ -115,13 +115,16 @@ SCALARS = st.one_of(
     st.sampled_from([dt.date(1979, 5, 27), dt.time(7, 32),
                      dt.datetime(1979, 5, 27, 7, 32, tzinfo=dt.UTC)]),
 )
+SHORT = st.one_of(st.integers(), st.floats(), st.booleans(), st.text(max_size=10))
 HOSTILE = st.one_of(
     SCALARS,
     st.lists(SCALARS, max_size=4),
     st.dictionaries(st.text(max_size=8), SCALARS, max_size=4),
     st.builds(_nested, st.integers(1, 400), SCALARS, st.booleans()),
-    st.builds(lambda v, n: [v] * n, SCALARS, st.sampled_from([3, 100, 1000, 20000])),
+    # long lists of short values only: the file stays around a megabyte at most
+    st.builds(lambda v, n: [v] * n, SHORT, st.sampled_from([3, 100, 1000, 20000])),
 )
+MAX_TEXT = 2_000_000  # characters a mutation may grow the file to
 
 
 def _slots(tree: Any, out: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
@@ -158,9 +161,10 @@ def value_mutations(draw: st.DrawFn) -> str:
             del container[key]
         else:  # multiply: the value's container, or the value itself, made long
             target = container[key]
-            n = draw(st.sampled_from([2, 65, 300, 2000]))
+            size = len(_toml_value(target)) + 2
+            n = min(draw(st.sampled_from([2, 65, 300, 2000])), max(2, MAX_TEXT // size))
             if isinstance(target, list) and target:
-                container[key] = (target * n)[: max(n, len(target))]
+                container[key] = (target * (n // len(target) + 1))[: max(n, len(target))]
             elif isinstance(container, list):
                 container.extend([container[key]] * n)
             else:
