@@ -452,3 +452,68 @@ def test_build_queue_runs_the_bumped_job_first():
     assert order == ["c", "a", "b2"]
     queue.close()
     assert queue.submit("late", lambda: None).cancelled()
+
+
+def test_refreshers_share_one_generation_worker(tmp_path):
+    """Four scenes' refreshers send requests to one worker: the (not thread-safe)
+    pipeline never runs two ``generate()`` calls at once."""
+    import threading
+
+    from test_generate import FakeBackend, fake_ref, write_scene
+
+    from soundscape.generators import BankGenerator, BankRefresher
+    from soundscape.generators.refresher import GenerationWorker
+
+    backend = FakeBackend(fake_ref())
+    inside, most = [0], [0]
+    lock = threading.Lock()
+    plain = backend.generate
+
+    def generate(*args, **kwargs):
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.005)
+        try:
+            return plain(*args, **kwargs)
+        finally:
+            with lock:
+                inside[0] -= 1
+
+    backend.generate = generate
+    bank = SegmentBank(tmp_path / "bank")
+    worker = GenerationWorker(BankGenerator(bank, lambda ref: backend, progress=False))
+    refreshers = []
+    for i in range(4):
+        folder = tmp_path / f"s{i}"
+        folder.mkdir()
+        scene = load_scene(write_scene(folder))
+        refreshers.append(BankRefresher(scene, bank, worker, interval_s=0.01,
+                                        resolve=lambda name: backend.ref).start())
+    deadline = time.monotonic() + 30
+    while len(backend.calls) < 12 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    for refresher in refreshers:
+        refresher.stop(timeout=10)
+    worker.stop(timeout=10)
+    print(f"{len(backend.calls)} generate() calls from 4 refreshers, at most {most[0]} at once")
+    assert len(backend.calls) >= 12 and most[0] == 1 and worker.most_busy == 1
+    assert all(r.last_error is None for r in refreshers)
+
+
+def test_build_queue_with_an_urgent_worker_runs_every_job():
+    """Three workers: one kept for urgent builds; ordinary ones still all run (a
+    wake-up that reached only the urgent worker once starved them)."""
+    import threading
+
+    from soundscape.server.builds import BuildQueue
+
+    queue = BuildQueue(3, "test-split")
+    assert [queue.submit(k, lambda k=k: k).result(10) for k in "abcd"] == list("abcd")
+    gate = threading.Event()
+    slow = queue.submit("slow", gate.wait)
+    urgent = queue.submit("wanted", lambda: "first", urgent=True)
+    assert urgent.result(10) == "first"  # not stuck behind the ordinary build
+    gate.set()
+    slow.result(10)
+    queue.close()

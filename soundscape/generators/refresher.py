@@ -10,23 +10,98 @@ and waits for the current model call.
 The mixer never waits for it: writes are atomic, so a reader of the group sees the
 old set or the new one. Errors are logged and retried after ``backoff_s``; the thread
 never takes the stream down.
+
+Model pipelines are not thread-safe, so a refresher never calls the generator
+itself: one :class:`GenerationWorker` thread owns a :class:`BankGenerator` (and with
+it every pipeline it loads), and refreshers send it requests. Several scenes'
+refreshers share one worker (the server makes one); a refresher given a bare
+``BankGenerator`` makes its own.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from ..bank import SegmentBank
 from ..errors import SoundscapeError
 from ..scene import Layer, Scene
-from .engine import BankGenerator, plan
+from .engine import BankGenerator, Report, VariantJob, plan
 from .models import ModelRef, resolve_model
 from .settings import resolve_settings
 
 log = logging.getLogger(__name__)
+
+
+class Stopped(Exception):
+    """The refresher was stopped while it waited for the generation worker."""
+
+
+class GenerationWorker:
+    """The one thread that runs ``generator`` (and so owns its model pipelines).
+
+    ``submit(jobs)`` queues a request and returns a Future of its :class:`Report`;
+    requests run one at a time, in order. Thread-safe.
+    """
+
+    def __init__(self, generator: BankGenerator, name: str = "generation") -> None:
+        self.generator = generator
+        self.name = name
+        self._requests: queue.SimpleQueue[tuple[list[VariantJob], Future[Report]] | None] = (
+            queue.SimpleQueue())
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.busy = 0  # requests running now (never more than one)
+        self.most_busy = 0
+
+    def submit(self, jobs: list[VariantJob]) -> Future[Report]:
+        future: Future[Report] = Future()
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
+                self._thread.start()
+        self._requests.put((list(jobs), future))
+        return future
+
+    def run(self, jobs: list[VariantJob], stop: threading.Event | None = None) -> Report:
+        """Submit ``jobs`` and wait for the report (raises what the generator raised;
+        :class:`Stopped` if ``stop`` is set first: the request is then cancelled, or
+        finishes unobserved if it had begun)."""
+        future = self.submit(jobs)
+        while True:
+            if stop is not None and stop.is_set():
+                future.cancel()
+                raise Stopped
+            try:
+                return future.result(timeout=0.1)
+            except TimeoutError:
+                continue
+
+    def stop(self, timeout: float | None = None) -> None:
+        self._requests.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while True:
+            item = self._requests.get()
+            if item is None:
+                return
+            jobs, future = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            self.busy += 1
+            self.most_busy = max(self.most_busy, self.busy)
+            try:
+                future.set_result(self.generator.run(jobs))
+            except BaseException as exc:  # handed to the refresher that asked
+                future.set_exception(exc)
+            finally:
+                self.busy -= 1
 
 
 class BankRefresher:
@@ -36,7 +111,7 @@ class BankRefresher:
         self,
         scene: Scene,
         bank: SegmentBank,
-        generator: BankGenerator,
+        generator: BankGenerator | GenerationWorker,
         interval_s: float = 60.0,
         per_round: int = 1,
         max_variants: int | None = None,
@@ -46,7 +121,9 @@ class BankRefresher:
     ) -> None:
         self.scene = scene
         self.bank = bank
-        self.generator = generator
+        self._own_worker = not isinstance(generator, GenerationWorker)
+        self.worker = (generator if isinstance(generator, GenerationWorker)
+                       else GenerationWorker(generator, f"generation-{scene.name}"))
         self.interval_s = float(interval_s)
         self.per_round = int(per_round)
         self.max_variants = max_variants
@@ -78,6 +155,8 @@ class BankRefresher:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        if self._own_worker:
+            self.worker.stop(timeout)
 
     @property
     def running(self) -> bool:
@@ -89,6 +168,8 @@ class BankRefresher:
             try:
                 self.refresh_once()
                 self.last_error = None
+            except Stopped:
+                return
             except SoundscapeError as exc:
                 self.last_error = str(exc)
                 log.warning("bank refresher: %s (retrying in %gs)", exc, self.backoff_s)
@@ -115,7 +196,7 @@ class BankRefresher:
                     new.append(v)
                 v += 1
             self._cursor[layer.name] = v
-            report = self.generator.run(plan(self.scene, layer, settings, ref, new))
+            report = self.worker.run(plan(self.scene, layer, settings, ref, new), self._stop)
             made += report.written
             if self.max_variants is not None:
                 self._prune(layer)

@@ -54,7 +54,7 @@ WS_MAX_SIZE = 1 << 20  # frames above this close the connection (1009); see docs
 METHODS = ("GET", "HEAD")
 MAX_PENDING_REPLIES = 32  # stop reading a client's messages while this many replies wait
 CHANNEL_WAIT_S = 120.0  # a listener may wait this long for a scene still being prepared
-BUILD_WORKERS = max(2, min(4, os.cpu_count() or 2))  # scene builds in parallel
+BUILD_WORKERS = max(3, min(4, os.cpu_count() or 2))  # scene builds (one kept for urgent)
 IN_FLIGHT_BLOCKS = 10  # audio messages a listener's socket may hold unsent/unacked (1 s)
 MIN_IN_FLIGHT = 16384  # bytes, whatever the codec
 SEND_POLL_S = 0.02  # how often a congested listener's socket is looked at again
@@ -160,6 +160,9 @@ class StreamServer:
             engine = Engine(str(i), self.clock, publish)
             self.engines.append(engine)
             engine.start()
+        # know the scenes (and start building them) before the port opens, so an early
+        # listener finds its scene waiting to be built, not unknown
+        await self._scan()
         self.server = await serve(
             self._handler, self.config.host, self.config.port,
             process_request=self._process_request, compression=None,
@@ -174,7 +177,6 @@ class StreamServer:
             log.info("player with control: http://%s:%d/?token=%s (listening needs no token)",
                      f"[{shown}]" if ":" in shown else shown, self.port,
                      quote(self.gate.token, safe=""))
-        await self._scan()
         self._spawn(self._reload_loop())
         if self.config.refresh_model is not None:
             self._start_refreshers()
@@ -192,6 +194,8 @@ class StreamServer:
                 log.warning("some connections did not close in time; aborting them")
         for refresher in self.refreshers:
             refresher.stop(timeout=0.2)
+        if self.refreshers:
+            self.refreshers[0].worker.stop(timeout=0.2)  # the shared generation worker
         for engine in self.engines:
             engine.stop(0.2)
         self.builds.close()  # a running (even wedged) build is abandoned, not joined
@@ -207,8 +211,12 @@ class StreamServer:
     def _start_refreshers(self) -> None:
         """One background generator per scene with prompts; the mixers never wait."""
         from ..generators import BankGenerator, BankRefresher, make_backend_factory
+        from ..generators.refresher import GenerationWorker
 
-        generator = BankGenerator(self.bank, make_backend_factory(), progress=False)
+        # one worker thread owns the generator and its (not thread-safe) pipelines;
+        # every scene's refresher sends it requests
+        generator = GenerationWorker(
+            BankGenerator(self.bank, make_backend_factory(), progress=False))
         for scene in self.catalog.scenes.values():
             if not any(layer.prompt and not layer.files for layer in scene.layers):
                 continue
@@ -271,9 +279,9 @@ class StreamServer:
             return
         ticket = self._wanted.get(scene.name, 0) + 1
         self._wanted[scene.name] = ticket
-        waiting = not self.ready[scene.name].is_set() and any(
-            lst.scene == scene.name for lst in self.hub.listeners.values())
-        future = self.builds.submit(scene.name, partial(self._build, scene), urgent=waiting)
+        # someone hears (or waits for) this scene: build it ahead of the idle ones
+        heard = any(lst.scene == scene.name for lst in self.hub.listeners.values())
+        future = self.builds.submit(scene.name, partial(self._build, scene), urgent=heard)
         try:
             graph = await asyncio.wrap_future(future)
         except asyncio.CancelledError:

@@ -1,9 +1,14 @@
 """Scene builds on a few daemon threads, the most wanted first.
 
 ``BuildQueue.submit(key, fn)`` returns a :class:`concurrent.futures.Future`; jobs run
-on ``workers`` threads in priority order (``bump(key)`` moves a waiting job to the
-front: a listener is waiting for that scene), then in submission order. A newer
-job for the same key replaces one still waiting.
+on ``workers`` threads in priority order (``bump(key)`` makes a waiting job urgent:
+a listener is waiting for that scene), then in submission order. A newer job for
+the same key replaces one still waiting.
+
+With several workers, the first is kept for urgent jobs and the others run the
+rest at a lower OS priority (nice +5, where the OS allows it), and no other job
+starts while an urgent one runs: on a small machine the scene a listener waits for
+is built with as little competition as possible (builds are CPU-bound).
 
 The threads are daemons and nothing ever joins them: a build that wedges (a
 pathological file, a hung read) occupies one worker but can neither block the
@@ -13,9 +18,11 @@ the interpreter joins its threads at exit.)
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import logging
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -25,6 +32,7 @@ log = logging.getLogger(__name__)
 
 URGENT = 0
 NORMAL = 1
+BACKGROUND_NICE = 5
 
 
 class BuildQueue:
@@ -34,9 +42,14 @@ class BuildQueue:
         self._jobs: dict[str, tuple[Callable[[], Any], Future[Any]]] = {}
         self._order = itertools.count()
         self._closed = False
+        self._urgent_running = 0
         self.running: dict[str, str] = {}  # thread name -> key being built
-        for i in range(max(1, workers)):
-            threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True).start()
+        workers = max(1, workers)
+        self.split = workers > 1  # an urgent worker, and background ones
+        for i in range(workers):
+            reserved = workers > 1 and i == 0  # this one only builds urgent jobs
+            threading.Thread(target=self._work, args=(reserved,), name=f"{name}-{i}",
+                             daemon=True).start()
 
     def submit(self, key: str, fn: Callable[[], Any], urgent: bool = False) -> Future[Any]:
         """Queue ``fn()`` under ``key``; a job still waiting under ``key`` is cancelled."""
@@ -50,7 +63,7 @@ class BuildQueue:
                 old[1].cancel()
             self._jobs[key] = (fn, future)
             heapq.heappush(self._heap, (URGENT if urgent else NORMAL, next(self._order), key))
-            self._cond.notify()
+            self._cond.notify_all()  # the reserved worker may decline it
         return future
 
     def bump(self, key: str) -> None:
@@ -58,7 +71,7 @@ class BuildQueue:
         with self._cond:
             if key in self._jobs:
                 heapq.heappush(self._heap, (URGENT, next(self._order), key))
-                self._cond.notify()
+                self._cond.notify_all()  # the reserved worker may decline it
 
     def close(self) -> None:
         """Cancel waiting jobs; running ones are abandoned (their threads are daemons)."""
@@ -70,33 +83,47 @@ class BuildQueue:
             self._heap.clear()
             self._cond.notify_all()
 
-    def _next(self) -> tuple[str, Callable[[], Any], Future[Any]] | None:
+    def _next(self, reserved: bool) -> tuple[str, Callable[[], Any], Future[Any], bool] | None:
         with self._cond:
             while True:
                 if self._closed:
                     return None
-                while self._heap:
-                    _prio, _order, key = heapq.heappop(self._heap)
-                    job = self._jobs.pop(key, None)  # stale heap entries find nothing
-                    if job is not None:
-                        return key, job[0], job[1]
+                while self._heap and self._heap[0][2] not in self._jobs:
+                    heapq.heappop(self._heap)  # stale: replaced, bumped or taken
+                if self._heap:
+                    urgent = self._heap[0][0] == URGENT
+                    if (urgent and (reserved or not self.split)) or (
+                            not urgent and not reserved and not self._urgent_running):
+                        _prio, _order, key = heapq.heappop(self._heap)
+                        fn, future = self._jobs.pop(key)
+                        self._urgent_running += urgent
+                        return key, fn, future, urgent
                 self._cond.wait()
 
-    def _work(self) -> None:
+    def _work(self, reserved: bool) -> None:
         me = threading.current_thread().name
+        if self.split and not reserved:
+            with contextlib.suppress(AttributeError, OSError):  # Linux: per-thread nice
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
         while True:
-            job = self._next()
+            job = self._next(reserved)
             if job is None:
                 return
-            key, fn, future = job
-            if not future.set_running_or_notify_cancel():
-                continue
-            self.running[me] = key
+            key, fn, future, urgent = job
             try:
-                result = fn()
-            except BaseException as exc:  # handed to whoever awaits the future
-                future.set_exception(exc)
-            else:
-                future.set_result(result)
+                if not future.set_running_or_notify_cancel():
+                    continue
+                self.running[me] = key
+                try:
+                    result = fn()
+                except BaseException as exc:  # handed to whoever awaits the future
+                    future.set_exception(exc)
+                else:
+                    future.set_result(result)
+                finally:
+                    self.running.pop(me, None)
             finally:
-                self.running.pop(me, None)
+                if urgent:
+                    with self._cond:
+                        self._urgent_running -= 1
+                        self._cond.notify_all()
