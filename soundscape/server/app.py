@@ -29,6 +29,7 @@ from websockets.protocol import State
 from ..bank import SegmentBank
 from ..errors import SoundscapeError
 from ..graph import SceneGraph, build_graph
+from ..probe import check_scene_files
 from ..scene import Scene
 from ..sources import prompt_group
 from .builds import BuildQueue
@@ -247,6 +248,7 @@ class StreamServer:
 
     def _build(self, scene: Scene) -> SceneGraph:
         # channels start silent-free: nobody should hear the scene's fade-in on join
+        check_scene_files(scene)  # a damaged or hostile audio file: a reported error
         quiet = replace(scene, master=replace(scene.master, fade_in=0.0))
         self._bank_state[scene.name] = self._bank_signature(scene)
         graph = build_graph(quiet, self.bank)

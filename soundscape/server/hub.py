@@ -198,6 +198,7 @@ class Hub:
             log.error("channel %s: edit rejected, the previous version keeps playing", name)
 
     def scene_removed(self, name: str) -> None:
+        self.scene_errors.pop(name, None)  # a deleted file's old error is no news
         if name in self.channels:
             self.channels[name].removed = True
             log.warning("channel %s: scene file removed; current listeners keep it", name)
