@@ -295,3 +295,18 @@ class Speedometer:
     def ratio(self, frames: int) -> float:
         elapsed = time.perf_counter() - self.started
         return frames / self.rate / elapsed if elapsed > 0 else 0.0
+
+
+def write_text_atomically(path: Path, text: str, what: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file renamed into place, so a
+    failure leaves the old file (or none); RenderError names ``what`` and why."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise RenderError(f"{path}: cannot write {what}: {exc.strerror or exc}") from None

@@ -16,13 +16,12 @@ video frame); the file is written atomically.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-from .errors import RenderError
 from .graph.build import SceneGraph
 from .graph.events import EventPlayer
+from .render import write_text_atomically
 
 
 class Timeline:
@@ -85,16 +84,5 @@ class Timeline:
 
     def write_jsonl(self, path: Path) -> None:
         """Write ``records()`` as JSON lines, atomically (RenderError on failure)."""
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        try:
-            with open(tmp, "w", encoding="utf-8") as f:
-                for record in self.records():
-                    f.write(json.dumps(record) + "\n")
-            os.replace(tmp, path)
-        except OSError as exc:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
-            raise RenderError(f"{path}: cannot write the event timeline: "
-                              f"{exc.strerror or exc}") from None
+        text = "".join(json.dumps(record) + "\n" for record in self.records())
+        write_text_atomically(path, text, "the event timeline")

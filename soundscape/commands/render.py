@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -12,11 +11,17 @@ import numpy as np
 from tqdm import tqdm
 
 from ..bank import SegmentBank, default_bank_dir
-from ..errors import RenderError, UsageError
+from ..errors import UsageError
 from ..graph import build_graph
 from ..graph.meter import OutputMeter, sample_stride
 from ..probe import check_scene_files
-from ..render import Speedometer, output_format, prepare_output, render_file
+from ..render import (
+    Speedometer,
+    output_format,
+    prepare_output,
+    render_file,
+    write_text_atomically,
+)
 from ..report import build_report, format_report
 from ..scene import load_scene
 from ..timeline import Timeline
@@ -137,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     if args.events is not None:
         timeline.write_jsonl(args.events)
     if args.report is not None:
-        _write_json(args.report, report)
+        write_text_atomically(args.report, json.dumps(report, indent=1) + "\n", "the report")
     if not args.quiet:
         print(format_report(report), file=sys.stderr)
     else:
@@ -154,16 +159,3 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
-
-
-def _write_json(path: Path, data: object) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        tmp.write_text(json.dumps(data, indent=1) + "\n")
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise RenderError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
