@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
 import random
 import time
 
@@ -184,10 +185,11 @@ def server(tmp_path_factory):
 
 
 def test_fuzzed_messages_over_a_real_websocket(server):
-    """300 random messages on one connection: it stays open, keeps streaming, and
-    every reply is strict JSON; the server logs no traceback."""
+    """300 random messages on one connection (SOUNDSCAPE_FUZZ_MESSAGES for a long run):
+    it stays open, keeps streaming, every reply is strict JSON; no traceback is logged."""
     rng = random.Random(8)
-    sent = [fuzz_message(rng) for _ in range(300)]
+    count = int(os.environ.get("SOUNDSCAPE_FUZZ_MESSAGES", "300"))
+    sent = [fuzz_message(rng) for _ in range(count)]
 
     async def main():
         replies: list[dict] = []
@@ -208,7 +210,7 @@ def test_fuzzed_messages_over_a_real_websocket(server):
                     if replies[-1].get("id") == "end":
                         return
 
-            reader = asyncio.create_task(read(time.monotonic() + 60))
+            reader = asyncio.create_task(read(time.monotonic() + 60 + 0.02 * count))
             for msg in sent:
                 await ws.send(msg)
                 await asyncio.sleep(0.003)
