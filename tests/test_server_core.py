@@ -422,8 +422,13 @@ def test_status_shows_placement_and_fallback_state(tmp_path):
     srv = ServerProcess(scenes, tmp_path / "bank")
     try:
         srv.wait_ready(["tiny"])
-        status = srv.get("/api/status")
-        channel = status["channels"][0]
+        deadline = time.monotonic() + 30  # ready means built; the first block may lag
+        while True:
+            status = srv.get("/api/status")
+            channel = status["channels"][0]
+            if channel["seq"] >= 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         assert channel["playing"] == "primary" and channel["seq"] >= 0
         assert sum(m["streams"] for m in status["mixers"]) == 1
         assert json.dumps(status)
