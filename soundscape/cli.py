@@ -10,7 +10,8 @@ import sys
 from . import __version__
 from .errors import SoundscapeError
 
-COMMANDS = ("render", "validate", "scenes", "generate", "serve", "bank")
+COMMANDS = ("render", "validate", "analyze", "scenes", "new", "studio", "schema", "recipes",
+            "generate", "serve", "broadcast", "bank")
 
 
 def parser() -> argparse.ArgumentParser:
