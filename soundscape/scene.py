@@ -792,6 +792,22 @@ def load_scene(path: str | Path) -> Scene:
     except UnicodeDecodeError as exc:
         raise SceneError(name, [f"cannot read: not UTF-8 text ({exc.reason} at byte "
                                 f"{exc.start})"]) from None
+    return scene_from_text(text, path)
+
+
+def scene_from_text(text: str, path: Path) -> Scene:
+    """Validate scene ``text`` held in memory as if it were the file at ``path``.
+
+    Relative ``files`` resolve beside ``path`` (which need not exist); messages name
+    ``path``. Raises SceneError, never anything else, exactly like :func:`load_scene`.
+    """
+    path = Path(path)
+    name = _short_path(path)
+    if not isinstance(text, str):
+        raise SceneError(name, [f"the scene is {type(text).__name__}, not text"])
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_SCENE_BYTES:
+        raise SceneError(name, [f"the text is over {MAX_SCENE_BYTES} bytes; a scene file "
+                                f"is at most {MAX_SCENE_BYTES >> 10} KiB"])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

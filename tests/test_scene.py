@@ -124,3 +124,22 @@ def test_validate_command_exit_codes(tmp_path: Path, small_scene: Path):
     assert res.returncode != 0
     assert "layers[0].gain_db: 99 is out of range" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_scene_from_text_resolves_files_beside_path(tmp_path: Path):
+    import numpy as np
+    import soundfile as sf
+
+    from soundscape.scene import scene_from_text
+
+    sf.write(tmp_path / "rec.wav", np.zeros((4800, 1)), 48000)
+    text = "[[layers]]\nname='r'\ntype='bed'\nfiles=['rec.wav']\n"
+    scene = scene_from_text(text, tmp_path / "unsaved.toml")  # the file need not exist
+    assert scene.name == "unsaved"
+    assert scene.layers[0].files == (tmp_path / "rec.wav",)
+    with pytest.raises(SceneError) as info:
+        scene_from_text(text + "gain_db = 99\n", tmp_path / "unsaved.toml")
+    assert str(tmp_path / "unsaved.toml") in str(info.value)
+    assert "layers[0]" in str(info.value) and "99" in str(info.value)
+    with pytest.raises(SceneError, match="not valid TOML"):
+        scene_from_text("title = 'x\n", tmp_path / "unsaved.toml")
