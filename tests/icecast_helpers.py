@@ -2,7 +2,8 @@
 
 (No tests here.) icecast2 refuses to run as root, so as root it runs as ``nobody``
 (``os.setgid``/``os.setuid`` before exec); as any other user it just runs. The
-config lives in a temporary folder that user can read and write.
+config lives in its own folder under the system's temporary folder (pytest's are
+private to their owner), open to that user; ``close()`` removes it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -79,10 +81,10 @@ def _drop_root() -> None:
 class IcecastServer:
     """icecast2 on 127.0.0.1:``port`` with a generated source ``password``."""
 
-    def __init__(self, base: Path, clients: int = 200):
+    def __init__(self, clients: int = 200):
         if ICECAST is None:
             raise RuntimeError("icecast2 is not installed")
-        self.base = Path(base)
+        self.base = Path(tempfile.mkdtemp(prefix="soundscape-icecast-"))
         (self.base / "log").mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.password = secrets.token_hex(8)
@@ -123,6 +125,11 @@ class IcecastServer:
             self.proc.kill()
             self.proc.wait(10)
         self.proc = None
+
+    def close(self) -> None:
+        """Stop icecast2 and remove its folder."""
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
 
     def error_log(self) -> str:
         try:

@@ -1,0 +1,148 @@
+"""Helpers for the output tests: decode a stream, render the reference, align them.
+
+(No tests here.) Continuity is checked against an offline render of the same scene
+and seed: the decoded stream must match the reference at ONE constant lag over its
+whole length, window by window, so a dropped, repeated or reordered block (which
+shifts the lag) or a gap (which breaks the match) fails.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+RATE = 48000
+
+
+def decode(data: bytes, fmt: str | None = None) -> np.ndarray:
+    """Every sample of a complete or cut-off stream in ``data`` as float32 (2, n)."""
+    import av
+
+    container = av.open(io.BytesIO(data), "r", format=fmt)
+    resampler = av.AudioResampler(format="fltp", layout="stereo", rate=RATE)
+    parts = []
+    try:
+        stream = container.streams.audio[0]
+        assert stream.codec_context.sample_rate == RATE, stream.codec_context.sample_rate
+        try:
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    parts.append(out.to_ndarray())
+        except av.error.InvalidDataError:
+            pass  # a cut-off last page or frame
+    finally:
+        container.close()
+    return np.concatenate(parts, axis=1).astype(np.float32) if parts else np.zeros((2, 0),
+                                                                                   np.float32)
+
+
+def reference(scene_path: Path, seconds: float, seed: int | None = None) -> np.ndarray:
+    """The scene rendered offline, as the station plays it (Fallback chain)."""
+    from soundscape.bank import SegmentBank
+    from soundscape.graph import build_graph
+    from soundscape.graph.switch import Fallback, PinkBed
+    from soundscape.scene import load_scene
+
+    scene = load_scene(scene_path)
+    graph = build_graph(scene, SegmentBank(os.environ["SOUNDSCAPE_BANK"]), seed=seed)
+    chain = Fallback(graph, [PinkBed(graph.seed)])
+    return chain.pull(int(seconds * RATE))
+
+
+def find_lag(decoded: np.ndarray, ref: np.ndarray, probe_s: float = 1.0,
+             skip_s: float = 0.2) -> int:
+    """Frame in ``ref`` where ``decoded[:, 0]`` belongs (best normalised correlation
+    of a ``probe_s`` piece of decoded audio)."""
+    from scipy.signal import fftconvolve
+
+    start = int(skip_s * RATE)
+    probe = decoded.mean(axis=0)[start:start + int(probe_s * RATE)]
+    mono = ref.mean(axis=0)
+    corr = fftconvolve(mono, probe[::-1], mode="valid")
+    return int(np.argmax(corr)) - start
+
+
+def window_correlations(decoded: np.ndarray, ref: np.ndarray, lag: int,
+                        window_s: float = 0.25) -> np.ndarray:
+    """Normalised correlation of each ``window_s`` window of ``decoded`` with ``ref``
+    at the constant ``lag``."""
+    w = int(window_s * RATE)
+    out = []
+    for i in range(0, decoded.shape[1] - w + 1, w):
+        if lag + i < 0 or lag + i + w > ref.shape[1]:
+            break
+        a = decoded[:, i:i + w].ravel()
+        b = ref[:, lag + i:lag + i + w].ravel()
+        out.append(float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12)))
+    return np.array(out)
+
+
+def longest_silence(audio: np.ndarray, threshold: float = 1e-5) -> int:
+    """Longest run of frames where every channel is below ``threshold``."""
+    quiet = np.all(np.abs(audio) < threshold, axis=0)
+    best = run = 0
+    for q in quiet:
+        run = run + 1 if q else 0
+        best = max(best, run)
+    return best
+
+
+def loudness(audio: np.ndarray) -> float:
+    import pyloudnorm
+
+    return float(pyloudnorm.Meter(RATE).integrated_loudness(audio.T.astype(np.float64)))
+
+
+class Broadcast:
+    """``soundscape broadcast ARGS`` as a subprocess; its stderr collected in ``log``."""
+
+    def __init__(self, *args: str):
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "soundscape.cli", "broadcast", "--quiet", *args],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.log: list[str] = []
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.log.append(line)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.log)
+
+    def wait_for(self, needle: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if needle in self.text:
+                return
+            if self.proc.poll() is not None and needle not in self.text:
+                time.sleep(0.2)  # let the drain thread catch the last lines
+                if needle in self.text:
+                    return
+                raise AssertionError(f"broadcast exited ({self.proc.returncode}) before "
+                                     f"{needle!r}:\n{self.text}")
+            time.sleep(0.1)
+        raise TimeoutError(f"no {needle!r} in the broadcast's output:\n{self.text}")
+
+    def stop(self, timeout: float = 20) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        time.sleep(0.1)
+        return self.proc.returncode
