@@ -39,7 +39,7 @@ def test_player_plays_mixes_and_sleeps(tmp_path):
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(srv.http + "/")
-            _wait(page, "document.querySelectorAll('#scene option').length === 1", 10)
+            _wait(page, "document.querySelectorAll('#scenes [data-scene]').length === 1", 10)
             # tags and layer kinds shown; controls labelled for keyboard / screen readers
             assert page.eval_on_selector_all("#tags li", "els => els.map(e => e.textContent)") \
                 == ["test", "noise"]

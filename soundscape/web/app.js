@@ -5,6 +5,15 @@
 // events or on plain timers: nothing depends on requestAnimationFrame, so playback
 // and the sleep timer carry on in a hidden tab or with the screen off. Only the
 // level meter's drawing is skipped while the page is hidden.
+//
+// A mix (scene + layer gains/mutes + volume) travels in share links
+// (?scene=&gains=LAYER:DB,...&mute=LAYER,...&volume=0..1, the same parameters as a
+// download, soundscape/mixdown.py), is remembered in localStorage (the last mix, named
+// favourites) and is rendered to a file by /api/download. Every mix read from a link or
+// from storage goes through sanitizeMix: unknown scenes and layers are dropped, numbers
+// clamped, anything else ignored.
+import { iconUrl, iconPngs } from './icons.js';
+
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const HEADER_BYTES = 16;
@@ -12,6 +21,11 @@ const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 const MIN_FADE_S = 60;            // the sleep fade never gets shorter, unless the timer is
 const SLEEP_STEP_S = 300;         // the -5 min / +5 min buttons
 const PEAK_HOLD_MS = 1500, PEAK_FALL_DB_PER_S = 20, METER_FLOOR_DB = -60;
+const GAIN_MIN = -40, GAIN_MAX = 12;   // the layer sliders' range (mute is silence)
+const MAX_LAYERS = 64, MAX_PARAM = 4096, MAX_FAVS = 50, MAX_NAME = 80;
+const LAST_KEY = 'soundscape.last', FAV_KEY = 'soundscape.favourites';
+const MIX_PARAMS = ['scene', 'gains', 'mute', 'volume'];
+const DL_POLL_MS = 700;
 
 const S = window.soundscape = {
   state: 'idle', underruns: 0, gaps: 0, played: 0, levelDb: -Infinity, peakDb: -Infinity,
@@ -23,12 +37,20 @@ const S = window.soundscape = {
   sleep: (after, fade) => startSleep(after, fade), cancelSleep: () => cancelSleep(),
   adjustSleep: (seconds) => adjustSleep(seconds),
   get sleepLeft() { return sleepLeft(); },      // seconds, or null when no timer runs
+  firstAudioMs: null, restoredFrom: null, storageError: null, mediaActions: {},
+  lastShare: null, shareCopied: null,
+  currentMix: () => currentMix(), applyMix: (mix) => applyMix(sanitizeMix(mix)),
+  shareUrl: () => shareUrl(), share: () => share(),
+  saveFavourite: (name) => saveFavourite(name), playFavourite: (id) => playFavourite(id),
+  removeFavourite: (id) => removeFavourite(id), get favourites() { return favs.map((f) => ({ ...f })); },
+  download: { state: 'idle' }, startDownload: () => startDownload(),
 };
 
 let scenes = [];
 let ctx = null, player = null, master = null, sinkEl = null;
 let ws = null, decoder = null, wanted = false, attempt = 0, retryTimer = null;
-let lastSeq = -1, goodSince = 0;
+let lastSeq = -1, goodSince = 0, playStartedAt = null;
+let shownLayers = [];   // the layer list the sliders show (scene preview or hello)
 // re-applied on reconnect; sleepFade is the fade asked for, the one sent is min(fade, left)
 const settings = { layers: {}, sleepEndsAt: null, sleepFade: MIN_FADE_S, sleepLocal: false };
 
@@ -38,29 +60,67 @@ function setState(state, text) {
   updateMediaSession();
 }
 
+// ---- storage: localStorage may be missing, full, forbidden or hold junk --------------
+const store = {
+  get(key, fallback) {
+    try {
+      const text = window.localStorage.getItem(key);
+      return text === null ? fallback : JSON.parse(text);
+    } catch (e) { return fallback; }
+  },
+  set(key, value) {
+    try { window.localStorage.setItem(key, JSON.stringify(value)); S.storageError = null; return true; }
+    catch (e) { S.storageError = String(e && e.name || e); return false; }
+  },
+};
+
 // ---- scenes --------------------------------------------------------------------
 async function loadScenes() {
   try {
-    scenes = await (await fetch('/api/scenes')).json();
+    const list = await (await fetch('/api/scenes')).json();
+    if (!Array.isArray(list)) throw new Error('not a list');
+    scenes = list;
   } catch (e) { setState('error', 'cannot load scenes'); return; }
-  const sel = $('scene'); sel.innerHTML = '';
+  const box = $('scenes'); box.innerHTML = '';
   for (const s of scenes) {
-    const o = document.createElement('option'); o.value = s.name; o.textContent = s.title;
-    sel.appendChild(o);
+    const b = el('button', { type: 'button', className: 'scene-tile', 'data-scene': s.name,
+      'aria-pressed': 'false', title: s.description || s.title },
+    el('img', { src: iconUrl(s), alt: '', width: '40', height: '40' }),
+    el('span', { textContent: s.title }));
+    b.addEventListener('click', () => chooseScene(s.name));
+    box.appendChild(b);
   }
-  const first = params.get('scene') || localStorage.getItem('soundscape.scene');
-  if (first && scenes.some((s) => s.name === first)) sel.value = first;
-  showScene();
+  // a share link wins over the last mix; the old 'soundscape.scene' key still counts
+  const shared = mixFromParams(params);
+  const last = shared ? null : sanitizeMix(store.get(LAST_KEY, null));
+  const legacy = store.get('soundscape.scene', null);
+  S.restoredFrom = shared ? 'link' : last ? 'last' : 'none';
+  let mix = shared || last || sanitizeMix({ scene: typeof legacy === 'string' ? legacy : null });
+  if (!mix && scenes.length) mix = { scene: scenes[0].name, layers: {}, volume: null };
+  if (shared) {   // the link did its job: later reloads restore the last mix instead
+    const rest = new URLSearchParams(location.search);
+    for (const k of MIX_PARAMS) rest.delete(k);
+    const q = rest.toString();
+    try { history.replaceState(null, '', location.pathname + (q ? `?${q}` : '') + location.hash); } catch (e) { /* sandboxed */ }
+  }
+  if (mix) applyMix(mix);
+  loadFavourites();
 }
-function currentScene() { return scenes.find((x) => x.name === S.scene) || null; }
+function sceneByName(name) { return scenes.find((x) => x.name === name) || null; }
+function currentScene() { return sceneByName(S.scene); }
 function sceneTitle() {
   if (S.hello && S.hello.scene === S.scene && S.hello.title) return S.hello.title;
   const s = currentScene();
   return s ? s.title : 'soundscape';
 }
-function showScene() {
-  const s = scenes.find((x) => x.name === $('scene').value);
+function selectScene(name) {
+  const s = sceneByName(name);
   S.scene = s ? s.name : null;
+  for (const b of document.querySelectorAll('[data-scene]')) {
+    b.setAttribute('aria-pressed', String(b.dataset.scene === S.scene));
+  }
+  $('now-title').textContent = s ? s.title : 'soundscape';
+  $('art').src = iconUrl(s);
   $('description').textContent = s ? s.description : '';
   const tags = $('tags'); tags.innerHTML = '';
   for (const t of (s && s.tags) || []) {
@@ -69,19 +129,193 @@ function showScene() {
   if (s && !wanted) buildLayers(s.layers || []);    // preview the layers before playing
   updateMediaSession(); showSleep();
 }
-$('scene').addEventListener('change', () => {
+function chooseScene(name) {   // the listener picked a scene: its broadcast mix
+  if (name === S.scene) return;
   settings.layers = {};
-  showScene(); localStorage.setItem('soundscape.scene', S.scene);
+  selectScene(name); saveLast();
   if (ws && ws.readyState === WebSocket.OPEN) send({ type: 'switch', scene: S.scene });
   // a switch goes back to the broadcast mix: a running sleep timer is re-sent on hello
-});
+}
+
+// ---- mixes: share links, last mix, favourites ---------------------------------------
+function num(x) {   // a finite number from a number or a plain decimal string, else null
+  if (typeof x === 'number') return Number.isFinite(x) ? x : null;
+  if (typeof x === 'string' && x.length < 32 && /^[-+]?\d+(\.\d+)?$/.test(x.trim())) return Number(x);
+  return null;
+}
+const clamp = (x, lo, hi) => Math.min(hi, Math.max(lo, x));
+/** A clean {scene, layers: {name: {gain_db, muted}}, volume|null} or null: unknown
+ * scenes give null, unknown layers and bad values are dropped, gains and volume clamped. */
+function sanitizeMix(raw) {
+  if (!raw || typeof raw !== 'object') return null;
+  const scene = typeof raw.scene === 'string' ? sceneByName(raw.scene) : null;
+  if (!scene) return null;
+  const names = new Set((scene.layers || []).map((l) => l.name));
+  const layers = {};
+  if (raw.layers && typeof raw.layers === 'object' && !Array.isArray(raw.layers)) {
+    for (const [name, v] of Object.entries(raw.layers).slice(0, MAX_LAYERS)) {
+      if (!names.has(name) || !v || typeof v !== 'object') continue;
+      const g = num(v.gain_db), gain = g === null ? 0 : Math.round(clamp(g, GAIN_MIN, GAIN_MAX));
+      const muted = v.muted === true;
+      if (gain !== 0 || muted) layers[name] = { gain_db: gain, muted };
+    }
+  }
+  const v = num(raw.volume);
+  return { scene: scene.name, layers, volume: v === null ? null : Math.round(clamp(v, 0, 1) * 100) / 100 };
+}
+function decodeName(text) { try { return decodeURIComponent(text); } catch (e) { return null; } }
+/** The mix a share link asks for (sanitised), or null when it names no known scene. */
+function mixFromParams(p) {
+  const get = (k) => { const v = p.get(k); return v !== null && v.length <= MAX_PARAM ? v : null; };
+  const scene = get('scene');
+  if (!scene) return null;
+  const layers = {};
+  for (const item of (get('gains') || '').split(',').slice(0, MAX_LAYERS)) {
+    const at = item.lastIndexOf(':');
+    const name = at > 0 ? decodeName(item.slice(0, at)) : null;
+    if (name !== null) layers[name] = { gain_db: item.slice(at + 1), muted: false };
+  }
+  for (const item of (get('mute') || '').split(',').slice(0, MAX_LAYERS)) {
+    const name = item ? decodeName(item) : null;
+    if (name !== null) layers[name] = { ...(layers[name] || { gain_db: 0 }), muted: true };
+  }
+  return sanitizeMix({ scene, layers, volume: get('volume') });
+}
+function currentMix() {
+  const layers = {};
+  const known = new Set(shownLayers.map((l) => l.name));
+  for (const [name, v] of Object.entries(settings.layers)) {
+    if (known.has(name) && (v.gain_db || v.muted)) layers[name] = { gain_db: v.gain_db || 0, muted: !!v.muted };
+  }
+  return { scene: S.scene, layers, volume: Number($('volume').value) };
+}
+const enc = (t) => encodeURIComponent(t).replace(/%3A/gi, ':').replace(/%2C/gi, ',');
+/** scene=&gains=&mute=&volume= for a mix: layer names percent-encoded inside the lists. */
+function mixQuery(mix) {
+  const gains = Object.entries(mix.layers).filter(([, v]) => v.gain_db)
+    .map(([n, v]) => `${encodeURIComponent(n)}:${v.gain_db}`);
+  const mutes = Object.entries(mix.layers).filter(([, v]) => v.muted).map(([n]) => encodeURIComponent(n));
+  let q = `scene=${encodeURIComponent(mix.scene)}`;
+  if (gains.length) q += `&gains=${enc(gains.join(','))}`;
+  if (mutes.length) q += `&mute=${enc(mutes.join(','))}`;
+  if (mix.volume !== null && mix.volume !== undefined) q += `&volume=${mix.volume}`;
+  return q;
+}
+function shareUrl() { return `${location.origin}${location.pathname}?${mixQuery(currentMix())}`; }
+/** Play `mix` (sanitised): scene, layer settings and volume; while streaming only what
+ * changed is sent (a scene switch re-sends everything on its hello). */
+function applyMix(mix) {
+  if (!mix) return;
+  const before = settings.layers;
+  settings.layers = {};
+  for (const [name, v] of Object.entries(mix.layers)) settings.layers[name] = { ...v };
+  if (mix.volume !== null && mix.volume !== undefined) setVolume(mix.volume);
+  if (mix.scene !== S.scene) {
+    selectScene(mix.scene);
+    if (ws && ws.readyState === WebSocket.OPEN) send({ type: 'switch', scene: S.scene });
+  } else {
+    const zero = { gain_db: 0, muted: false };
+    for (const name of new Set([...Object.keys(before), ...Object.keys(settings.layers)])) {
+      const a = before[name] || zero, b = settings.layers[name] || zero;
+      if ((a.gain_db || 0) !== (b.gain_db || 0)) send({ type: 'gain', layer: name, db: b.gain_db || 0 });
+      if (!!a.muted !== !!b.muted) send({ type: 'mute', layer: name, muted: !!b.muted });
+    }
+    buildLayers(shownLayers);
+  }
+  saveLast();
+}
+let lastTimer = null;
+function saveLast() {
+  clearTimeout(lastTimer);
+  lastTimer = setTimeout(() => { if (S.scene) store.set(LAST_KEY, currentMix()); }, 250);
+}
+async function share() {
+  const url = S.lastShare = shareUrl();
+  $('share-box').hidden = false;
+  $('share-url').value = url;
+  let copied = false;
+  try {
+    if (navigator.clipboard && window.isSecureContext) { await navigator.clipboard.writeText(url); copied = true; }
+  } catch (e) { /* no permission: the link is shown to copy by hand */ }
+  S.shareCopied = copied;
+  $('share-note').textContent = copied ? 'Link copied.' : 'Copy this link:';
+  if (!copied) { $('share-url').focus(); $('share-url').select(); }
+  return url;
+}
+$('share').addEventListener('click', () => share());
+
+// favourites: [{id, name, scene, layers, volume}]; entries for scenes this server lacks
+// are kept in storage but not listed
+let favs = [];
+function loadFavourites() {
+  const raw = store.get(FAV_KEY, []);
+  favs = [];
+  for (const f of Array.isArray(raw) ? raw.slice(0, MAX_FAVS) : []) {
+    if (!f || typeof f !== 'object' || typeof f.scene !== 'string' || f.scene.length > 200) continue;
+    const layers = f.layers && typeof f.layers === 'object' && !Array.isArray(f.layers) ? f.layers : {};
+    favs.push({ id: String(f.id || `f${favs.length}`).slice(0, 40), name: String(f.name || f.scene).slice(0, MAX_NAME),
+      scene: f.scene, layers, volume: num(f.volume) });
+  }
+  showFavourites();
+}
+function saveFavourites() {
+  if (!store.set(FAV_KEY, favs)) $('fav-empty').textContent = 'Favourites cannot be saved in this browser (storage full or off).';
+}
+function saveFavourite(name) {
+  const mix = currentMix();
+  if (!mix.scene) return null;
+  const title = sceneTitle();
+  const same = favs.filter((f) => f.scene === mix.scene).length;
+  const fav = { id: `f${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
+    name: String(name || (same ? `${title} ${same + 1}` : title)).slice(0, MAX_NAME), ...mix };
+  favs.unshift(fav);
+  favs.length = Math.min(favs.length, MAX_FAVS);
+  saveFavourites(); showFavourites();
+  return fav.id;
+}
+function playFavourite(id) {
+  const f = favs.find((x) => x.id === id);
+  const mix = f && sanitizeMix(f);
+  if (!mix) return false;
+  applyMix(mix);
+  if (!wanted) play();
+  return true;
+}
+function removeFavourite(id) {
+  favs = favs.filter((f) => f.id !== id);
+  saveFavourites(); showFavourites();
+}
+function showFavourites() {
+  const list = $('favs'); list.innerHTML = '';
+  const shown = favs.filter((f) => sceneByName(f.scene));
+  $('fav-empty').hidden = shown.length > 0;
+  for (const f of shown) {
+    const s = sceneByName(f.scene);
+    const name = el('input', { type: 'text', value: f.name, maxlength: String(MAX_NAME),
+      'aria-label': 'Favourite name', className: 'fav-name' });
+    name.addEventListener('change', () => { f.name = name.value.slice(0, MAX_NAME) || s.title; saveFavourites(); });
+    const playB = el('button', { type: 'button', className: 'fav-play', 'data-fav': f.id,
+      'aria-label': `Play ${f.name}` }, el('img', { src: iconUrl(s), alt: '', width: '28', height: '28' }),
+    el('span', { textContent: 'Play' }));
+    playB.addEventListener('click', () => playFavourite(f.id));
+    const del = el('button', { type: 'button', className: 'fav-remove', 'data-fav-remove': f.id,
+      'aria-label': `Remove ${f.name}`, textContent: '✕' });
+    del.addEventListener('click', () => removeFavourite(f.id));
+    list.appendChild(el('li', {}, playB, name, del));
+  }
+}
+$('fav-save').addEventListener('click', () => saveFavourite());
 
 // ---- media session (lock screen, notification, media keys) ---------------------
 const mediaSession = 'mediaSession' in navigator ? navigator.mediaSession : null;
+function stepScene(by) {   // next/previous track: the neighbouring scene, still playing
+  const i = scenes.findIndex((x) => x.name === S.scene);
+  if (i >= 0 && scenes.length > 1) chooseScene(scenes[(i + by + scenes.length) % scenes.length].name);
+}
 if (mediaSession) {
   for (const [action, fn] of [['play', () => play()], ['pause', () => pause()],
-    ['stop', () => pause()]]) {
-    try { mediaSession.setActionHandler(action, fn); } catch (e) { /* unsupported action */ }
+    ['stop', () => pause()], ['nexttrack', () => stepScene(1)], ['previoustrack', () => stepScene(-1)]]) {
+    try { mediaSession.setActionHandler(action, fn); S.mediaActions[action] = fn; } catch (e) { /* unsupported action */ }
   }
 }
 function updateMediaSession() {
@@ -90,9 +324,13 @@ function updateMediaSession() {
   const key = `${title}|${s && s.tags ? s.tags.join(',') : ''}`;
   if (updateMediaSession.key !== key && 'MediaMetadata' in window) {
     updateMediaSession.key = key;
-    mediaSession.metadata = new MediaMetadata({
-      title, artist: 'soundscape',
-      album: s && s.tags && s.tags.length ? s.tags.join(' · ') : 'ambient sound',
+    const meta = { title, artist: 'soundscape',
+      album: s && s.tags && s.tags.length ? s.tags.join(' · ') : 'ambient sound' };
+    const svg = { src: iconUrl(s), sizes: '512x512', type: 'image/svg+xml' };
+    mediaSession.metadata = new MediaMetadata({ ...meta, artwork: [svg] });
+    // PNGs too: not every lock screen or notification draws SVG
+    iconPngs(s).then((pngs) => {
+      if (updateMediaSession.key === key && pngs.length) mediaSession.metadata = new MediaMetadata({ ...meta, artwork: [...pngs, svg] });
     });
   }
   mediaSession.playbackState = wanted ? 'playing' : 'paused';
@@ -159,7 +397,10 @@ function onStats(m) {
   let held = holdPeak.db - Math.max(0, now - holdPeak.at - PEAK_HOLD_MS) * PEAK_FALL_DB_PER_S / 1000;
   if (!(held > S.peakDb)) { holdPeak.db = held = S.peakDb; holdPeak.at = now; }
   S.peakHoldDb = held;
-  if (S.state === 'buffering' && m.state === 'playing') setState('playing');
+  if (S.state === 'buffering' && m.state === 'playing') {
+    if (playStartedAt !== null) { S.firstAudioMs = Math.round(performance.now() - playStartedAt); playStartedAt = null; }
+    setState('playing');
+  }
   if (!document.hidden) drawMeter(m);
 }
 const holdPeak = { db: -Infinity, at: 0 };
@@ -185,13 +426,15 @@ document.addEventListener('visibilitychange', () => {
   drawMeter(null); showSleep();
   if (wanted && ctx && ctx.state !== 'running') ctx.resume().catch(() => {});
 });
-$('volume').addEventListener('input', () => {
+function onVolume() {
   const v = Number($('volume').value);
   $('volume').setAttribute('aria-valuetext', `${Math.round(v * 100)} %`);
   if (!master) return;
   if (settings.sleepLocal && settings.sleepEndsAt !== null) localSleep();  // re-plan the fade
   else master.gain.setTargetAtTime(v, ctx.currentTime, 0.05);
-});
+}
+function setVolume(v) { $('volume').value = String(v); onVolume(); }
+$('volume').addEventListener('input', () => { onVolume(); saveLast(); });
 
 // ---- decoding ------------------------------------------------------------------
 async function pickCodec() {
@@ -317,6 +560,7 @@ setInterval(() => send({ type: 'stats', underruns: S.underruns }), 5000);
 
 async function play() {
   if (!S.scene) return;
+  if (!wanted) playStartedAt = performance.now();   // time to first audio (S.firstAudioMs)
   wanted = true; attempt = 0; setPlayButton();
   await ensureAudio();
   S.codec = S.codec || await pickCodec();
@@ -355,6 +599,7 @@ function el(tag, props = {}, ...children) {
   return e;
 }
 function buildLayers(layers) {
+  shownLayers = Array.isArray(layers) ? layers : [];
   const box = $('layers'); box.innerHTML = '';
   for (const layer of layers) {
     const s = settings.layers[layer.name] || { gain_db: 0, muted: false };
@@ -369,7 +614,7 @@ function buildLayers(layers) {
     const mute = el('input', { type: 'checkbox', 'data-mute': layer.name, 'aria-label': `Mute ${layer.name}` });
     mute.checked = !!s.muted;
     const row = el('div', { className: 'layer' },
-      el('label', { for: id }, layer.name,
+      el('label', { for: id, className: 'name' }, layer.name,
         el('span', { className: 'kind', title: KIND_HINT[kind] || '', textContent: kind })),
       slider, db, el('label', { className: 'mute' }, mute, 'mute'));
     let timer = null;
@@ -387,7 +632,97 @@ function setLayer(name, change) {
   const s = settings.layers[name] = { gain_db: 0, muted: false, ...settings.layers[name], ...change };
   if ('gain_db' in change) send({ type: 'gain', layer: name, db: s.gain_db });
   if ('muted' in change) send({ type: 'mute', layer: name, muted: s.muted });
+  saveLast();
 }
+
+// ---- download: the current mix rendered to a file by the server -----------------------
+// GET /api/download?<mix>&duration=&format= starts a render (202, a status object);
+// GET /api/download/status?id= is polled for progress; the finished file comes from
+// GET /api/download/file?id=. A server without the routes answers 404 not_found.
+let dlJob = null, dlTimer = null;
+function showDownload(state, text, progress) {
+  S.download = { ...S.download, state, text };
+  $('dl-status').textContent = text || '';
+  const bar = $('dl-progress');
+  bar.hidden = progress === undefined || progress === null;
+  if (!bar.hidden) bar.value = progress;
+  const busy = state === 'starting' || state === 'rendering';
+  $('dl-start').disabled = busy; $('dl-cancel').hidden = !busy;
+  if (state !== 'done') $('dl-link').hidden = true;
+}
+function tokenQuery() { const t = params.get('token'); return t ? `&token=${encodeURIComponent(t)}` : ''; }
+async function getJson(url) {
+  const r = await fetch(url, { cache: 'no-store' });
+  let body = {};
+  try { body = await r.json(); } catch (e) { /* not JSON */ }
+  return { status: r.status, ok: r.ok, body: body && typeof body === 'object' ? body : {} };
+}
+async function startDownload() {
+  if (!S.scene || dlJob) return;
+  const seconds = Number($('dl-duration').value), format = $('dl-format').value;
+  showDownload('starting', 'Starting…', 0);
+  let r;
+  try {
+    r = await getJson(`/api/download?${mixQuery(currentMix())}&duration=${seconds}&format=${encodeURIComponent(format)}${tokenQuery()}`);
+  } catch (e) { showDownload('error', 'Cannot reach the server.'); return; }
+  if (r.status === 404 && r.body.code === 'not_found') {
+    showDownload('unavailable', 'This server does not offer downloads.'); return;
+  }
+  if (!r.ok || typeof r.body.id !== 'string') {
+    showDownload('error', String(r.body.message || `Download refused (HTTP ${r.status}).`).slice(0, 300)); return;
+  }
+  dlJob = r.body.id;
+  onDownloadStatus(r.body);
+}
+function onDownloadStatus(st) {
+  S.download = { ...S.download, id: st.id, progress: st.progress };
+  if (st.state === 'rendering') {
+    const pct = Math.floor((Number(st.progress) || 0) * 100);
+    showDownload('rendering', `Rendering ${st.filename || ''}: ${pct} %`, Number(st.progress) || 0);
+    clearTimeout(dlTimer);
+    dlTimer = setTimeout(pollDownload, DL_POLL_MS);
+    return;
+  }
+  dlJob = null;
+  if (st.state === 'done') {
+    const mb = st.bytes ? ` (${(st.bytes / 1e6).toFixed(1)} MB)` : '';
+    showDownload('done', `Ready: ${st.filename}${mb}`, 1);
+    const a = $('dl-link');
+    a.href = `/api/download/file?id=${encodeURIComponent(st.id)}${tokenQuery()}`;
+    a.download = st.filename || '';
+    a.textContent = `Save ${st.filename}`;
+    a.hidden = false;
+    a.click();   // start the download; the link stays for another try
+  } else {
+    showDownload(st.state === 'cancelled' ? 'cancelled' : 'error',
+      st.state === 'cancelled' ? 'Cancelled.' : `Failed: ${String(st.error || 'unknown error').slice(0, 300)}`);
+  }
+}
+async function pollDownload() {
+  if (!dlJob) return;
+  try {
+    const r = await getJson(`/api/download/status?id=${encodeURIComponent(dlJob)}${tokenQuery()}`);
+    if (r.ok) { onDownloadStatus(r.body); return; }
+    dlJob = null; showDownload('error', String(r.body.message || `HTTP ${r.status}`).slice(0, 300));
+  } catch (e) {   // the server restarts: try again a little later
+    dlTimer = setTimeout(pollDownload, DL_POLL_MS * 4);
+  }
+}
+async function cancelDownload() {
+  const id = dlJob;
+  if (!id) return;
+  clearTimeout(dlTimer); dlJob = null;
+  try { await getJson(`/api/download/cancel?id=${encodeURIComponent(id)}${tokenQuery()}`); } catch (e) { /* gone */ }
+  showDownload('cancelled', 'Cancelled.');
+}
+function fitDownloadChoices() {   // FLAC of noise is big: the server caps it at 2 h
+  const flac = $('dl-format').value === 'flac';
+  for (const o of $('dl-duration').options) o.disabled = flac && Number(o.value) > 7200;
+  if ($('dl-duration').selectedOptions[0].disabled) $('dl-duration').value = '3600';
+}
+$('dl-format').addEventListener('change', fitDownloadChoices);
+$('dl-start').addEventListener('click', () => startDownload());
+$('dl-cancel').addEventListener('click', () => cancelDownload());
 
 // ---- sleep timer ---------------------------------------------------------------
 // The server fades the personal mix (`sleep` message, docs/protocol.md); when no
