@@ -1,13 +1,23 @@
 """The scene model: what a ``scenes/*.toml`` file describes, validated.
 
 ``load_scene(path)`` returns a :class:`Scene` or raises one :class:`SceneError`
-that lists every problem in the file, each naming its TOML path (``layers[2].gain_db``),
-the bad value and what is allowed. The format is documented in ``docs/scenes.md``.
+that lists every problem in the file, each naming its line, its TOML path with the
+layer's name (``scene.toml:31: layers[2] "cups".gain_db``), the bad value and what is
+allowed; ``SceneError.issues`` holds the same as structured :class:`Problem` values.
+``scene_from_text(text, path)`` does the same for text held in memory. The fields
+themselves (types, ranges, defaults, descriptions) are the tables of
+:mod:`soundscape.scenefields`, which also make the JSON Schema; the format is
+documented in ``docs/scenes.md``.
+
+Messages do not cascade: a key with a bad value is reported once, and rules that
+depend on it (an event needs ``rate_per_min`` or ``interval``, a layer needs a source,
+phases name existing layers) are only checked when the keys they need are present.
+Values are quoted as TOML writes them (``true``, ``'text'``, ``[1, 2]``), shortened.
 
 Total: whatever the file holds (any bytes, huge numbers, deep nesting, long strings,
 10,000 layers), loading ends quickly in a Scene or a SceneError, never another
-exception. Every value, string and count is bounded (the ``MAX_*`` limits below,
-listed in the docs' "Limits" table), and values are quoted shortened (:func:`quote`).
+exception. Every value, string and count is bounded (the ``MAX_*`` limits, listed in
+the docs' "Limits" table), and values are quoted shortened (:func:`quote`).
 
 Pure: no audio is made here. Durations are stored in seconds (floats) because
 that is what the file says; the mixer converts them to integer frames once.
@@ -15,21 +25,59 @@ that is what the file says; the mixer converts them to integer frames once.
 
 from __future__ import annotations
 
+import difflib
 import errno
+import json
 import math
-import reprlib
+import re
 import stat
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import SceneError
-from .units import parse_duration
+from .errors import Problem, SceneError
+from .scenefields import (
+    BREATHING_FIELDS,
+    GENERATOR_FIELDS,
+    LAYER_FIELDS,
+    LAYER_TYPES,
+    MASTER_FIELDS,
+    MAX_EVENTS_PER_MIN,
+    MAX_FILES,
+    MAX_LAYERS,
+    MAX_NAME_CHARS,
+    MAX_PATH_CHARS,
+    MAX_PHASES,
+    MAX_SCENE_BYTES,
+    MAX_TAGS,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
+    MIN_INTERVAL_S,
+    NAME_HELP,
+    PHASE_FIELDS,
+    SAMPLE_RATES,
+    SCENE_FIELDS,
+    TARGET_FIELDS,
+    Field,
+    fields_for,
+    span,
+)
+from .units import DURATION_HELP, parse_duration
+
+__all__ = [
+    "INTERNAL_ERROR", "MAX_FILES", "MAX_LAYERS", "MAX_NAME_CHARS", "MAX_PATH_CHARS",
+    "MAX_PHASES", "MAX_SCENE_BYTES", "MAX_TAGS", "MAX_TEXT_CHARS", "MAX_TITLE_CHARS",
+    "SAMPLE_RATES", "Bed", "Breathing", "Event", "Layer", "Master", "Phase", "Problem",
+    "Scene", "SceneError", "key_lines", "load_scene", "parse_scene", "quote",
+    "scene_from_text",
+]
 
 # Layer files: any format libsndfile or ffmpeg decodes is accepted (these are the
 # usual ones); only names that are plainly not audio are refused up front. A file
-# that cannot be decoded is reported, naming it, when its segments are made.
+# that cannot be decoded is reported, naming it, by ``soundscape validate`` and
+# before a render (soundscape/probe.py).
 AUDIO_EXTENSIONS = (
     ".wav", ".flac", ".ogg", ".oga", ".mp3", ".opus", ".aiff", ".aif", ".aifc", ".caf",
     ".w64", ".rf64", ".au", ".m4a", ".aac", ".mp4", ".m4b", ".alac", ".wma", ".webm",
@@ -41,60 +89,54 @@ NOT_AUDIO_EXTENSIONS = frozenset((
     ".sh", ".jpg", ".jpeg", ".png", ".gif", ".svg", ".webp", ".bmp", ".tif", ".tiff",
     ".zip", ".tar", ".gz", ".bz2", ".xz", ".7z", ".rar", ".exe", ".mid", ".midi",
 ))
-SAMPLE_RATES = (16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000)
-GENERATOR_KEYS = {
-    "model": str,
-    "quality_prefix": str,
-    "negative_prompt": str,
-    "guidance": float,
-    "steps": int,
-    "candidates": int,
-    "seconds": float,
-    "scheduler": str,
-    "high_band": bool,
-}
-PHASE_PARAMS = {"level_db": (-80.0, 24.0), "rate_per_min": (0.0, 600.0)}
-
-# Limits (documented in docs/scenes.md, "Limits"). They keep loading, preparing and
-# rendering a scene bounded in time and memory whatever the file says.
-MAX_SCENE_BYTES = 1 << 20  # a scene file
-MAX_LAYERS = 64
-MAX_PHASES = 64
-MAX_FILES = 256  # per layer
-MAX_TAGS = 32
-MAX_NAME_CHARS = 64  # layer, phase and tag names, recipe names
-MAX_TITLE_CHARS = 200
-MAX_TEXT_CHARS = 2000  # description, prompt, quality_prefix, negative_prompt
-MAX_PATH_CHARS = 4096  # one entry of `files`
-MAX_EVENTS_PER_MIN = 600.0  # rate_per_min, and 60 / the shortest interval gap
-MIN_INTERVAL_S = 60.0 / MAX_EVENTS_PER_MIN
 MAX_PROBLEMS = 50  # listed in one SceneError; the rest are counted
 QUOTE_CHARS = 40  # a quoted value longer than this is cut, with "..."
-GENERATOR_TEXT_CHARS = {"model": MAX_TITLE_CHARS, "quality_prefix": MAX_TEXT_CHARS,
-                        "negative_prompt": MAX_TEXT_CHARS, "scheduler": MAX_NAME_CHARS}
 # the marker of an unexpected exception turned into a SceneError (a bug to report)
 INTERNAL_ERROR = "internal error while checking the scene (please report it)"
-
-_REPR = reprlib.Repr()
-_REPR.maxlevel = 2
-_REPR.maxstring = _REPR.maxother = _REPR.maxlong = QUOTE_CHARS + 8
-_REPR.maxlist = _REPR.maxdict = _REPR.maxtuple = 4
+_NAME = re.compile(r"[\w-]+")
 
 
 def quote(value: Any) -> str:
-    """``repr(value)`` bounded: at most QUOTE_CHARS characters and ``...``.
+    """``value`` as TOML writes it (``true``, ``'text'``, ``[1, 2]``, ``{ a = 1 }``),
+    bounded: at most QUOTE_CHARS characters and ``...``.
 
-    Never raises: integers too long to print (over 4,300 digits) are described by
-    their length, deep nesting is cut by level.
+    Never raises and never walks more than a few items: integers too long to print
+    (over 4,300 digits) are described by their length, deep nesting is cut by level.
     """
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
-        digits = int((value.bit_length() - 1) * math.log10(2)) + 1
-        return f"{'-' if value < 0 else ''}an integer of about {digits} digits"
-    try:  # a long string: its start, not reprlib's start...end
-        text = repr(value[: QUOTE_CHARS + 1]) if isinstance(value, str) else _REPR.repr(value)
-    except (ValueError, RecursionError):  # a long integer inside a list
-        text = f"<a {type(value).__name__}>"
+    text = _toml(value, 2)
     return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS] + "..."
+
+
+def _toml(value: Any, depth: int) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        if value.bit_length() > 256:
+            digits = int((value.bit_length() - 1) * math.log10(2)) + 1
+            return f"{'-' if value < 0 else ''}an integer of about {digits} digits"
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        return repr(value) if math.isfinite(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, str):
+        start = value[: QUOTE_CHARS + 1]
+        if "'" in start or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in start):
+            return json.dumps(start, ensure_ascii=False)
+        return f"'{start}'"
+    if isinstance(value, (list, tuple)):
+        if depth <= 0:
+            return "[...]"
+        items = [_toml(v, depth - 1) for v in value[:4]]
+        return "[" + ", ".join(items + (["..."] if len(value) > 4 else [])) + "]"
+    if isinstance(value, dict):
+        if depth <= 0:
+            return "{...}"
+        pairs = [f"{_key(k)} = {_toml(v, depth - 1)}" for k, v in list(value.items())[:4]]
+        return "{ " + ", ".join(pairs + (["..."] if len(value) > 4 else [])) + " }"
+    if hasattr(value, "isoformat"):  # TOML dates and times
+        return str(value.isoformat())
+    return f"a {type(value).__name__}"
 
 
 def _key(key: Any) -> str:
@@ -108,6 +150,18 @@ def _key(key: Any) -> str:
 
 def _where(path: str, key: Any) -> str:
     return f"{path}.{_key(key)}" if path else _key(key)
+
+
+def _suggest(word: Any, options: Iterable[str], allowed: bool = True) -> str:
+    """`` (did you mean 'x'?)`` for a near miss; else the options (when ``allowed``)."""
+    options = sorted(options)
+    if isinstance(word, str) and len(word) <= 100:
+        close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+        if close:
+            return f" (did you mean {quote(close[0])}?)"
+    if not allowed:
+        return ""
+    return f" (allowed: {', '.join(options)})" if options else " (none allowed)"
 
 
 @dataclass(frozen=True)
@@ -231,156 +285,151 @@ class Scene:
 
 # ----------------------------------------------------------------------------------
 class _Checker:
-    """Reads typed values out of TOML tables, collecting problems instead of raising."""
+    """Reads typed values out of TOML tables by their :class:`Field`, collecting
+    problems instead of raising. A bad value is reported once and read as None."""
 
     def __init__(self) -> None:
-        self.problems: list[str] = []
+        # (TOML path, message, path of the table to show instead when not None)
+        self.found: list[tuple[str, str, str | None]] = []
 
-    def problem(self, path: str, text: str) -> None:
-        self.problems.append(f"{path}: {text}" if path else text)
+    def problem(self, path: str, text: str, at: str | None = None) -> None:
+        self.found.append((path, text, at))
 
-    def unknown_keys(self, table: dict[str, Any], path: str, allowed: set[str]) -> None:
+    def unknown_keys(self, table: dict[str, Any], path: str, allowed: Iterable[str],
+                     elsewhere: dict[str, str] | None = None) -> None:
+        """Every key of ``table`` not in ``allowed``; ``elsewhere`` maps keys that belong
+        to another kind of table to a note saying so."""
+        allowed = set(allowed)
         for key in table:
-            if key not in allowed:
+            if key in allowed:
+                continue
+            if elsewhere and key in elsewhere:
+                self.problem(_where(path, key), f"{quote(key)} {elsewhere[key]}", at=path)
+            else:
                 self.problem(_where(path, key),
-                             f"unknown key (allowed: {', '.join(sorted(allowed))})")
+                             f"unknown key {quote(key)}{_suggest(key, allowed)}", at=path)
 
-    def number(
-        self,
-        table: dict[str, Any],
-        key: str,
-        path: str,
-        default: float | None,
-        low: float | None = None,
-        high: float | None = None,
-        integer: bool = False,
-        required: bool = False,
-    ) -> float | None:
-        where = _where(path, key)
-        if key not in table:
-            if required:
-                self.problem(where, "is required")
-            return default
-        value = table[key]
-        kind = "an integer" if integer else "a number"
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+    def missing(self, path: str, f: Field) -> None:
+        self.problem(_where(path, f.name), f"missing key {quote(f.name)} ({f.hint()})",
+                     at=path)
+
+    def value(self, table: dict[str, Any], f: Field, path: str) -> Any:
+        """The value of ``f`` in ``table`` checked; None when absent or bad (a problem
+        noted when bad, and when absent but required)."""
+        if f.name not in table:
+            if f.required:
+                self.missing(path, f)
+            return None
+        where = _where(path, f.name)
+        raw = table[f.name]
+        if f.kind == "string":
+            return self._string(where, raw, f)
+        if f.kind == "number":
+            return self._number(where, raw, f)
+        if f.kind == "bool":
+            if not isinstance(raw, bool):
+                self.problem(where, f"{quote(raw)} is not true or false")
+                return None
+            return raw
+        if f.kind == "choice":
+            if not any(type(raw) is type(c) and raw == c for c in f.choices):
+                hint = _suggest(raw, [str(c) for c in f.choices], allowed=False)
+                self.problem(where, f"{quote(raw)} is not {f.hint()}{hint}")
+                return None
+            return raw
+        if f.kind == "duration":
+            return self._duration(where, raw, f)
+        if f.kind in ("range", "duration_range"):
+            return self._pair(where, raw, f)
+        raise ValueError(f"field kind {f.kind!r} is read by its caller")  # a bug here
+
+    def _string(self, where: str, value: Any, f: Field) -> str | None:
+        if not isinstance(value, str):
+            self.problem(where, f"{quote(value)} is not a string")
+            return None
+        if f.required and not value.strip():
+            self.problem(where, "must not be empty")
+            return None
+        limit = f.max_chars or MAX_TEXT_CHARS
+        if len(value) > limit:
+            self.problem(where, f"{quote(value)} is {len(value)} characters long "
+                                f"(at most {limit})")
+            return None
+        if f.pattern is not None and not _NAME.fullmatch(value):
+            self.problem(where, f"{quote(value)} may hold only {NAME_HELP}")
+            return None
+        return value
+
+    def _number(self, where: str, value: Any, f: Field) -> float | int | None:
+        kind = "an integer" if f.integer else "a number"
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or (f.integer and not isinstance(value, int))):
             self.problem(where, f"{quote(value)} is not {kind}")
-            return default
-        if integer and not isinstance(value, int):
-            self.problem(where, f"{quote(value)} is not {kind}")
-            return default
+            return None
         # an int is compared exactly (no float conversion: 10**400 would overflow)
         if isinstance(value, float) and not math.isfinite(value):
             self.problem(where, f"{quote(value)} is not a finite number")
-            return default
-        if (low is not None and value < low) or (high is not None and value > high):
-            self.problem(where, f"{quote(value)} is out of range {_fmt(low)}..{_fmt(high)}")
-            return default
+            return None
+        if (f.low is not None and value < f.low) or (f.high is not None and value > f.high):
+            self.problem(where, f"{quote(value)} is out of range {span(f)}")
+            return None
         return value
-
-    def string(
-        self,
-        table: dict[str, Any],
-        key: str,
-        path: str,
-        default: str | None,
-        required: bool = False,
-        max_chars: int = MAX_TEXT_CHARS,
-    ) -> str | None:
-        where = _where(path, key)
-        if key not in table:
-            if required:
-                self.problem(where, "is required")
-            return default
-        value = table[key]
-        if not isinstance(value, str):
-            self.problem(where, f"{quote(value)} is not a string")
-            return default
-        if required and not value.strip():
-            self.problem(where, "must not be empty")
-            return default
-        if len(value) > max_chars:
-            self.problem(where, f"{quote(value)} is {len(value)} characters long "
-                                f"(at most {max_chars})")
-            return default
-        return value
-
-    def duration(
-        self,
-        table: dict[str, Any],
-        key: str,
-        path: str,
-        default: float | None,
-        low: float = 0.0,
-        high: float | None = None,
-    ) -> float | None:
-        where = _where(path, key)
-        if key not in table:
-            return default
-        seconds = self._seconds(where, table[key])
-        if seconds is None:
-            return default
-        if seconds < low or (high is not None and seconds > high):
-            self.problem(
-                where, f"{quote(table[key])} is out of range {_fmt(low)}s..{_fmt(high)}s"
-            )
-            return default
-        return seconds
 
     def _seconds(self, where: str, value: Any) -> float | None:
         """``parse_duration(value)``, finite; None (a problem noted) when it is not."""
         try:
             seconds = parse_duration(value)
-        except (ValueError, OverflowError):  # OverflowError: float(10**400)
+        except (ValueError, OverflowError) as exc:  # OverflowError: float(10**400)
+            if "repeats the unit" in str(exc):
+                self.problem(where, f"{quote(value)} is not a duration (it repeats a unit)")
+                return None
             seconds = math.nan
         if not math.isfinite(seconds):
-            self.problem(where, f"{quote(value)} is not a duration (use e.g. 90s, 10m, "
-                                f"1h30m, 2h, 500ms)")
+            self.problem(where, f"{quote(value)} is not a duration ({DURATION_HELP})")
             return None
         return seconds
 
-    def pair(
-        self,
-        table: dict[str, Any],
-        key: str,
-        path: str,
-        default: tuple[float, float] | None,
-        low: float,
-        high: float,
-        durations: bool = False,
-    ) -> tuple[float, float] | None:
-        """A [low, high] range; a single number means [x, x]."""
-        where = _where(path, key)
-        if key not in table:
-            return default
-        raw = table[key]
+    def _duration(self, where: str, value: Any, f: Field) -> float | None:
+        seconds = self._seconds(where, value)
+        if seconds is None:
+            return None
+        if (f.low is not None and seconds < f.low) or (f.high is not None and seconds > f.high):
+            self.problem(where, f"{quote(value)} is out of range {span(f, 's')}")
+            return None
+        return seconds
+
+    def _pair(self, where: str, raw: Any, f: Field) -> tuple[float, float] | None:
+        """A [low, high] range; a single number (or duration) means [x, x]."""
         items = raw if isinstance(raw, list) else [raw, raw]
         if len(items) != 2:
             self.problem(where, f"{quote(raw)} must be a [low, high] pair")
-            return default
+            return None
+        low = -math.inf if f.low is None else f.low
+        high = math.inf if f.high is None else f.high
+        suffix = "s" if f.kind == "duration_range" else ""
         values = []
         for item in items:
-            if durations:
+            if f.kind == "duration_range":
                 seconds = self._seconds(where, item)
                 if seconds is None:
-                    return default
+                    return None
                 values.append(seconds)
             elif (isinstance(item, bool) or not isinstance(item, (int, float))
                   or (isinstance(item, float) and not math.isfinite(item))):
                 self.problem(where, f"{quote(item)} is not a finite number")
-                return default
+                return None
             elif not low <= item <= high:  # exact for ints: float(10**400) overflows
-                self.problem(where, f"{quote(raw)} is out of range {_fmt(low)}..{_fmt(high)}")
-                return default
+                self.problem(where, f"{quote(raw)} is out of range {span(f)}")
+                return None
             else:
                 values.append(float(item))
         a, b = values
         if a > b:
             self.problem(where, f"{quote(raw)}: low is above high")
-            return default
+            return None
         if a < low or b > high:
-            self.problem(where, f"{quote(raw)} is out of range {_fmt(low)}..{_fmt(high)}")
-            return default
+            self.problem(where, f"{quote(raw)} is out of range {span(f, suffix)}")
+            return None
         return (a, b)
 
 
@@ -390,51 +439,59 @@ def _fmt(value: float | None) -> str:
     return f"{value:g}"
 
 
-_COMMON_LAYER_KEYS = {
-    "name", "type", "prompt", "recipe", "params", "files", "variants",
-    "lowcut_hz", "highcut_hz", "generator", "gain_db", "pan",
-}
-_BED_KEYS = _COMMON_LAYER_KEYS | {"width", "crossfade", "breathing"}
-_EVENT_KEYS = _COMMON_LAYER_KEYS | {"rate_per_min", "interval", "min_gap", "distance"}
+_LAYER = {layer_type: fields_for(LAYER_FIELDS, layer_type) for layer_type in LAYER_TYPES}
+_MASTER = fields_for(MASTER_FIELDS)
+_GENERATOR = fields_for(GENERATOR_FIELDS)
+_BREATHING = fields_for(BREATHING_FIELDS)
+_PHASE = fields_for(PHASE_FIELDS)
+_SCENE = fields_for(SCENE_FIELDS)
 
 
-def _parse_generator(c: _Checker, raw: Any, path: str) -> dict[str, Any]:
-    if raw is None:
-        return {}
+def _other_type(kind: str) -> dict[str, str]:
+    """Keys of the other layer type, with a note: 'rate_per_min' is for event layers."""
+    other = "event" if kind == "bed" else "bed"
+    article = "an" if kind == "event" else "a"
+    return {name: f"is for {other} layers; this layer is {article} {kind}"
+            for name in _LAYER[other] if name not in _LAYER[kind]}
+
+
+def _parse_table(c: _Checker, raw: Any, path: str, fields: dict[str, Field]
+                 ) -> dict[str, Any]:
+    """The plain fields of a table (master, generator, breathing): name -> value, for
+    the keys present with a good value."""
     if not isinstance(raw, dict):
         c.problem(path, f"{quote(raw)} is not a table")
         return {}
-    c.unknown_keys(raw, path, set(GENERATOR_KEYS))
-    out: dict[str, Any] = {}
-    for key, kind in GENERATOR_KEYS.items():
-        if key not in raw:
-            continue
-        value = raw[key]
-        ok = (
-            isinstance(value, bool)
-            if kind is bool
-            else isinstance(value, kind) and not isinstance(value, bool)
-            or (kind is float and isinstance(value, int) and not isinstance(value, bool))
-        )
-        if not ok:
-            c.problem(f"{path}.{key}", f"{quote(value)} is not {'a ' + kind.__name__}")
-            continue
-        if key in ("steps", "candidates") and not 1 <= value <= 1000:
-            c.problem(f"{path}.{key}", f"{quote(value)} is out of range 1..1000")
-            continue
-        if key == "guidance" and not 0 <= value <= 30:
-            c.problem(f"{path}.{key}", f"{quote(value)} is out of range 0..30")
-            continue
-        if key == "seconds" and not 1 <= value <= 47:
-            c.problem(f"{path}.{key}", f"{quote(value)} is out of range 1..47")
-            continue
-        limit = GENERATOR_TEXT_CHARS.get(key)
-        if limit is not None and len(value) > limit:
-            c.problem(f"{path}.{key}",
-                      f"{quote(value)} is {len(value)} characters long (at most {limit})")
-            continue
-        out[key] = value
+    c.unknown_keys(raw, path, fields)
+    out = {}
+    for name, f in fields.items():
+        value = c.value(raw, f, path)
+        if value is not None:
+            out[name] = value
     return out
+
+
+def _parse_params(c: _Checker, params: dict[str, Any], recipe: str, path: str) -> None:
+    """Check ``params`` against the parameters of ``recipe`` (a known recipe)."""
+    from . import procedural
+
+    specs = procedural.RECIPES[recipe].params
+    for key, value in params.items():
+        where = _where(path, key)
+        spec = specs.get(key)
+        if spec is None:
+            known = ", ".join(sorted(specs)) or "none"
+            hint = _suggest(key, specs, allowed=False) or f" (known: {known})"
+            c.problem(where, f"unknown param {quote(key)} for recipe {quote(recipe)}{hint}",
+                      at=path)
+        elif spec.choices is not None:
+            if not isinstance(value, str) or value not in spec.choices:
+                hint = _suggest(value, spec.choices, allowed=False)
+                c.problem(where, f"{quote(value)} is not one of "
+                                 f"{', '.join(spec.choices)}{hint}")
+        else:
+            c.value(params, Field(key, "number", spec.doc, low=spec.low, high=spec.high),
+                    path)
 
 
 def _parse_layer(c: _Checker, raw: Any, index: int, base: Path) -> Layer | None:
@@ -442,38 +499,24 @@ def _parse_layer(c: _Checker, raw: Any, index: int, base: Path) -> Layer | None:
     if not isinstance(raw, dict):
         c.problem(path, f"{quote(raw)} is not a table")
         return None
-    kind = raw.get("type")
-    if not isinstance(kind, str) or kind not in ("bed", "event"):
-        c.problem(f"{path}.type", f"{quote(kind)} is not one of 'bed', 'event'")
+    kind = c.value(raw, _LAYER["bed"]["type"], path)
+    if kind is None:  # the other keys depend on the type: nothing more to say
         return None
-    c.unknown_keys(raw, path, _BED_KEYS if kind == "bed" else _EVENT_KEYS)
-    name = c.string(raw, "name", path, None, required=True, max_chars=MAX_NAME_CHARS)
-    if name is None:
-        name = f"#{index}"
-    elif not all(ch.isalnum() or ch in "-_" for ch in name):
-        c.problem(f"{path}.name",
-                  f"{quote(name)} may hold only letters, digits, '-' and '_'")
-    prompt = c.string(raw, "prompt", path, None)
-    recipe = c.string(raw, "recipe", path, None, max_chars=MAX_NAME_CHARS)
+    fields = _LAYER[kind]
+    c.unknown_keys(raw, path, fields, _other_type(kind))
+    name = c.value(raw, fields["name"], path)
+    prompt = c.value(raw, fields["prompt"], path)
+    recipe = None
+    if "recipe" in raw:
+        recipe = _parse_recipe(c, raw["recipe"], kind, f"{path}.recipe")
     params = raw.get("params", {})
     if not isinstance(params, dict):
         c.problem(f"{path}.params", f"{quote(params)} is not a table")
         params = {}
-    if recipe is not None:
-        from . import procedural
-
-        for text in procedural.validate_params(recipe, params):
-            where = f"{path}.recipe" if text.startswith("unknown recipe") else f"{path}.params"
-            c.problem(where, text)
-        known = procedural.RECIPES.get(recipe)
-        if known is not None and known.kind != kind:
-            article = "an" if kind == "event" else "a"
-            c.problem(
-                f"{path}.recipe",
-                f"{recipe!r} is a {known.kind} recipe, but this layer is {article} {kind}",
-            )
-    elif params:
+    elif "params" in raw and "recipe" not in raw:
         c.problem(f"{path}.params", "params given without a recipe")
+    elif recipe is not None:
+        _parse_params(c, params, recipe, f"{path}.params")
     raw_files = raw.get("files", [])
     if isinstance(raw_files, str):
         raw_files = [raw_files]
@@ -485,93 +528,97 @@ def _parse_layer(c: _Checker, raw: Any, index: int, base: Path) -> Layer | None:
         raw_files = raw_files[:MAX_FILES]
     files = [f for i, item in enumerate(raw_files)
              if (f := _layer_file(c, item, f"{path}.files[{i}]", base)) is not None]
-    if prompt is None and recipe is None and not raw_files:
+    if "prompt" not in raw and "recipe" not in raw and not raw.get("files"):
         c.problem(path, "needs a source: 'recipe', 'files' or 'prompt'")
-    variants = c.number(raw, "variants", path, 6, 1, 64, integer=True)
-    lowcut = c.number(raw, "lowcut_hz", path, None, 10.0, 20000.0)
-    highcut = c.number(raw, "highcut_hz", path, None, 100.0, 24000.0)
+    variants = c.value(raw, fields["variants"], path)
+    lowcut = c.value(raw, fields["lowcut_hz"], path)
+    highcut = c.value(raw, fields["highcut_hz"], path)
     if lowcut is not None and highcut is not None and lowcut >= highcut:
-        c.problem(f"{path}.lowcut_hz", f"{lowcut!r} is not below highcut_hz {highcut!r}")
-    generator = _parse_generator(c, raw.get("generator"), f"{path}.generator")
+        c.problem(f"{path}.lowcut_hz", f"{_fmt(lowcut)} is not below highcut_hz "
+                                       f"{_fmt(highcut)}")
+    generator = {}
+    if "generator" in raw:
+        generator = _parse_table(c, raw["generator"], f"{path}.generator", _GENERATOR)
     common: dict[str, Any] = dict(
-        name=name,
+        name=name if name is not None else f"#{index}",
         index=index,
         prompt=prompt,
         recipe=recipe,
         params=dict(params),
         files=tuple(files),
-        variants=int(variants or 1),
+        variants=int(6 if variants is None else variants),
         lowcut_hz=lowcut,
         highcut_hz=highcut,
         generator=generator,
     )
+
+    def get(key: str) -> Any:
+        value = c.value(raw, fields[key], path)
+        return fields[key].default if value is None else value
+
     if kind == "bed":
-        gain = c.number(raw, "gain_db", path, 0.0, -80.0, 24.0)
-        pan = c.number(raw, "pan", path, 0.0, -1.0, 1.0)
-        width = c.number(raw, "width", path, 1.0, 0.0, 2.0)
-        crossfade = c.duration(raw, "crossfade", path, 3.0, 0.05, 30.0)
         breathing = None
         if "breathing" in raw:
-            b = raw["breathing"]
-            bpath = f"{path}.breathing"
-            if not isinstance(b, dict):
-                c.problem(bpath, f"{quote(b)} is not a table")
-            else:
-                c.unknown_keys(b, bpath, {"depth_db", "period"})
-                depth = c.number(b, "depth_db", bpath, 3.0, 0.0, 24.0)
-                period = c.pair(b, "period", bpath, (20.0, 60.0), 1.0, 3600.0, durations=True)
-                breathing = Breathing(float(depth or 0.0), period or (20.0, 60.0))
-        return Bed(
-            **common,
-            gain_db=float(gain or 0.0),
-            pan=float(pan or 0.0),
-            width=float(1.0 if width is None else width),
-            crossfade=float(crossfade or 3.0),
-            breathing=breathing,
-        )
-    rate = c.number(raw, "rate_per_min", path, None, 0.0, MAX_EVENTS_PER_MIN)
-    interval = c.pair(raw, "interval", path, None, 0.0, 86400.0, durations=True)
+            b = _parse_table(c, raw["breathing"], f"{path}.breathing", _BREATHING)
+            breathing = Breathing(float(b.get("depth_db", 3.0)), b.get("period", (20.0, 60.0)))
+        return Bed(**common, gain_db=float(get("gain_db")), pan=float(get("pan")),
+                   width=float(get("width")), crossfade=float(get("crossfade")),
+                   breathing=breathing)
+    rate = c.value(raw, fields["rate_per_min"], path)
+    interval = c.value(raw, fields["interval"], path)
     if interval is not None and interval[0] < MIN_INTERVAL_S:
         c.problem(f"{path}.interval",
                   f"{quote(raw['interval'])}: gaps under {MIN_INTERVAL_S:g} s would play more "
                   f"than {MAX_EVENTS_PER_MIN:g} events per minute (the cap)")
         interval = None
-    if rate is None and interval is None:
+    if "rate_per_min" not in raw and "interval" not in raw:
         c.problem(path, "an event needs 'rate_per_min' or 'interval'")
-    if rate is not None and interval is not None:
+    if "rate_per_min" in raw and "interval" in raw:
         c.problem(path, "give either 'rate_per_min' or 'interval', not both")
-    min_gap = c.duration(raw, "min_gap", path, 0.0, 0.0, 86400.0)
-    gain_range = c.pair(raw, "gain_db", path, (0.0, 0.0), -80.0, 24.0)
-    pan_range = c.pair(raw, "pan", path, (0.0, 0.0), -1.0, 1.0)
-    distance = c.pair(raw, "distance", path, None, 0.0, 1.0)
-    return Event(
-        **common,
-        rate_per_min=rate,
-        interval=interval,
-        min_gap=float(min_gap or 0.0),
-        gain_db=gain_range or (0.0, 0.0),
-        pan=pan_range or (0.0, 0.0),
-        distance=distance,
-    )
+    return Event(**common, rate_per_min=rate, interval=interval,
+                 min_gap=float(get("min_gap")), gain_db=get("gain_db"), pan=get("pan"),
+                 distance=c.value(raw, fields["distance"], path))
 
 
-def _parse_phase(c: _Checker, raw: Any, index: int, layers: dict[str, Layer]) -> Phase | None:
+def _parse_recipe(c: _Checker, value: Any, kind: str, where: str) -> str | None:
+    """The recipe name if it is a known recipe for a ``kind`` layer; else None."""
+    from . import procedural
+
+    if not isinstance(value, str):
+        c.problem(where, f"{quote(value)} is not a string")
+        return None
+    known = procedural.RECIPES.get(value)
+    if known is None:
+        hint = _suggest(value, procedural.RECIPES, allowed=False)
+        c.problem(where, f"unknown recipe {quote(value)}"
+                         f"{hint or ' (see soundscape recipes)'}")
+        return None
+    if known.kind != kind:
+        article = "an" if kind == "event" else "a"
+        c.problem(where, f"{quote(value)} is a {known.kind} recipe, but this layer is "
+                         f"{article} {kind}")
+    return value
+
+
+def _parse_phase(c: _Checker, raw: Any, index: int, layers: dict[str, Layer],
+                 raw_names: set[str]) -> Phase | None:
+    """Phase ``index``; ``layers`` are the valid layers, ``raw_names`` every name a
+    layer table gives (targets of an invalid layer are not reported again)."""
     path = f"phases[{index}]"
     if not isinstance(raw, dict):
         c.problem(path, f"{quote(raw)} is not a table")
         return None
-    c.unknown_keys(raw, path, {"name", "duration", "ramp", "layers"})
-    name = (c.string(raw, "name", path, None, max_chars=MAX_NAME_CHARS)
-            or f"phase {index + 1}")
-    if "duration" not in raw:
-        c.problem(f"{path}.duration", "is required")
-    duration = c.duration(raw, "duration", path, None, 1.0, 7 * 86400.0)
-    known_duration = duration is not None
-    duration = duration or 60.0
-    ramp = c.duration(raw, "ramp", path, min(30.0, duration), 0.0, 7 * 86400.0)
-    if known_duration and ramp is not None and ramp > duration:
+    c.unknown_keys(raw, path, _PHASE)
+    name = c.value(raw, _PHASE["name"], path) or f"phase {index + 1}"
+    duration = c.value(raw, _PHASE["duration"], path)
+    ramp = c.value(raw, _PHASE["ramp"], path)
+    if duration is not None and ramp is not None and ramp > duration:
         c.problem(f"{path}.ramp", f"{quote(raw['ramp'])} is longer than the phase's duration")
         ramp = duration
+    if duration is None:
+        duration = 60.0
+    if ramp is None:
+        ramp = min(30.0, duration)
     targets: dict[str, dict[str, float]] = {}
     raw_layers = raw.get("layers", {})
     if not isinstance(raw_layers, dict):
@@ -579,37 +626,37 @@ def _parse_phase(c: _Checker, raw: Any, index: int, layers: dict[str, Layer]) ->
         raw_layers = {}
     for lname, values in raw_layers.items():
         lpath = _where(f"{path}.layers", lname)
-        if lname not in layers:
-            known = ", ".join(layers)
-            c.problem(lpath, f"no layer named {quote(lname)} (layers: {known})")
+        layer = layers.get(lname)
+        if layer is None:
+            if lname not in raw_names:
+                hint = _suggest(lname, raw_names, allowed=False)
+                known = f" (layers: {', '.join(sorted(raw_names))})" if raw_names else ""
+                c.problem(lpath, f"no layer named {quote(lname)}{hint or known}")
             continue
         if not isinstance(values, dict):
             c.problem(lpath, f"{quote(values)} is not a table")
             continue
-        allowed = set(PHASE_PARAMS)
-        if isinstance(layers[lname], Bed):
-            allowed.discard("rate_per_min")
-        c.unknown_keys(values, lpath, allowed)
+        allowed = fields_for(TARGET_FIELDS, layer.kind)
+        c.unknown_keys(values, lpath, allowed,
+                       {"rate_per_min": f"is for event layers; {quote(lname)} is a bed"})
         targets[lname] = {}
-        for param in sorted(allowed & set(values)):
-            low, high = PHASE_PARAMS[param]
-            v = c.number(values, param, lpath, None, low, high)
+        for param, f in allowed.items():
+            v = c.value(values, f, lpath)
             if v is not None:
                 targets[lname][param] = float(v)
-    return Phase(name, float(duration), float(ramp or 0.0), targets)
+    return Phase(str(name), float(duration), float(ramp), targets)
 
 
-def parse_scene(data: dict[str, Any], path: Path) -> Scene:
-    """Validate parsed TOML ``data`` of the file at ``path``; raises SceneError."""
+def parse_scene(data: dict[str, Any], path: Path, text: str | None = None) -> Scene:
+    """Validate parsed TOML ``data`` of the file at ``path``; raises SceneError.
+
+    ``text``, the file's text, gives the problems their line numbers.
+    """
     c = _Checker()
-    c.unknown_keys(
-        data,
-        "",
-        {"name", "title", "description", "tags", "master", "generator", "layers", "phases"},
-    )
-    title = (c.string(data, "title", "", None, max_chars=MAX_TITLE_CHARS)
-             or c.string(data, "name", "", None, max_chars=MAX_TITLE_CHARS))
-    description = c.string(data, "description", "", "") or ""
+    c.unknown_keys(data, "", _SCENE)
+    title = c.value(data, _SCENE["title"], "")
+    old_title = c.value(data, _SCENE["name"], "")
+    description = c.value(data, _SCENE["description"], "") or ""
     tags = data.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         c.problem("tags", f"{quote(tags)} is not a list of strings")
@@ -619,79 +666,46 @@ def parse_scene(data: dict[str, Any], path: Path) -> Scene:
                           f"{MAX_NAME_CHARS} characters")
         tags = []
     raw_master = data.get("master", {})
-    if not isinstance(raw_master, dict):
-        c.problem("master", f"{quote(raw_master)} is not a table")
-        raw_master = {}
-    c.unknown_keys(
-        raw_master,
-        "master",
-        {"sample_rate", "loudness_lufs", "seed", "fade_in", "segment_seconds", "loop_phases",
-         "ceiling_dbtp", "steady_loudness"},
-    )
-    rate = raw_master.get("sample_rate", 48000)
-    if not isinstance(rate, int) or isinstance(rate, bool) or rate not in SAMPLE_RATES:
-        allowed = ", ".join(map(str, SAMPLE_RATES))
-        c.problem("master.sample_rate", f"{quote(rate)} is not one of {allowed}")
-        rate = 48000
-    loop = raw_master.get("loop_phases", True)
-    if not isinstance(loop, bool):
-        c.problem("master.loop_phases", f"{quote(loop)} is not true or false")
-        loop = True
-    steady = raw_master.get("steady_loudness", True)
-    if not isinstance(steady, bool):
-        c.problem("master.steady_loudness", f"{quote(steady)} is not true or false")
-        steady = True
-    def given(value: float | None, default: float) -> float:
-        return default if value is None else float(value)
-
-    master = Master(
-        sample_rate=int(rate),
-        loudness_lufs=given(
-            c.number(raw_master, "loudness_lufs", "master", -23.0, -60.0, -5.0), -23.0
-        ),
-        seed=int(given(
-            c.number(raw_master, "seed", "master", 0, 0, 2**32 - 1, integer=True), 0
-        )),
-        fade_in=given(c.duration(raw_master, "fade_in", "master", 3.0, 0.0, 600.0), 3.0),
-        segment_seconds=given(
-            c.duration(raw_master, "segment_seconds", "master", 10.0, 2.0, 60.0), 10.0
-        ),
-        loop_phases=loop,
-        ceiling_dbtp=given(
-            c.number(raw_master, "ceiling_dbtp", "master", -1.0, -20.0, 0.0), -1.0
-        ),
-        steady_loudness=steady,
-    )
-    generator = _parse_generator(c, data.get("generator"), "generator")
+    m = _parse_table(c, raw_master, "master", _MASTER)
+    given: dict[str, Any] = {k: (float(v) if isinstance(_MASTER[k].default, float) else v)
+                             for k, v in m.items()}
+    master = Master(**given)
+    generator = {}
+    if "generator" in data:
+        generator = _parse_table(c, data["generator"], "generator", _GENERATOR)
     raw_layers = data.get("layers")
     layers: list[Layer] = []
     if not isinstance(raw_layers, list) or not raw_layers:
-        c.problem("layers", "a scene needs at least one [[layers]] table")
+        if "layers" in data and not isinstance(raw_layers, list):
+            c.problem("layers", f"{quote(raw_layers)} is not a list of [[layers]] tables")
+        else:
+            c.problem("layers", "a scene needs at least one [[layers]] table")
         raw_layers = []
     if len(raw_layers) > MAX_LAYERS:
         c.problem("layers", f"{len(raw_layers)} layers; a scene has at most {MAX_LAYERS} "
                             f"(only the first {MAX_LAYERS} were checked)")
         raw_layers = raw_layers[:MAX_LAYERS]
+    raw_names = {r["name"] for r in raw_layers
+                 if isinstance(r, dict) and isinstance(r.get("name"), str)}
     seen: dict[str, int] = {}
     for i, raw in enumerate(raw_layers):
         layer = _parse_layer(c, raw, i, path.parent)
         if layer is None:
             continue
         if layer.name in seen:
-            c.problem(
-                f"layers[{i}].name",
-                f"{layer.name!r} is already used by layers[{seen[layer.name]}]",
-            )
+            c.problem(f"layers[{i}].name",
+                      f"{quote(layer.name)} is already used by layers[{seen[layer.name]}]")
             continue
         seen[layer.name] = i
         layers.append(layer)
-    for layer in layers:
-        if isinstance(layer, Bed) and layer.crossfade * 2 >= master.segment_seconds:
-            c.problem(
-                f"layers[{layer.index}].crossfade",
-                f"{layer.crossfade:g}s must be under half of master.segment_seconds "
-                f"({master.segment_seconds:g}s)",
-            )
+    bad = {found[0] for found in c.found}
+    if "master.segment_seconds" not in bad:  # else it is reported already
+        for layer in layers:
+            where = f"layers[{layer.index}].crossfade"
+            if (isinstance(layer, Bed) and where not in bad
+                    and layer.crossfade * 2 >= master.segment_seconds):
+                c.problem(where, f"{layer.crossfade:g}s must be under half of "
+                                 f"master.segment_seconds ({master.segment_seconds:g}s)")
     raw_phases = data.get("phases", [])
     phases: list[Phase] = []
     if not isinstance(raw_phases, list):
@@ -703,15 +717,15 @@ def parse_scene(data: dict[str, Any], path: Path) -> Scene:
         raw_phases = raw_phases[:MAX_PHASES]
     by_name = {layer.name: layer for layer in layers}
     for i, raw in enumerate(raw_phases):
-        phase = _parse_phase(c, raw, i, by_name)
+        phase = _parse_phase(c, raw, i, by_name, raw_names)
         if phase is not None:
             phases.append(phase)
-    if c.problems:
-        raise SceneError(_short_path(path), _capped(c.problems))
+    if c.found:
+        raise SceneError(_short_path(path), _problems(c, raw_layers, raw_phases, text))
     return Scene(
         path=path,
         name=path.stem,
-        title=title or path.stem,
+        title=title or old_title or path.stem,
         description=description,
         tags=tuple(tags),
         master=master,
@@ -721,10 +735,107 @@ def parse_scene(data: dict[str, Any], path: Path) -> Scene:
     )
 
 
-def _capped(problems: list[str]) -> list[str]:
-    if len(problems) <= MAX_PROBLEMS:
-        return problems
-    return problems[:MAX_PROBLEMS] + [f"... and {len(problems) - MAX_PROBLEMS} more problems"]
+_INDEXED = re.compile(r"(layers|phases)\[(\d+)\]")
+
+
+def _problems(c: _Checker, raw_layers: list[Any], raw_phases: list[Any], text: str | None
+              ) -> list[Problem]:
+    """The checker's findings as Problems: line numbers, layers and phases named."""
+    names: dict[tuple[str, int], str] = {}
+    for table, items in (("layers", raw_layers), ("phases", raw_phases)):
+        for i, raw in enumerate(items):
+            name = raw.get("name") if isinstance(raw, dict) else None
+            if isinstance(name, str) and len(name) <= MAX_NAME_CHARS and _NAME.fullmatch(name):
+                names[(table, i)] = name
+
+    def label(path: str) -> str:
+        match = _INDEXED.match(path)
+        if match is None:
+            return path
+        name = names.get((match.group(1), int(match.group(2))))
+        return path if name is None else f'{match.group(0)} "{name}"{path[match.end():]}'
+
+    lines = key_lines(text) if text is not None else {}
+    out = []
+    for path, message, at in c.found[:MAX_PROBLEMS]:
+        out.append(Problem(path, _line_of(lines, path), message,
+                           label(path if at is None else at)))
+    if len(c.found) > MAX_PROBLEMS:
+        out.append(Problem("", None, f"... and {len(c.found) - MAX_PROBLEMS} more problems"))
+    return out
+
+
+# -- line numbers ----------------------------------------------------------------------
+_PART_RE = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
+_KEY_RE = rf"{_PART_RE}(?:[ \t]*\.[ \t]*{_PART_RE})*"
+_HEADER = re.compile(rf"[ \t]*(\[\[?)[ \t]*({_KEY_RE})[ \t]*\]")
+_ASSIGN = re.compile(rf"[ \t]*({_KEY_RE})[ \t]*=")
+
+
+def _parts(key: str) -> list[str]:
+    out = []
+    for part in re.findall(_PART_RE, key):
+        if part[0] in "\"'":
+            try:
+                part = tomllib.loads(f"k = {part}")["k"]
+            except (tomllib.TOMLDecodeError, ValueError):
+                part = part[1:-1]
+        out.append(part)
+    return out
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """The 1-based line of every key path in TOML ``text`` (``layers[2].gain_db`` ->
+    31), where it is first given; table headers give the table's path.
+
+    A small scanner, not a parser: multi-line strings are skipped, inline tables give
+    the line of the key holding them. Paths are spelled as the validator spells them.
+    """
+    lines: dict[str, int] = {}
+    counts: dict[str, int] = {}  # array of tables -> tables seen
+    prefix = ""
+    in_string: str | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        if in_string is not None:
+            if line.count(in_string) % 2 == 1:
+                in_string = None
+            continue
+        header = _HEADER.match(line)
+        if header is not None:
+            path = ""
+            parts = _parts(header.group(2))
+            for j, part in enumerate(parts):
+                path = _where(path, part)
+                if header.group(1) == "[[" and j == len(parts) - 1:
+                    counts[path] = counts.get(path, 0) + 1
+                if path in counts:
+                    path = f"{path}[{counts[path] - 1}]"
+                lines.setdefault(path, number)
+            prefix = path
+            continue
+        assign = _ASSIGN.match(line)
+        if assign is None:
+            continue
+        path = prefix
+        for part in _parts(assign.group(1)):
+            path = _where(path, part)
+            lines.setdefault(path, number)
+        rest = line[assign.end():]
+        for delimiter in ('"""', "'''"):
+            if rest.count(delimiter) % 2 == 1:
+                in_string = delimiter
+                break
+    return lines
+
+
+def _line_of(lines: dict[str, int], path: str) -> int | None:
+    """The line of ``path`` or of the nearest table holding it."""
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else ""
+    return None
 
 
 def _layer_file(c: _Checker, item: Any, where: str, base: Path) -> Path | None:
@@ -790,9 +901,14 @@ def load_scene(path: str | Path) -> Scene:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SceneError(name, [f"cannot read: not UTF-8 text ({exc.reason} at byte "
-                                f"{exc.start})"]) from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SceneError(name, [Problem("", line, f"cannot read: not UTF-8 text "
+                                                  f"({exc.reason} at byte {exc.start})")]
+                         ) from None
     return scene_from_text(text, path)
+
+
+_TOML_AT = re.compile(r" \(at line (\d+), column \d+\)$")
 
 
 def scene_from_text(text: str, path: Path) -> Scene:
@@ -811,7 +927,10 @@ def scene_from_text(text: str, path: Path) -> Scene:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SceneError(name, [f"not valid TOML: {exc}"]) from None
+        message = str(exc)
+        at = _TOML_AT.search(message)
+        line = int(at.group(1)) if at else None
+        raise SceneError(name, [Problem("", line, f"not valid TOML: {message}")]) from None
     except ValueError as exc:  # int(): "Exceeds the limit (4300 digits) ..."
         raise SceneError(name, [f"not valid TOML: a number has too many digits ({exc})"
                                 [:200]]) from None
@@ -819,7 +938,7 @@ def scene_from_text(text: str, path: Path) -> Scene:
         raise SceneError(name, ["not valid TOML: arrays or tables nested too deeply"]
                          ) from None
     try:
-        return parse_scene(data, path)
+        return parse_scene(data, path, text)
     except SceneError:
         raise
     except Exception as exc:  # a bug here must still not be a traceback for the user

@@ -21,24 +21,24 @@ recipe = "rain"
 # (scene text, substrings that must appear in the message)
 BROKEN = [
     ("[[layers]]\nname='a'\ntype='bed'\nrecipe='rain'\ngain_db='loud'\n",
-     ["layers[0].gain_db: 'loud' is not a number"]),
-    (GOOD_LAYER + "gain_db = 99\n", ["layers[0].gain_db: 99 is out of range -80..24"]),
-    (GOOD_LAYER + "colour = 1\n", ["layers[0].colour: unknown key (allowed:"]),
-    (GOOD_LAYER + GOOD_LAYER, ["layers[1].name: 'rain' is already used by layers[0]"]),
-    ("[[layers]]\nname='x'\ntype='loop'\n", ["layers[0].type: 'loop' is not one of 'bed', 'event'"]),
-    ("[[layers]]\nname='x'\ntype='bed'\n", ["layers[0]: needs a source"]),
-    ("[[layers]]\nname='x'\ntype='bed'\nrecipe='rian'\n", ["layers[0].recipe: unknown recipe 'rian'"]),
-    (GOOD_LAYER + "params = { intensity = 3.0 }\n", ["layers[0].params:", "intensity", "3.0"]),
-    (GOOD_LAYER + "files = ['nowhere.wav']\n", ["layers[0].files[0]: 'nowhere.wav' does not exist"]),
-    (GOOD_LAYER + "files = ['notes.txt']\n", ["layers[0].files[0]: 'notes.txt' is not an audio file"]),
-    (GOOD_LAYER + "crossfade = 'soon'\n", ["layers[0].crossfade: 'soon' is not a duration"]),
-    (GOOD_LAYER + "crossfade = '8s'\n", ["layers[0].crossfade: 8s must be under half"]),
+     ['broken.toml:5: layers[0] "a".gain_db: \'loud\' is not a number']),
+    (GOOD_LAYER + "gain_db = 99\n", ['broken.toml:6: layers[0] "rain".gain_db: 99 is out of range -80..24']),
+    (GOOD_LAYER + "colour = 1\n", ['broken.toml:6: layers[0] "rain": unknown key \'colour\' (allowed: breathing,']),
+    (GOOD_LAYER + GOOD_LAYER, ['broken.toml:8: layers[1] "rain".name: \'rain\' is already used by layers[0]']),
+    ("[[layers]]\nname='x'\ntype='loop'\n", ['broken.toml:3: layers[0] "x".type: \'loop\' is not one of bed, event']),
+    ("[[layers]]\nname='x'\ntype='bed'\n", ['broken.toml:1: layers[0] "x": needs a source']),
+    ("[[layers]]\nname='x'\ntype='bed'\nrecipe='rian'\n", ['layers[0] "x".recipe: unknown recipe \'rian\' (did you mean \'rain\'?)']),
+    (GOOD_LAYER + "params = { intensity = 3.0 }\n", ['broken.toml:6: layers[0] "rain".params.intensity: 3.0 is out of range 0..1']),
+    (GOOD_LAYER + "files = ['nowhere.wav']\n", ['layers[0] "rain".files[0]: \'nowhere.wav\' does not exist']),
+    (GOOD_LAYER + "files = ['notes.txt']\n", ['layers[0] "rain".files[0]: \'notes.txt\' is not an audio file']),
+    (GOOD_LAYER + "crossfade = 'soon'\n", ['layers[0] "rain".crossfade: \'soon\' is not a duration (a number of seconds or e.g. 90s']),
+    (GOOD_LAYER + "crossfade = '8s'\n", ['broken.toml:6: layers[0] "rain".crossfade: 8s must be under half']),
     ("[[layers]]\nname='t'\ntype='event'\nrecipe='thunder'\n",
-     ["layers[0]: an event needs 'rate_per_min' or 'interval'"]),
+     ['broken.toml:1: layers[0] "t": an event needs \'rate_per_min\' or \'interval\'']),
     ("[[layers]]\nname='t'\ntype='event'\nrecipe='thunder'\ninterval=[30, 10]\n",
-     ["layers[0].interval: [30, 10]: low is above high"]),
+     ['layers[0] "t".interval: [30, 10]: low is above high']),
     ("[[layers]]\nname='t'\ntype='event'\nrecipe='rain'\nrate_per_min=1\n",
-     ["layers[0].recipe: 'rain' is a bed recipe, but this layer is an event"]),
+     ['layers[0] "t".recipe: \'rain\' is a bed recipe, but this layer is an event']),
     ("[master]\nsample_rate = 44000\n" + GOOD_LAYER,
      ["master.sample_rate: 44000 is not one of"]),
     ("[master]\nloudness_lufs = 3\n" + GOOD_LAYER, ["master.loudness_lufs: 3 is out of range -60..-5"]),
@@ -46,22 +46,23 @@ BROKEN = [
     ("title = 'x\n", ["not valid TOML"]),
     (GOOD_LAYER + "[[phases]]\nduration='1m'\nlayers.snow.level_db = -3\n",
      ["phases[0].layers.snow: no layer named 'snow'"]),
-    (GOOD_LAYER + "[[phases]]\nlayers.rain.level_db = -3\n", ["phases[0].duration: is required"]),
+    (GOOD_LAYER + "[[phases]]\nlayers.rain.level_db = -3\n", ["broken.toml:6: phases[0]: missing key 'duration' (a number of seconds or e.g. 90s"]),
     (GOOD_LAYER + "[[phases]]\nduration='1m'\nlayers.rain.rate_per_min = 3\n",
-     ["phases[0].layers.rain.rate_per_min: unknown key"]),
+     ["broken.toml:8: phases[0].layers.rain: 'rate_per_min' is for event layers; 'rain' is a bed"]),
     (GOOD_LAYER + "[generator]\nsteps = 0\n", ["generator.steps: 0 is out of range 1..1000"]),
     # bounds: huge numbers, NaN, long strings and counts name the field and quote shortly
     (GOOD_LAYER + "gain_db = " + "9" * 400 + "\n",
-     ["layers[0].gain_db: an integer of about 400 digits is out of range -80..24"]),
-    (GOOD_LAYER + "crossfade = " + "9" * 400 + "\n", ["layers[0].crossfade: an integer of"]),
+     ['layers[0] "rain".gain_db: an integer of about 400 digits is out of range -80..24']),
+    (GOOD_LAYER + "crossfade = " + "9" * 400 + "\n", ['layers[0] "rain".crossfade: an integer of']),
     (GOOD_LAYER + "params = { intensity = " + "9" * 400 + " }\n",
-     ["layers[0].params: param 'intensity' = an integer of"]),
+     ['layers[0] "rain".params.intensity: an integer of about 400 digits is out of '
+      'range 0..1']),
     ("[[layers]]\nname='t'\ntype='event'\nrecipe='drip'\nrate_per_min=1\npan=[nan, 0]\n",
-     ["layers[0].pan: nan is not a finite number"]),
+     ['broken.toml:6: layers[0] "t".pan: nan is not a finite number']),
     (GOOD_LAYER + "prompt = '" + "x" * 3000 + "'\n",
-     ["layers[0].prompt: '" + "x" * 39 + "... is 3000 characters long (at most 2000)"]),
+     ['layers[0] "rain".prompt: \'' + "x" * 39 + "... is 3000 characters long (at most 2000)"]),
     (GOOD_LAYER + "[[phases]]\nduration = '1m'\n" * 65, ["phases: 65 phases; a scene has at most 64"]),
-    (GOOD_LAYER + "x" * 100 + " = 1\n", ["layers[0]." + "'" + "x" * 39 + "...: unknown key"]),
+    (GOOD_LAYER + "x" * 100 + " = 1\n", ['layers[0] "rain": unknown key \'' + "x" * 39 + "... (allowed:"]),
 ]
 
 
@@ -122,7 +123,7 @@ def test_validate_command_exit_codes(tmp_path: Path, small_scene: Path):
     assert ok.returncode == 0, ok.stderr
     res = subprocess.run(cmd + [str(small_scene), str(bad)], capture_output=True, text=True)
     assert res.returncode != 0
-    assert "layers[0].gain_db: 99 is out of range" in res.stderr
+    assert "bad.toml:6: layers[0] \"rain\".gain_db: 99 is out of range" in res.stderr
     assert "Traceback" not in res.stderr
 
 
