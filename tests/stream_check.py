@@ -146,3 +146,56 @@ class Broadcast:
                 self.proc.wait()
         time.sleep(0.1)
         return self.proc.returncode
+
+
+class StaticServer:
+    """A plain static web server for ``folder`` on loopback (what a CDN origin is)."""
+
+    def __init__(self, folder: Path):
+        import functools
+        from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+        class Quiet(SimpleHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def end_headers(self) -> None:
+                self.send_header("Cache-Control", "no-cache")
+                super().end_headers()
+
+        handler = functools.partial(Quiet, directory=str(folder))
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def get(self, path: str) -> bytes:
+        import urllib.request
+
+        with urllib.request.urlopen(self.url + path, timeout=10) as r:
+            return bytes(r.read())
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def parse_media_playlist(text: str) -> dict:
+    """{'target': s, 'sequence': n, 'map': uri, 'segments': [(seq, seconds, uri)],
+    'ended': bool} of an HLS media playlist."""
+    out: dict = {"target": None, "sequence": 0, "map": None, "segments": [], "ended": False}
+    seconds = None
+    for line in text.splitlines():
+        if line.startswith("#EXT-X-TARGETDURATION:"):
+            out["target"] = int(line.split(":", 1)[1])
+        elif line.startswith("#EXT-X-MEDIA-SEQUENCE:"):
+            out["sequence"] = int(line.split(":", 1)[1])
+        elif line.startswith("#EXT-X-MAP:"):
+            out["map"] = line.split('URI="', 1)[1].split('"', 1)[0]
+        elif line.startswith("#EXTINF:"):
+            seconds = float(line.split(":", 1)[1].split(",", 1)[0])
+        elif line.startswith("#EXT-X-ENDLIST"):
+            out["ended"] = True
+        elif line and not line.startswith("#"):
+            out["segments"].append((out["sequence"] + len(out["segments"]), seconds, line))
+    return out
