@@ -27,7 +27,7 @@ from .core import Mix, Node, Strip
 from .events import EventPlan, EventPlayer
 from .loudness import GainCurve, calibration, gain_for
 from .master import Limiter, MasterGain
-from .meter import LayerMeter
+from .meter import LayerMeter, MomentaryTap
 
 EDGE_FADE_SECONDS = 0.005
 
@@ -144,7 +144,7 @@ class SceneGraph:
     output: Strip  # live master volume (sleep timers, personal mixes)
     materials: dict[str, LayerMaterial] = field(default_factory=dict)
     meters: dict[str, LayerMeter] = field(default_factory=dict)
-
+    taps: dict[str, MomentaryTap] = field(default_factory=dict)
 
     def pull(self, frames: int) -> np.ndarray:
         return self.output.pull(frames)
@@ -171,12 +171,14 @@ def build_graph(
     fade_out: float = 0.0,
     progress: Callable[[str], None] | None = None,
     meter: bool = False,
+    taps: bool = False,
 ) -> SceneGraph:
     """Prepare every layer (from the bank, synthesising what is missing) and wire the graph.
 
     ``only`` keeps just the named layers, at the level they have in the full mix.
     ``total_frames`` with ``fade_out`` (seconds) fades the end of a finite render.
-    ``meter`` puts a LayerMeter after every layer (the render report).
+    ``meter`` puts a LayerMeter after every layer (the render report); ``taps`` a
+    MomentaryTap (the studio's live per-layer meters). Both pass audio unchanged.
     """
     bank = bank if bank is not None else SegmentBank()
     seed = scene.master.seed if seed is None else seed
@@ -210,8 +212,13 @@ def build_graph(
                                    sparse=isinstance(strip.source, EventPlayer))
                   for name, strip in strips.items()}
     inputs: list[Node] = list(meters.values()) if meter else list(strips.values())
+    tapped: dict[str, MomentaryTap] = {}
+    if taps:
+        tapped = {name: MomentaryTap(node, scene.master.sample_rate, partial(master_db, gain_db))
+                  for name, node in zip(strips, inputs, strict=True)}
+        inputs = list(tapped.values())
     master = MasterGain(Mix(inputs), gain_db, scene.master.sample_rate,
                         scene.master.fade_in, total_frames, fade_out)
     limiter = Limiter(master, scene.master.ceiling_dbtp)
     return SceneGraph(scene, seed, strips, master, limiter, gain_db, Strip(limiter, None),
-                      materials, meters)
+                      materials, meters, tapped)

@@ -24,6 +24,7 @@ recorded as a :class:`Placed` (no audio) for cue sheets; take them with
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -101,6 +102,7 @@ class EventPlayer:
         self.variants = variants
         self.plan = plan
         self.sample_rate = rate
+        self.seed = seed
         self.rng = np.random.default_rng([seed, 0xE7E])
         self.pending: list[tuple[int, np.ndarray]] = []  # (start frame, audio) sounding
         self.position = 0
@@ -109,6 +111,7 @@ class EventPlayer:
         self._next_time = self._first_time()
         self.history: list[Placed] = []  # newest HISTORY_LIMIT, when keep_history
         self.keep_history = False
+        self._trigger_rng: np.random.Generator | None = None  # auditions (trigger)
 
     def drain_history(self) -> list[Placed]:
         """The events recorded since the last drain, oldest first; clears the record."""
@@ -187,6 +190,53 @@ class EventPlayer:
             if len(self.history) > HISTORY_LIMIT + HISTORY_LIMIT // 10:
                 del self.history[: len(self.history) - HISTORY_LIMIT]
         return start, np.asarray(audio, dtype=np.float32)
+
+    def trigger(self) -> Placed:
+        """Play one event now (the studio's audition of a rare one-shot).
+
+        Its variant, gain, pan and distance come from a generator of their own, so
+        the layer's scheduled events (and every later sample of them) stay exactly
+        those of a render: an audition adds an event, it never moves one.
+        """
+        if self._trigger_rng is None:
+            self._trigger_rng = np.random.default_rng([self.seed, 0x7219])
+        main, self.rng = self.rng, self._trigger_rng
+        keep, last = self.keep_history, self._last_variant
+        self.keep_history = False
+        try:
+            start, audio = self._place(self.position / self.sample_rate)
+        finally:
+            self.rng, self.keep_history, self._last_variant = main, keep, last
+        start = self.position  # exactly the next frame pulled
+        self.pending.append((start, audio))
+        return Placed(start, audio.shape[1], -1, 0.0, 0.0, 0.0)
+
+    def upcoming(self, until: int, limit: int = 200) -> list[int]:
+        """Onsets (absolute frames) the scheduler will place from the current position
+        up to frame ``until``, at most ``limit``: drawn on a copy of its random state,
+        so the player itself is not changed and plays exactly these."""
+        rng = copy.deepcopy(self.rng)
+        saved = self.rng, self._last_variant
+        self.rng = rng
+        out: list[int] = []
+        t = self._next_time
+        try:
+            n = len(self.variants)
+            while t * self.sample_rate < until and len(out) < limit:
+                out.append(int(round(t * self.sample_rate)))
+                # the draws of _place, in its order, without making audio
+                variant = int(rng.integers(0, n))
+                if n > 1 and variant == self._last_variant:
+                    variant = (variant + 1 + int(rng.integers(0, n - 1))) % n
+                self._last_variant = variant
+                rng.uniform(*self.plan.gain_db)
+                rng.uniform(*self.plan.pan)
+                if self.plan.distance:
+                    rng.uniform(*self.plan.distance)
+                t = self._next_after(t)
+        finally:
+            self.rng, self._last_variant = saved
+        return out
 
     def pull(self, frames: int) -> np.ndarray:
         a, b = self.position, self.position + frames

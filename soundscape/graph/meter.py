@@ -21,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from scipy import signal
 
-from ..dsp.loudness import StreamingLoudness
+from ..dsp.loudness import StreamingLoudness, k_weighting_sos
 from .core import Node
 
 SAMPLED_BLOCKS = 150
@@ -101,3 +102,73 @@ class OutputMeter:
 
     def lufs(self) -> float:
         return self.loudness.integrated()
+
+
+MOMENTARY_SECONDS = 0.4  # EBU R128 momentary loudness window
+SILENT_LUFS = -120.0  # what a meter reads with nothing at all in its window
+
+
+class MomentaryLoudness:
+    """EBU R128 momentary loudness (K-weighted, last 400 ms) of blocks fed in order.
+
+    Keeps the per-frame K-weighted power of the last 400 ms in a ring, so the figure
+    does not depend on how the signal was cut into blocks.
+    """
+
+    def __init__(self, rate: int):
+        self.sos = k_weighting_sos(rate)
+        self.window = int(round(MOMENTARY_SECONDS * rate))
+        self.zi: np.ndarray | None = None
+        self.energy = np.zeros(self.window)
+        self.at = 0
+
+    def feed(self, block: np.ndarray, gain: float = 1.0) -> None:
+        x = block.astype(np.float64)
+        if gain != 1.0:
+            x *= gain
+        if self.zi is None:
+            self.zi = np.zeros((self.sos.shape[0], x.shape[0], 2))
+        y, self.zi = signal.sosfilt(self.sos, x, axis=-1, zi=self.zi)
+        power = np.sum(y * y, axis=0)[-self.window:]
+        n = power.shape[0]
+        end = self.at + n
+        if end <= self.window:
+            self.energy[self.at:end] = power
+        else:
+            split = self.window - self.at
+            self.energy[self.at:] = power[:split]
+            self.energy[: n - split] = power[split:]
+        self.at = end % self.window
+
+    def lufs(self) -> float:
+        """Momentary loudness of the last 400 ms fed (SILENT_LUFS when all silent)."""
+        power = float(self.energy.mean())
+        if power <= 1e-12:
+            return SILENT_LUFS
+        return max(SILENT_LUFS, -0.691 + 10 * float(np.log10(power)))
+
+
+class MomentaryTap:
+    """A pass-through meter of momentary loudness (:class:`MomentaryLoudness`).
+
+    It sits between a layer's strip and the mix (the studio's per-layer meters), so
+    it measures the layer *as heard*: after its live gain (solo, mute, audition
+    gain), scaled by the master gain at each block's middle. It never changes the
+    audio.
+    """
+
+    def __init__(self, source: Node, rate: int, master_db: Callable[[int], float]):
+        self.source = source
+        self.master_db = master_db
+        self.meter = MomentaryLoudness(rate)
+        self.position = 0
+
+    def pull(self, frames: int) -> np.ndarray:
+        out = self.source.pull(frames)
+        start = self.position
+        self.position += frames
+        self.meter.feed(out, 10 ** (self.master_db(start + frames // 2) / 20))
+        return out
+
+    def lufs(self) -> float:
+        return self.meter.lufs()

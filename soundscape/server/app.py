@@ -42,6 +42,7 @@ from .gate import Gate, RateLimitedLog, Refusal, listener_limit
 from .hub import CLOSE_TOO_SLOW, Hub, Listener, scene_info
 from .protocol import CODECS, MIX_TYPES, ProtocolError, error, parse_control
 from .stream import Produced, Stream
+from .studio_session import StudioSession
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,14 @@ class StreamServer:
         self.port = config.port
         self._bank_state: dict[str, tuple[int, ...]] = {}  # generated variants per scene
         self.refreshers: list[Any] = []
+        # studio mode (soundscape studio): the folder of scene files, the one opened first
+        self.studios: dict[str, StudioSession] = {}
+        self.studio_dir: Path | None = None
+        self.studio_file: str | None = None
+        if config.studio is not None:
+            studio = config.studio
+            self.studio_dir = studio if studio.is_dir() else studio.parent
+            self.studio_file = None if studio.is_dir() else studio.name
 
     # -- life cycle ----------------------------------------------------------------
     async def start(self) -> None:
@@ -154,8 +163,10 @@ class StreamServer:
         loop.set_exception_handler(self._loop_exception)  # accept() failures: rate-limited
 
         def publish(stream: Stream, produced: Produced) -> None:
+            target = self._studio_produced if stream.key.startswith("studio:") \
+                else self.hub.on_produced
             with contextlib.suppress(RuntimeError):  # loop closed during shutdown
-                loop.call_soon_threadsafe(self.hub.on_produced, stream, produced)
+                loop.call_soon_threadsafe(target, stream, produced)
 
         for i in range(max(1, self.config.mixers)):
             engine = Engine(str(i), self.clock, publish)
@@ -163,7 +174,8 @@ class StreamServer:
             engine.start()
         # know the scenes (and start building them) before the port opens, so an early
         # listener finds its scene waiting to be built, not unknown
-        await self._scan()
+        if self.studio_dir is None:  # the studio builds only the scene it edits
+            await self._scan()
         self.server = await serve(
             self._handler, self.config.host, self.config.port,
             process_request=self._process_request, compression=None,
@@ -178,7 +190,11 @@ class StreamServer:
             log.info("player with control: http://%s:%d/?token=%s (listening needs no token)",
                      f"[{shown}]" if ":" in shown else shown, self.port,
                      quote(self.gate.token, safe=""))
-        self._spawn(self._reload_loop())
+        if self.studio_dir is not None:
+            log.info("studio: http://%s:%d/studio%s", self.config.host, self.port,
+                     self.studio_query())
+        else:
+            self._spawn(self._reload_loop())
         if self.config.refresh_model is not None:
             self._start_refreshers()
 
@@ -207,6 +223,38 @@ class StreamServer:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    # -- studio --------------------------------------------------------------------
+    def studio_query(self) -> str:
+        """The query string of the studio's URL (the file opened first, the token)."""
+        parts = []
+        if self.studio_file is not None:
+            parts.append(f"scene={quote(self.studio_file, safe='')}")
+        if self.gate.token is not None:
+            parts.append(f"token={quote(self.gate.token, safe='')}")
+        return "?" + "&".join(parts) if parts else ""
+
+    def studio_scenes(self) -> list[str]:
+        """The scene files the studio may open: plain ``*.toml`` names in its folder."""
+        if self.studio_dir is None:
+            return []
+        try:
+            return sorted(p.name for p in self.studio_dir.iterdir()
+                          if p.suffix == ".toml" and p.is_file() and not p.name.startswith("."))
+        except OSError:
+            return []
+
+    def _studio_file(self, name: str) -> Path | None:
+        """The studio folder's file called ``name``: only a listed name, never a path
+        built from user input."""
+        if self.studio_dir is None or name not in self.studio_scenes():
+            return None
+        return self.studio_dir / name
+
+    def _studio_produced(self, stream: Stream, produced: Produced) -> None:
+        session = self.studios.get(stream.key)
+        if session is not None:
+            session.on_produced(stream, produced)
 
     # -- scenes --------------------------------------------------------------------
     def _start_refreshers(self) -> None:
@@ -372,6 +420,15 @@ class StreamServer:
         query = _query(url.query)
         if path.startswith("/stream/"):
             return self._vet_upgrade(connection, path[len("/stream/"):], query)
+        if self.studio_dir is not None:
+            if path == "/studio/ws":
+                return self._vet_studio(query)
+            if path == "/studio":
+                page = (WEB_DIR / "studio.html").read_bytes()
+                return _response(HTTPStatus.OK, page, CONTENT_TYPES[".html"])
+            if path == "/api/studio":
+                return _json(HTTPStatus.OK, {"scenes": self.studio_scenes(),
+                                             "file": self.studio_file})
         if path == "/api/scenes":
             return _json(HTTPStatus.OK, self._scenes())
         if path == "/api/status":
@@ -420,9 +477,29 @@ class StreamServer:
         self._admitted.add(connection)
         return None  # go on with the websocket handshake
 
+    def _vet_studio(self, query: dict[str, str]) -> Response | None:
+        """The studio's websocket: it edits files, so it always needs the token when the
+        server has one; ``scene`` must be one of the folder's scene files."""
+        if not self.gate.token_ok(query.get("token")):
+            return _refuse(Refusal(HTTPStatus.FORBIDDEN, "bad_token",
+                                   "the studio needs the server's token (?token=)"))
+        name = query.get("scene") or self.studio_file or ""
+        if self._studio_file(name) is None:
+            return _refuse(Refusal(HTTPStatus.NOT_FOUND, "unknown_scene",
+                                   f"no scene file {name[:100]!r} in the studio's folder"))
+        return None
+
     # -- websocket -----------------------------------------------------------------
     async def _handler(self, ws: ServerConnection) -> None:
         url = urlsplit(ws.request.path if ws.request else "/")
+        if unquote(url.path) == "/studio/ws":
+            name = _query(url.query).get("scene") or self.studio_file or ""
+            file = self._studio_file(name)
+            if file is None:
+                await ws.close(1008, "no such scene file")
+                return
+            await StudioSession(self, ws, file).run()
+            return
         name = unquote(url.path)[len("/stream/"):]
         query = _query(url.query)
         codec = query.get("codec", "opus")  # vetted in _vet_upgrade

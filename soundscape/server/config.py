@@ -40,3 +40,4 @@ class ServerConfig:
     refresh_max_variants: int = 16  # generated variants kept per layer while refreshing
     allow_origins: tuple[str, ...] = ()  # extra web origins allowed besides the player's own
     token: str | None = None  # control token; None: random when bound beyond loopback
+    studio: Path | None = None  # studio mode: the scene file opened first (soundscape studio)

@@ -1,0 +1,448 @@
+"""The studio's I/O edge: one websocket client editing one scene file while it plays.
+
+A :class:`StudioSession` runs on the event loop. It owns its :class:`StudioDoc`
+and its audition overrides; its :class:`StudioStream` lives on a mixer thread and
+is changed only through ``Stream.request`` (see stream.py). Validation runs on a
+worker thread, graph builds and fast-forwards on the server's build threads (the
+newest edit wins), file reads and writes on worker threads. What the page gets:
+see docs/protocol.md, "Studio".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from ..errors import SceneError, SoundscapeError
+from ..graph import SceneGraph, build_graph
+from ..graph.switch import copy_chain
+from ..probe import check_scene_files, probe_file
+from ..scene import Scene
+from .codec import make_encoder
+from .protocol import PROTOCOL_VERSION, ProtocolError, dumps, error
+from .stream import Produced, Stream
+from .studio import (
+    EDIT_CROSSFADE_S,
+    MAX_UPLOAD_BYTES,
+    SEEK_CROSSFADE_S,
+    Overrides,
+    Problem,
+    SaveConflict,
+    StudioDoc,
+    StudioStream,
+    add_file_layer,
+    advance,
+    apply_overrides,
+    layer_strip,
+    parse_studio,
+    problems_of,
+    set_value,
+    upload_name,
+    write_atomically,
+)
+
+if TYPE_CHECKING:
+    from .app import StreamServer
+
+log = logging.getLogger(__name__)
+
+CODEC = "pcm16"  # loopback: no encoder latency, exact levels for the meters and tests
+MAX_QUEUED = 40  # messages waiting for the socket; audio beyond this is dropped
+DISK_POLL_S = 0.5
+START_BURST = 3  # blocks made at once for a fresh stream
+MAX_CATCH_UP_S = 10.0  # an edit's graph is caught up to the playhead on the mixer thread
+_ids = itertools.count(1)
+
+
+class StudioSession:
+    def __init__(self, server: StreamServer, ws: ServerConnection, path: Path):
+        self.server = server
+        self.ws = ws
+        self.id = next(_ids)
+        self.key = f"studio:{self.id}"
+        self.doc = StudioDoc(path)
+        self.overrides = Overrides()
+        self.stream: StudioStream | None = None
+        self.engine = min(server.engines, key=len)
+        self.pristine: SceneGraph | None = None  # the good version, built, never pulled
+        self.edit_version = 0
+        self.switch_ticket = 0
+        self.position = 0.0  # scene seconds at the last meters message
+        self.client_underruns = 0
+        self.dropped = 0
+        self.upload: dict[str, Any] | None = None
+        self.notified_disk: str | None = None
+        self._queue: asyncio.Queue[str | bytes] = asyncio.Queue()
+        self._wake = asyncio.Event()
+
+    # -- outgoing ---------------------------------------------------------------------
+    def send(self, message: dict[str, Any]) -> None:
+        self._queue.put_nowait(dumps(message))
+
+    def on_produced(self, stream: Stream, produced: Produced) -> None:
+        """(event loop) A block of our stream: its audio and its events to the page."""
+        if stream is not self.stream:
+            return
+        if self._queue.qsize() < MAX_QUEUED:
+            self._queue.put_nowait(produced.messages[CODEC])
+        else:
+            self.dropped += 1
+        for event in produced.events:
+            if event.get("type") == "meters":
+                self.position = float(event["position"])
+            elif event.get("type") == "heard":
+                log.info("studio %d: version %s heard %.1f ms after it arrived", self.id,
+                         event["version"], event["latency_ms"])
+            self._queue.put_nowait(dumps(event))
+
+    async def _send_loop(self) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                await self.ws.send(await self._queue.get())
+
+    # -- life cycle -------------------------------------------------------------------
+    async def run(self) -> None:
+        try:
+            await asyncio.to_thread(self.doc.load)
+        except SceneError as exc:
+            await self.ws.close(1011, str(exc)[:120])
+            return
+        self.server.studios[self.key] = self
+        self.send(self._hello())
+        sender = asyncio.create_task(self._send_loop())
+        watcher = asyncio.create_task(self._watch_disk())
+        first = asyncio.create_task(self.apply_text(self.doc.text, time.perf_counter()))
+        log.info("studio %d: editing %s", self.id, self.doc.path)
+        try:
+            await self._receive_loop()
+        finally:
+            for task in (sender, watcher, first):
+                task.cancel()
+            self.server.studios.pop(self.key, None)
+            if self.stream is not None:
+                self.engine.remove(self.key)
+            log.info("studio %d: closed (%d audio messages dropped)", self.id, self.dropped)
+
+    def _hello(self) -> dict[str, Any]:
+        server = self.server
+        return {
+            "type": "studio", "protocol": PROTOCOL_VERSION, "file": self.doc.path.name,
+            "path": str(self.doc.path), "text": self.doc.text, "codec": CODEC,
+            "sample_rate": server.clock.rate, "channels": 2,
+            "frames_per_message": server.config.frames_per_message,
+            "scenes": server.studio_scenes(), "max_upload_bytes": MAX_UPLOAD_BYTES,
+        }
+
+    async def _receive_loop(self) -> None:
+        try:
+            async for message in self.ws:
+                try:
+                    if isinstance(message, bytes) and self.upload is not None:
+                        await self._upload_chunk(message)
+                        continue
+                    await self.handle(parse_studio(message), time.perf_counter())
+                except ProtocolError as exc:
+                    self._queue.put_nowait(error(exc.code, exc.message))
+                except Exception:  # a bug: keep the session, say so
+                    log.exception("studio %d: a message failed", self.id)
+                    self._queue.put_nowait(error("internal", "the studio could not apply "
+                                                             "this message (see its log)"))
+        except ConnectionClosed:
+            return
+
+    # -- messages ---------------------------------------------------------------------
+    async def handle(self, msg: dict[str, Any], received: float) -> None:
+        kind = msg["type"]
+        if kind == "edit":
+            self._spawn(self.apply_text(msg["text"], received))
+        elif kind == "set":
+            text = set_value(self.doc.text, msg["path"], msg["value"])
+            self.send({"type": "text", "text": text, "reason": "set", "path": msg["path"]})
+            self._spawn(self.apply_text(text, received))
+        elif kind == "override":
+            self._override(msg)
+        elif kind == "trigger":
+            self._trigger(msg["layer"])
+        elif kind == "seek":
+            self._spawn(self._switch(received, at=float(msg["time"])))
+        elif kind == "save":
+            await self._save(bool(msg["force"]))
+        elif kind == "reload":
+            await self._reload_from_disk("reload")
+        elif kind == "ping":
+            self.send({"type": "pong", "id": msg["id"], "server_time": time.time()})
+        elif kind == "stats":
+            self.client_underruns = int(msg["underruns"])
+        elif kind == "upload":
+            self._start_upload(msg["name"], int(msg["size"]))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self.server._tasks.add(task)
+        task.add_done_callback(self.server._tasks.discard)
+
+    def _layer_names(self) -> list[str]:
+        scene = self.doc.scene
+        return [layer.name for layer in scene.layers] if scene is not None else []
+
+    def _check_layer(self, name: str) -> None:
+        names = self._layer_names()
+        if name not in names:
+            raise ProtocolError("unknown_layer",
+                                f"no layer {name!r} (layers: {', '.join(names)})")
+
+    def _override(self, msg: dict[str, Any]) -> None:
+        name = msg["layer"]
+        self._check_layer(name)
+        o = self.overrides
+        if "gain_db" in msg:
+            o.gains[name] = float(msg["gain_db"])
+        for key, chosen in (("mute", o.muted), ("solo", o.solo)):
+            if key in msg:
+                if msg[key]:
+                    chosen.add(name)
+                else:
+                    chosen.discard(name)
+        snapshot = o.copy()
+
+        def apply(s: Stream) -> None:
+            for graph in s.graphs:
+                apply_overrides(graph, snapshot)
+
+        if self.stream is not None:
+            self.stream.request(apply)
+        self.send({"type": "overrides", "gains": o.gains, "muted": sorted(o.muted),
+                   "solo": sorted(o.solo)})
+
+    def _trigger(self, name: str) -> None:
+        self._check_layer(name)
+        scene = self.doc.scene
+        assert scene is not None
+        if scene.layer(name).kind != "event":
+            raise ProtocolError("not_event", f"trigger: {name!r} is a bed; only event "
+                                             "layers can be triggered")
+        stream = self.stream
+        if stream is None:
+            raise ProtocolError("not_ready", "trigger: the scene is still being prepared")
+        loop = asyncio.get_running_loop()
+
+        def trigger(s: Stream) -> None:
+            graph = s.graph
+            if graph is None or name not in graph.strips:
+                return
+            player = graph.strips[name].source
+            placed = player.trigger()  # type: ignore[attr-defined]
+            at = round(placed.start / s.rate, 3)
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self.send, {"type": "triggered", "layer": name,
+                                                      "time": at})
+
+        stream.request(trigger)
+
+    # -- edits, seeks -----------------------------------------------------------------
+    def _build(self, scene: Scene) -> SceneGraph:
+        """(build thread) The scene's graph with per-layer taps, no fade-in."""
+        check_scene_files(scene)
+        quiet = replace(scene, master=replace(scene.master, fade_in=0.0))
+        graph = build_graph(quiet, self.server.bank, taps=True)
+        return graph
+
+    async def apply_text(self, text: str, received: float) -> None:
+        """Validate ``text``; if good, build it and crossfade to it at the playhead,
+        else send its problems (the last good version keeps playing)."""
+        self.doc.text = text
+        self.edit_version += 1
+        version = self.edit_version
+        try:
+            scene = await asyncio.to_thread(self.doc.validate, text)
+            future = self.server.builds.submit(self.key, partial(self._build, scene),
+                                               urgent=True)
+            started = time.perf_counter()
+            try:
+                graph = await asyncio.wrap_future(future)
+            except asyncio.CancelledError:
+                if future.cancelled():
+                    return  # a newer edit replaced it
+                raise
+        except SceneError as exc:
+            problems = problems_of(exc, text)
+        except SoundscapeError as exc:  # an unusable audio file, a recipe failing
+            problems = [Problem("", None, str(exc))]
+        else:
+            problems = []
+        if version != self.edit_version:
+            return  # superseded while it was checked
+        self.doc.problems = problems
+        if problems:
+            self.send({"type": "problems", "version": version,
+                       "problems": [p.as_dict() for p in problems]})
+            return
+        self.doc.scene, self.doc.good_text = scene, text
+        self.pristine = graph
+        self.send({"type": "applied", "version": version,
+                   "build_ms": round((time.perf_counter() - started) * 1000, 1),
+                   "layers": [layer_strip(layer) for layer in scene.layers],
+                   "dirty": self.doc.dirty})
+        await self._switch(received, at=None, version=version)
+
+    def _prepared(self, pristine: SceneGraph, frames: int, overrides: Overrides) -> SceneGraph:
+        """(build thread) A copy of the built graph, at scene frame ``frames``."""
+        graph: SceneGraph = copy_chain(pristine)
+        advance(graph, frames)
+        apply_overrides(graph, overrides, glide=False)
+        return graph
+
+    async def _switch(self, received: float, at: float | None, version: int = 0) -> None:
+        """Crossfade to the good version at scene time ``at`` (None: the playhead)."""
+        pristine = self.pristine
+        if pristine is None:
+            raise ProtocolError("not_ready", "the scene is still being prepared")
+        self.switch_ticket += 1
+        ticket = self.switch_ticket
+        rate = self.server.clock.rate
+        frames = int(round((self.position if at is None else at) * rate))
+        future = self.server.builds.submit(
+            f"{self.key}:seek", partial(self._prepared, pristine, frames, self.overrides.copy()),
+            urgent=True)
+        try:
+            graph = await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            if future.cancelled():
+                return
+            raise
+        if ticket != self.switch_ticket:
+            return
+        overrides = self.overrides.copy()
+        if at is not None:
+            self.position = at
+        if self.stream is None:
+            clock = self.server.clock
+            stream = StudioStream(self.key, graph, {CODEC: make_encoder(CODEC)}, clock,
+                                  clock.due() - START_BURST + 1,
+                                  self.server.config.frames_per_message)
+            stream.heard = (version, received)
+            self.stream = stream
+            self.engine.add(stream)
+            return
+        keep_playhead = at is None
+        crossfade = EDIT_CROSSFADE_S if keep_playhead else SEEK_CROSSFADE_S
+
+        def reload(s: Stream) -> None:
+            old = s.graph
+            if keep_playhead and old is not None:  # the playhead moved on meanwhile
+                gap = old.position - graph.position
+                if 0 < gap <= MAX_CATCH_UP_S * s.rate:
+                    advance(graph, gap)
+            apply_overrides(graph, overrides, glide=False)
+            s.reload(graph, crossfade)
+            assert isinstance(s, StudioStream)
+            s.heard = (version, received)
+
+        self.stream.request(reload)
+
+    # -- files ------------------------------------------------------------------------
+    async def _save(self, force: bool) -> None:
+        try:
+            size = await asyncio.to_thread(self.doc.save, force)
+        except SaveConflict as exc:
+            self._queue.put_nowait(error("changed_on_disk", str(exc)))
+            return
+        except SceneError as exc:
+            self._queue.put_nowait(error("invalid", exc.problems[0] if exc.problems
+                                         else str(exc)))
+            return
+        except OSError as exc:
+            self._queue.put_nowait(error("save_failed", f"cannot write {self.doc.path}: "
+                                                        f"{exc.strerror or exc}"))
+            return
+        self.notified_disk = None
+        log.info("studio %d: saved %s (%d bytes)", self.id, self.doc.path, size)
+        self.send({"type": "saved", "path": str(self.doc.path), "bytes": size})
+
+    async def _reload_from_disk(self, reason: str) -> None:
+        await asyncio.to_thread(self.doc.load)
+        self.notified_disk = None
+        self.send({"type": "text", "text": self.doc.text, "reason": reason})
+        await self.apply_text(self.doc.text, time.perf_counter())
+
+    async def _watch_disk(self) -> None:
+        """Pick up another editor's changes: taken at once when the studio has no
+        unsaved edits, else announced (the page offers to reload or overwrite)."""
+        while True:
+            await asyncio.sleep(DISK_POLL_S)
+            try:
+                changed = await asyncio.to_thread(self.doc.changed_on_disk)
+                if not changed:
+                    continue
+                if not self.doc.dirty:
+                    log.info("studio %d: %s changed on disk; reloading", self.id,
+                             self.doc.path)
+                    await self._reload_from_disk("disk")
+                    continue
+                stamp = repr(await asyncio.to_thread(lambda: self.doc.path.stat().st_mtime_ns))
+                if stamp != self.notified_disk:
+                    self.notified_disk = stamp
+                    self.send({"type": "disk_changed", "message":
+                               f"{self.doc.path.name} changed on disk and you have unsaved "
+                               "edits: reload to take the file, or save to overwrite it"})
+            except (OSError, SceneError) as exc:
+                log.warning("studio %d: cannot check %s: %s", self.id, self.doc.path, exc)
+
+    def _start_upload(self, name: str, size: int) -> None:
+        folder = self.doc.path.parent
+        safe = upload_name(name, folder)  # raises bad_type before any byte is taken
+        self.upload = {"name": safe, "size": size, "chunks": [], "received": 0}
+        self.send({"type": "upload_ready", "name": safe, "size": size})
+
+    async def _upload_chunk(self, data: bytes) -> None:
+        up = self.upload
+        assert up is not None
+        up["received"] += len(data)
+        if up["received"] > up["size"]:
+            self.upload = None
+            raise ProtocolError("too_big", f"upload: more than the announced {up['size']} "
+                                           "bytes")
+        up["chunks"].append(bytes(data))
+        if up["received"] < up["size"]:
+            return
+        self.upload = None
+        folder = self.doc.path.parent
+        data_all = b"".join(up["chunks"])
+        target = folder / up["name"]
+
+        def store() -> str | None:
+            if target.exists():  # raced with another file of that name
+                return f"{target.name} exists"
+            tmp = folder / f".{target.name}.upload"
+            write_atomically(tmp, "")  # create it safely beside the scene
+            tmp.write_bytes(data_all)
+            report = probe_file(tmp)
+            if report.error or report.frames == 0:
+                tmp.unlink()
+                return report.error or "no audio in it"
+            tmp.rename(target)
+            return None
+
+        problem = await asyncio.to_thread(store)
+        if problem is not None:
+            raise ProtocolError("bad_audio", f"upload: {up['name']}: {problem}")
+        layer = target.stem
+        names = set(self._layer_names())
+        n = 2
+        while layer in names:
+            layer = f"{target.stem}-{n}"
+            n += 1
+        text = add_file_layer(self.doc.text, layer, target.name)
+        self.send({"type": "uploaded", "name": target.name, "layer": layer})
+        self.send({"type": "text", "text": text, "reason": "upload"})
+        await self.apply_text(text, time.perf_counter())
