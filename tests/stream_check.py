@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -135,6 +136,14 @@ class Broadcast:
                                      f"{needle!r}:\n{self.text}")
             time.sleep(0.1)
         raise TimeoutError(f"no {needle!r} in the broadcast's output:\n{self.text}")
+
+    @staticmethod
+    def wait_until(condition: Callable[[], bool], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError("condition not met in time")
+            time.sleep(0.1)
 
     def stop(self, timeout: float = 20) -> int:
         if self.proc.poll() is None:
