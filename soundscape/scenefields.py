@@ -23,8 +23,6 @@ from typing import Any
 
 from .units import DURATION_HELP, DURATION_PATTERN
 
-SCHEMA_ID = "https://soundscape.invalid/scene.schema.json"
-
 SAMPLE_RATES = (16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000)
 LAYER_TYPES = ("bed", "event")
 
@@ -122,7 +120,7 @@ GENERATOR_FIELDS = (
 )
 
 MASTER_FIELDS = (
-    Field("sample_rate", "choice", "Output sample rate in Hz.", default=48000,
+    Field("sample_rate", "choice", "Output sample rate.", default=48000,
           choices=SAMPLE_RATES, unit="Hz"),
     Field("loudness_lufs", "number", "Target integrated loudness (EBU R128).",
           default=-23.0, low=-60, high=-5, unit="LUFS"),
@@ -339,17 +337,14 @@ def _table_schema(fields: tuple[Field, ...]) -> dict[str, Any]:
     return out
 
 
-def _param_schema(name: str, spec: Any) -> dict[str, Any]:
+def _param_schema(spec: Any) -> dict[str, Any]:
+    """The schema of one recipe parameter (a procedural ParamSpec)."""
     if spec.choices is not None:
         return {"description": f"{spec.doc}. Default: {spec.default}.",
                 "enum": list(spec.choices)}
-    out: dict[str, Any] = {"description": f"{spec.doc}. Range {spec.low:g}..{spec.high:g}; "
-                                          f"default: {spec.default:g}.", "type": "number"}
-    if spec.low is not None:
-        out["minimum"] = spec.low
-    if spec.high is not None:
-        out["maximum"] = spec.high
-    return out
+    field = Field("", "number", spec.doc, default=spec.default, low=spec.low, high=spec.high)
+    return {"description": f"{spec.doc}. Range {span(field)}; default: {spec.default:g}.",
+            **_number(field)}
 
 
 def _layer_schema() -> dict[str, Any]:
@@ -384,7 +379,7 @@ def _layer_schema() -> dict[str, Any]:
                                "required": ["type"]}, "then": then})
     by_recipe = []
     for name, recipe in sorted(procedural.RECIPES.items()):
-        params = {key: _param_schema(key, spec) for key, spec in recipe.params.items()}
+        params = {key: _param_schema(spec) for key, spec in recipe.params.items()}
         by_recipe.append({
             "if": {"properties": {"recipe": {"const": name}}, "required": ["recipe"]},
             "then": {"properties": {"params": {
@@ -411,7 +406,6 @@ def json_schema() -> dict[str, Any]:
     top = _table_schema(SCENE_FIELDS)
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
-        "$id": SCHEMA_ID,
         "title": "soundscape scene",
         "description": "A soundscape scene file (scenes/*.toml): layered beds and events "
                        "and a timeline of phases. Made by `soundscape schema`.",
