@@ -24,11 +24,15 @@ target and silence warnings) and adds:
   start (as the cue sheet's records).
 * ``clicks``: the guard's discontinuity detector (:func:`soundscape.guard.find_clicks`)
   run over the whole mix in 1 s blocks with CLICK_CONTEXT_SECONDS of the previous
-  block as context: count, per minute, the first CLICK_LIST_LIMIT times.
-* ``repetition``: whether the mix audibly repeats. The mix (mono) is cut into 100 ms
-  frames; each frame's energy in REPEAT_BANDS log-spaced bands (100 Hz - 12 kHz) is
-  taken in dB and differenced over time (so level drifts, phase ramps and breathing
-  do not count, only the fine texture), each band's mean removed. Non-overlapping
+  block as context: count, per minute, the first CLICK_LIST_LIMIT times. A click
+  while an event sounds (between its onset and the end of its variant) is counted
+  in ``during_events`` with the layer's name and is not a warning: the guard exempts
+  events too (a near thunder crack is meant to be a step). The rest, ``seam``, are
+  discontinuities in the beds' texture.
+* ``repetition``: whether the mix audibly repeats. The mix (mono) is cut into 200 ms
+  Hann frames every 100 ms; each frame's energy in REPEAT_BANDS log-spaced bands
+  (100 Hz - 12 kHz) is taken in dB and its 3 s moving average removed (so level
+  drifts, phase ramps and breathing do not count, only the texture's own pattern). Non-overlapping
   REPEAT_WINDOW_SECONDS windows (every 10 s) are then compared, by normalised
   correlation of the flattened (frames x bands) sequences, with every window
   starting at any frame at least REPEAT_APART_SECONDS after the query window ends;
@@ -48,7 +52,7 @@ Warnings (``warnings``, each naming the layer; besides the render report's):
   phases keep it silent), or whose expected count in the span was at least
   NEVER_FIRED_EXPECTED (something kept it from firing). An event layer that simply
   had no event in a span too short for its rate gets a note instead.
-* ``clicks``: any discontinuity found in the mix.
+* ``clicks``: any discontinuity in the mix while no event sounds.
 * ``repetition``: a best match above REPEAT_WARN.
 
 Pure: no I/O (the segment bank aside). Deterministic for a scene, seed and duration.
@@ -86,7 +90,9 @@ GAP_TOLERANCE_SECONDS = 0.001
 TRUE_PEAK_MARGIN_DB = 6.0
 CLICK_CONTEXT_SECONDS = 0.2
 CLICK_LIST_LIMIT = 20
-REPEAT_FRAME_SECONDS = 0.1
+REPEAT_FRAME_SECONDS = 0.2
+REPEAT_HOP_SECONDS = 0.05
+REPEAT_DETREND_SECONDS = 3.0
 REPEAT_BANDS = 16
 REPEAT_LOW_HZ, REPEAT_HIGH_HZ = 100.0, 12000.0
 REPEAT_WINDOW_SECONDS = 10.0
@@ -149,40 +155,52 @@ class _ClickScan:
 
 
 class _EnvelopeScan:
-    """Band energies (dB) of 100 ms frames of the mono mix, for the repetition measure."""
+    """Band energies (dB) of the mono mix: REPEAT_FRAME_SECONDS Hann frames every
+    REPEAT_HOP_SECONDS, for the repetition measure."""
 
     def __init__(self, rate: int):
         self.rate = rate
         self.frame = int(round(REPEAT_FRAME_SECONDS * rate))
+        self.hop = int(round(REPEAT_HOP_SECONDS * rate))
         self.window = np.hanning(self.frame).astype(np.float32)
         freqs = np.fft.rfftfreq(self.frame, 1.0 / rate)
         edges = np.geomspace(REPEAT_LOW_HZ, min(REPEAT_HIGH_HZ, rate / 2), REPEAT_BANDS + 1)
-        self.band = np.searchsorted(edges, freqs, side="right") - 1  # -1 / BANDS: outside
-        self.keep = (self.band >= 0) & (self.band < REPEAT_BANDS)
+        band = np.searchsorted(edges, freqs, side="right") - 1  # -1 / BANDS: outside
+        self.bins = [np.flatnonzero(band == b) for b in range(REPEAT_BANDS)]
         self.pending = np.zeros(0, dtype=np.float32)
         self.rows: list[np.ndarray] = []
 
     def feed(self, block: np.ndarray) -> None:
         mono = np.concatenate([self.pending, block.mean(axis=0)])
-        n = mono.shape[0] // self.frame
-        self.pending = mono[n * self.frame:]
-        if n == 0:
+        if mono.shape[0] < self.frame:
+            self.pending = mono
             return
-        frames = mono[: n * self.frame].reshape(n, self.frame) * self.window
-        power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
-        bands = np.zeros((n, REPEAT_BANDS))
-        for b in range(REPEAT_BANDS):
-            bands[:, b] = power[:, self.keep & (self.band == b)].sum(axis=1)
+        n = (mono.shape[0] - self.frame) // self.hop + 1
+        self.pending = mono[n * self.hop:]
+        frames = np.lib.stride_tricks.sliding_window_view(mono, self.frame)[:: self.hop][:n]
+        power = np.abs(np.fft.rfft(frames * self.window, axis=1)) ** 2
+        bands = np.stack([power[:, idx].sum(axis=1) for idx in self.bins], axis=1)
         self.rows.append(10 * np.log10(bands + 1e-12))
 
     def envelope(self) -> np.ndarray:
-        """(frames, REPEAT_BANDS) dB."""
+        """(frames, REPEAT_BANDS) dB, one frame every REPEAT_HOP_SECONDS."""
         if not self.rows:
             return np.zeros((0, REPEAT_BANDS))
         return np.concatenate(self.rows, axis=0)
 
 
-def repetition(envelope: np.ndarray, hop: float = REPEAT_FRAME_SECONDS) -> dict[str, Any]:
+def _detrended(envelope: np.ndarray, span: int) -> np.ndarray:
+    """``envelope`` minus its centred moving average over ``span`` frames (per band):
+    slow level changes removed, the texture's own ups and downs kept."""
+    c = np.concatenate([np.zeros((1, envelope.shape[1])), np.cumsum(envelope, axis=0)])
+    n = envelope.shape[0]
+    i = np.arange(n)
+    lo = np.clip(i - span // 2, 0, n)
+    hi = np.clip(i + span // 2 + 1, 0, n)
+    return envelope - (c[hi] - c[lo]) / (hi - lo)[:, None]
+
+
+def repetition(envelope: np.ndarray, hop: float = REPEAT_HOP_SECONDS) -> dict[str, Any]:
     """The best-matching pair of windows of an envelope (see the module docstring).
 
     ``envelope`` is (frames, bands) dB every ``hop`` seconds. Returns ``{"score",
@@ -192,29 +210,36 @@ def repetition(envelope: np.ndarray, hop: float = REPEAT_FRAME_SECONDS) -> dict[
     out: dict[str, Any] = {"score": None, "first": None, "second": None,
                            "window_seconds": REPEAT_WINDOW_SECONDS,
                            "apart_seconds": REPEAT_APART_SECONDS,
-                           "method": "normalised correlation of differenced band envelopes"}
+                           "method": "normalised correlation of detrended band envelopes"}
     w = int(round(REPEAT_WINDOW_SECONDS / hop))
     apart = int(round(REPEAT_APART_SECONDS / hop))
-    d = np.diff(envelope, axis=0)
-    n = d.shape[0]
+    n = envelope.shape[0]
     if n < 2 * w + apart:
         return out
-    d = d - d.mean(axis=0)
+    d = _detrended(np.asarray(envelope, dtype=np.float64),
+                   int(round(REPEAT_DETREND_SECONDS / hop)))
     # norms of every window of w frames (all start positions)
     energy = np.concatenate([[0.0], np.cumsum(np.sum(d**2, axis=1))])
     norms = np.sqrt(np.maximum(energy[w:] - energy[:-w], 0.0))  # len n - w + 1
-    size = 1 << int(math.ceil(math.log2(n + w)))
-    spectrum = np.fft.rfft(d, n=size, axis=0)
+    # cross-correlations by FFT in chunks of starts (overlap-save): each chunk holds
+    # `step` window starts and the w - 1 frames after them
+    size = 1 << int(math.ceil(math.log2(4 * w)))
+    step = size - w + 1
+    starts = n - w + 1  # windows that fit
+    chunks = -(-starts // step)
+    padded = np.zeros((chunks * step + w - 1, d.shape[1]))
+    padded[:n] = d
+    pieces = np.stack([padded[c * step : c * step + step + w - 1] for c in range(chunks)])
+    spectra = np.fft.rfft(pieces, n=size, axis=1)  # (chunks, bins, bands)
     best, best_q, best_k = -1.0, 0, 0
     for q in range(0, n - 2 * w - apart + 1, w):
         query = d[q : q + w]
         qn = float(np.sqrt(np.sum(query**2)))
         if qn <= 0:
             continue
-        # cross-correlation of the query with every window, summed over bands
-        qf = np.fft.rfft(query[::-1], n=size, axis=0)
-        full = np.fft.irfft(np.sum(spectrum * qf, axis=1), n=size)
-        corr = full[w - 1 : w - 1 + n - w + 1]  # corr[k]: window starting at frame k
+        qf = np.fft.rfft(query[::-1], n=size, axis=0)  # (bins, bands)
+        full = np.fft.irfft(np.einsum("cfb,fb->cf", spectra, qf), n=size, axis=1)
+        corr = full[:, w - 1 : w - 1 + step].reshape(-1)[:starts]  # corr[k]: start k
         first = q + w + apart
         with np.errstate(divide="ignore", invalid="ignore"):
             scores = corr[first:] / (qn * norms[first:])
@@ -226,7 +251,6 @@ def repetition(envelope: np.ndarray, hop: float = REPEAT_FRAME_SECONDS) -> dict[
             best, best_q, best_k = float(scores[k]), q, first + k
     if best < -0.5:
         return out
-    # frame i of the differenced envelope is the step from frame i to i + 1
     out.update(score=round(best, 3), first=round(best_q * hop, 1),
                second=round(best_k * hop, 1))
     return out
@@ -369,6 +393,17 @@ def analyze(scene: Scene, seconds: float, bank: SegmentBank | None = None,
                      envelope.envelope(), true_peak)
 
 
+def _event_spans(graph: SceneGraph, timeline: Timeline) -> list[tuple[str, float, float]]:
+    """(layer, start, end) seconds of every event of the analysis."""
+    rate = graph.scene.master.sample_rate
+    spans = []
+    for ev in timeline.events:
+        player = timeline.players[ev["layer"]]
+        length = player.variants[ev["variant"]].shape[1] / rate
+        spans.append((ev["layer"], ev["time"], ev["time"] + length))
+    return spans
+
+
 def _assemble(graph: SceneGraph, out: OutputMeter, timeline: Timeline, seconds: float,
               mix_power: np.ndarray, layer_power: dict[str, np.ndarray],
               click_times: list[float], envelope: np.ndarray,
@@ -430,15 +465,27 @@ def _assemble(graph: SceneGraph, out: OutputMeter, timeline: Timeline, seconds: 
                    for name, p in layer_power.items()},
     }
     minutes = seconds / 60.0
+    spans = _event_spans(graph, timeline)
+    seam: list[float] = []
+    during: list[dict[str, Any]] = []
+    for t in click_times:
+        by = next((name for name, start, end in spans if start <= t < end), None)
+        if by is None:
+            seam.append(t)
+        else:
+            during.append({"time": round(t, 3), "layer": by})
     clicks = {
         "count": len(click_times),
         "per_min": round(len(click_times) / minutes, 3) if minutes > 0 else None,
-        "times": [round(t, 3) for t in click_times[:CLICK_LIST_LIMIT]],
+        "seam": len(seam),
+        "seam_per_min": round(len(seam) / minutes, 3) if minutes > 0 else None,
+        "times": [round(t, 3) for t in seam[:CLICK_LIST_LIMIT]],
+        "during_events": during[:CLICK_LIST_LIMIT],
     }
-    if click_times:
-        shown = ", ".join(f"{t:.2f}" for t in click_times[:5])
-        warnings.append(f"{len(click_times)} clicks in the mix ({clicks['per_min']:g} per "
-                        f"minute), first at {shown} s")
+    if seam:
+        shown = ", ".join(f"{t:.2f}" for t in seam[:5])
+        warnings.append(f"{len(seam)} clicks in the mix where no event sounds "
+                        f"({clicks['seam_per_min']:g} per minute), first at {shown} s")
     repeat = repetition(envelope)
     if repeat["score"] is not None and repeat["score"] > REPEAT_WARN:
         warnings.append(f"the mix repeats: {repeat['window_seconds']:g} s at "
@@ -498,7 +545,12 @@ def format_analysis(a: dict[str, Any]) -> str:
             lines.append(f"  {'':<{width}}  {s['count']} events, {_fmt(s['per_min'], '.2f')}/min "
                          f"(expected {_fmt(s['expected_per_min'], '.2f')}), {gaps}")
     c = a["clicks"]
-    lines.append(f"  clicks: {c['count']} ({c['per_min']:g} per minute)")
+    extra = ""
+    if c["during_events"]:
+        layers = sorted({d["layer"] for d in c["during_events"]})
+        extra = f"; {c['count'] - c['seam']} more while events sound ({', '.join(layers)})"
+    lines.append(f"  clicks: {c['seam']} where no event sounds ({c['seam_per_min']:g} per "
+                 f"minute){extra}")
     r = a["repetition"]
     if r["score"] is None:
         lines.append("  repetition: span too short to compare")

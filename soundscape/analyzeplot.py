@@ -53,7 +53,9 @@ def plot_analysis(analysis: dict[str, Any]) -> Figure:
     for layer, series in curves["layers"].items():
         (line,) = top.plot(minutes, _values(series), linewidth=1.2, label=layer)
         colours[layer] = line.get_color()
-    top.plot(minutes, _values(curves["mix"]), color="black", linewidth=2.0, label="mix")
+    # the mix under the layers, so a layer that carries the mix stays visible on it
+    top.plot(minutes, _values(curves["mix"]), color="black", linewidth=2.5, label="mix",
+             zorder=1.5)
     finite = [v for s in [curves["mix"], *curves["layers"].values()] for v in s
               if v is not None]
     high = max(finite, default=analysis["target_lufs"]) + 3
@@ -68,7 +70,8 @@ def plot_analysis(analysis: dict[str, Any]) -> Figure:
     top.set_ylabel("short-term loudness in the mix (LUFS)")
     top.set_title("layers (3 s windows); | marks an event")
     top.grid(True, alpha=0.3)
-    top.legend(loc="upper right", fontsize="small", ncol=2)
+    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small",
+               borderaxespad=0.0)
 
     target = analysis["target_lufs"]
     bottom.plot(minutes, _values(curves["mix"]), color="black", linewidth=1.2,
@@ -80,7 +83,8 @@ def plot_analysis(analysis: dict[str, Any]) -> Figure:
     bottom.set_ylabel("mix (LUFS)")
     bottom.set_xlabel("time (minutes)")
     bottom.grid(True, alpha=0.3)
-    bottom.legend(loc="lower right", fontsize="small")
+    bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small",
+                  borderaxespad=0.0)
     for phase in analysis["phases"]:
         x = phase["time"] / 60.0
         for ax in (top, bottom):
