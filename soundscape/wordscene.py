@@ -59,8 +59,8 @@ from dataclasses import dataclass, field
 from .errors import UsageError
 
 __all__ = [
-    "EVOLUTION", "MAX_DESCRIPTION_CHARS", "MODIFIERS", "SETTINGS", "SOUNDS", "SURFACES",
-    "UNMAKEABLE", "WORDS", "Sound", "scene_text_from_words", "understood_words",
+    "EVOLUTION", "HEADWORDS", "MAX_DESCRIPTION_CHARS", "MODIFIERS", "SETTINGS", "SOUNDS",
+    "SURFACES", "UNMAKEABLE", "WORDS", "Sound", "scene_text_from_words", "understood_words",
 ]
 
 MAX_DESCRIPTION_CHARS = 1000
@@ -271,7 +271,7 @@ WORDS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     **dict.fromkeys(["gust", "gusts", "gusty", "gusting", "whoosh", "whooshing"],
                     [("gusts", ())]),
     **dict.fromkeys(["surf", "ocean", "sea", "beach", "shore", "seaside", "coast",
-                     "seashore", "tide", "tides", "lake"], [("surf", ())]),
+                     "seashore", "tide", "tides"], [("surf", ())]),
     **dict.fromkeys(["waves", "wave", "breakers", "breaking waves", "crashing waves"],
                     [("surf", ()), ("waves", ())]),
     **dict.fromkeys(["brook", "stream", "creek", "river", "babbling", "burbling",
@@ -351,7 +351,7 @@ SETTINGS: dict[str, str] = {
     **dict.fromkeys(["summer", "hot", "afternoon"], "summer"),
     **dict.fromkeys(["sleep", "sleeping", "relaxing", "cozy", "cosy", "meadow", "field",
                      "valley", "mountain", "countryside", "outdoors", "indoors", "inside",
-                     "camping", "bed", "home", "house", "room"], "place"),
+                     "camping", "bed", "home", "house", "room", "lake", "pond"], "place"),
 }
 
 EVOLUTION: frozenset[str] = frozenset([
@@ -408,8 +408,17 @@ def _phrases() -> dict[str, str]:
 _PHRASES = _phrases()
 
 
+# one or two words per sound, for the "nothing recognised" message
+HEADWORDS: tuple[str, ...] = (
+    "rain", "drizzle", "downpour", "thunder", "storm", "wind", "breeze", "gusts", "surf",
+    "waves", "brook", "stream", "river", "fire", "campfire", "crackling", "crickets",
+    "insects", "cicadas", "birds", "dawn chorus", "owl", "gulls", "drips",
+    "white/pink/brown noise",
+)
+
+
 def understood_words() -> list[str]:
-    """The sound words of the table, sorted (for messages and docs)."""
+    """Every sound word and phrase of the table, sorted (for docs and tests)."""
     return sorted(WORDS)
 
 
@@ -740,7 +749,8 @@ def scene_text_from_words(description: str, *, title: str | None = None, seed: i
         shown = _s(text[:80] + ("..." if len(text) > 80 else ""))
         raise UsageError(
             f"description: no sound recognised in {shown}"
-            f"{also}; the words understood are: {', '.join(understood_words())}; with "
+            f"{also}; sounds understood: {', '.join(HEADWORDS)} (and their synonyms, "
+            f"{len(WORDS)} words in all, listed in soundscape/wordscene.py), with "
             f"modifiers such as distant, close, heavy, light, occasional")
     # one layer per sound; far and near thunder may both be asked for
     layers: dict[str, _Layer] = {}
@@ -791,8 +801,11 @@ def _write(text: str, title: str, seed: int, r: _Reading, beds: list[_Layer],
     if r.negations:
         _comment(add, f"note: negation is not understood (ignored: "
                       f"{', '.join(r.negations)}); remove any layer you did not want")
-    if r.settings:
-        _comment(add, f"setting: {', '.join(r.settings)}")
+    settings = list(r.settings)
+    if r.surface is not None and not any(x.sound.key == "rain" for x in beds):
+        settings.append(r.surface[0])  # a surface with no rain on it
+    if settings:
+        _comment(add, f"setting (no layer of its own): {', '.join(settings)}")
     for note in r.notes:
         _comment(add, note)
     add("")
