@@ -140,7 +140,7 @@ function chooseScene(name) {   // the listener picked a scene: its broadcast mix
 // ---- mixes: share links, last mix, favourites ---------------------------------------
 function num(x) {   // a finite number from a number or a plain decimal string, else null
   if (typeof x === 'number') return Number.isFinite(x) ? x : null;
-  if (typeof x === 'string' && x.length < 32 && /^[-+]?\d+(\.\d+)?$/.test(x.trim())) return Number(x);
+  if (typeof x === 'string' && x.length < 32 && /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(x.trim()) && Number.isFinite(Number(x))) return Number(x);
   return null;
 }
 const clamp = (x, lo, hi) => Math.min(hi, Math.max(lo, x));
@@ -227,8 +227,11 @@ function applyMix(mix) {
 let lastTimer = null;
 function saveLast() {
   clearTimeout(lastTimer);
-  lastTimer = setTimeout(() => { if (S.scene) store.set(LAST_KEY, currentMix()); }, 250);
+  lastTimer = setTimeout(() => { lastTimer = null; if (S.scene) store.set(LAST_KEY, currentMix()); }, 250);
 }
+window.addEventListener('pagehide', () => {   // leaving within the debounce: save now
+  if (lastTimer !== null && S.scene) { clearTimeout(lastTimer); store.set(LAST_KEY, currentMix()); }
+});
 async function share() {
   const url = S.lastShare = shareUrl();
   $('share-box').hidden = false;
@@ -621,8 +624,13 @@ function buildLayers(layers) {
     slider.addEventListener('input', () => {
       db.textContent = `${slider.value} dB`;
       slider.setAttribute('aria-valuetext', `${slider.value} dB`);
+      // the mix (share, save, download) has the new value at once; the server gets it
+      // when the slider rests for 80 ms
+      const value = Number(slider.value);
+      settings.layers[layer.name] = { gain_db: 0, muted: false, ...settings.layers[layer.name], gain_db: value };
+      saveLast();
       clearTimeout(timer);
-      timer = setTimeout(() => setLayer(layer.name, { gain_db: Number(slider.value) }), 80);
+      timer = setTimeout(() => send({ type: 'gain', layer: layer.name, db: value }), 80);
     });
     mute.addEventListener('change', () => setLayer(layer.name, { muted: mute.checked }));
     box.appendChild(row);
