@@ -82,6 +82,19 @@ class BedPlayer:
             self.history.append(play)
         return play
 
+    def seek(self, frame: int) -> None:
+        """Go forward to ``frame``: the plays up to there are drawn (no audio made), so
+        the chain, and every later sample, is the one a full pull would give."""
+        if frame < self.position:
+            raise ValueError(f"a bed seeks forward only ({frame} < {self.position})")
+        while not self.plays or self.plays[-1].end - self.crossfade < frame:
+            self.plays.append(self._draw())
+            while len(self.plays) > 1 and self.plays[0].end <= frame:
+                self.plays.popleft()
+        while self.plays and self.plays[0].end <= frame:
+            self.plays.popleft()
+        self.position = frame
+
     def pull(self, frames: int) -> np.ndarray:
         a, b = self.position, self.position + frames
         self.position = b

@@ -23,7 +23,7 @@ from ..segment import digest
 from ..sources import LayerMaterial, layer_material
 from .automation import level_curve, rate_timeline
 from .bed import BedPlayer
-from .core import Mix, Node, Strip
+from .core import Mix, Node, Strip, seek_node
 from .events import EventPlan, EventPlayer
 from .loudness import GainCurve, calibration, gain_for
 from .master import Limiter, MasterGain
@@ -152,6 +152,11 @@ class SceneGraph:
     @property
     def position(self) -> int:
         return self.output.position
+
+    def seek(self, frame: int) -> None:
+        """Go forward to absolute ``frame`` without making the audio in between
+        (see :func:`~soundscape.graph.core.seek_node`)."""
+        seek_node(self.output, frame)
 
     def set_layer_gain_db(self, name: str, db: float) -> None:
         """Live gain offset of one layer (glides; -80 dB or below is silence)."""

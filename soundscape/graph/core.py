@@ -16,11 +16,34 @@ class Node(Protocol):
     def pull(self, frames: int) -> np.ndarray: ...
 
 
+def seek_node(node: Node, frame: int) -> None:
+    """Move ``node`` forward to absolute ``frame`` without making the audio in between
+    (the studio's "jump to minute 12"). A node with a ``seek(frame)`` method does it
+    itself, passing it on to its sources; a node whose samples are a pure function
+    of its position (``dsp.texture.TextureStream``) only needs its position set.
+    The next ``pull`` gives what a graph pulled all the way there would give (the
+    limiter's gain excepted for its first ~40 ms, see ``Limiter.seek``)."""
+    seek = getattr(node, "seek", None)
+    if callable(seek):
+        seek(frame)
+        return
+    from ..dsp.texture import TextureStream
+
+    if isinstance(node, TextureStream):
+        node.position = frame
+        return
+    raise TypeError(f"{type(node).__name__} cannot seek")
+
+
 class Mix:
     """Sum of its inputs."""
 
     def __init__(self, inputs: Sequence[Node]):
         self.inputs = list(inputs)
+
+    def seek(self, frame: int) -> None:
+        for node in self.inputs:
+            seek_node(node, frame)
 
     def pull(self, frames: int) -> np.ndarray:
         if not self.inputs:
@@ -69,6 +92,10 @@ class Strip:
         self.user_gain = 1.0
         self._target = 1.0
         self._ramp_left = 0
+
+    def seek(self, frame: int) -> None:
+        self.position = frame
+        seek_node(self.source, frame)
 
     def set_user_gain(self, gain: float) -> None:
         """Glide the live gain to ``gain`` (linear) over the ramp."""

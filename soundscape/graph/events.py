@@ -211,6 +211,38 @@ class EventPlayer:
         self.pending.append((start, audio))
         return Placed(start, audio.shape[1], -1, 0.0, 0.0, 0.0)
 
+    def _skip_draws(self) -> int:
+        """The random draws of one :meth:`_place`, in its order, without making audio;
+        returns the variant."""
+        plan, rng = self.plan, self.rng
+        n = len(self.variants)
+        variant = int(rng.integers(0, n))
+        if n > 1 and variant == self._last_variant:
+            variant = (variant + 1 + int(rng.integers(0, n - 1))) % n
+        self._last_variant = variant
+        rng.uniform(*plan.gain_db)
+        rng.uniform(*plan.pan)
+        if plan.distance:
+            rng.uniform(*plan.distance)
+        return variant
+
+    def seek(self, frame: int) -> None:
+        """Go forward to ``frame``: every event before it is drawn (same draws, same
+        order as when pulled) but only those still sounding at ``frame`` are made."""
+        if frame < self.position:
+            raise ValueError(f"an event layer seeks forward only ({frame} < {self.position})")
+        rate = self.sample_rate
+        self.pending = [(s, a) for s, a in self.pending if s + a.shape[1] > frame]
+        while self._next_time * rate < frame:
+            t = self._next_time
+            state, last = self.rng.bit_generator.state, self._last_variant
+            variant = self._skip_draws()
+            if int(round(t * rate)) + self.variants[variant].shape[1] > frame:
+                self.rng.bit_generator.state, self._last_variant = state, last
+                self.pending.append(self._place(t))  # still sounding: make it
+            self._next_time = self._next_after(t)
+        self.position = frame
+
     def upcoming(self, until: int, limit: int = 200) -> list[int]:
         """Onsets (absolute frames) the scheduler will place from the current position
         up to frame ``until``, at most ``limit``: drawn on a copy of its random state,
@@ -221,18 +253,9 @@ class EventPlayer:
         out: list[int] = []
         t = self._next_time
         try:
-            n = len(self.variants)
             while t * self.sample_rate < until and len(out) < limit:
                 out.append(int(round(t * self.sample_rate)))
-                # the draws of _place, in its order, without making audio
-                variant = int(rng.integers(0, n))
-                if n > 1 and variant == self._last_variant:
-                    variant = (variant + 1 + int(rng.integers(0, n - 1))) % n
-                self._last_variant = variant
-                rng.uniform(*self.plan.gain_db)
-                rng.uniform(*self.plan.pan)
-                if self.plan.distance:
-                    rng.uniform(*self.plan.distance)
+                self._skip_draws()
                 t = self._next_after(t)
         finally:
             self.rng, self._last_variant = saved

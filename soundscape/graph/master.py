@@ -8,7 +8,7 @@ import numpy as np
 from scipy import signal
 
 from ..dsp.fades import raised_cosine
-from .core import Node, control_curve
+from .core import Node, control_curve, seek_node
 
 
 class Limiter:
@@ -85,6 +85,14 @@ class Limiter:
         up = signal.resample_poly(stack, 4, 1, axis=-1)[..., 4 * k : 4 * (k + c)]
         return np.abs(up).max(axis=(1, 2))
 
+    def seek(self, frame: int) -> None:
+        """Go to ``frame`` (its source too). The look-back is silence, so for its first
+        ~40 ms the gain may differ from a full pull's where the limiter was acting."""
+        seek_node(self.source, frame)
+        self.position = frame
+        self.buf_start = max(0, (frame // self.CHUNK - self.SMOOTH - self.HOLD - 2) * self.CHUNK)
+        self.buf = np.zeros((2, frame - self.buf_start), dtype=np.float32)
+
     def pull(self, frames: int) -> np.ndarray:
         c, hold, smooth = self.CHUNK, self.HOLD, self.SMOOTH
         a, b = self.position, self.position + frames
@@ -133,6 +141,10 @@ class MasterGain:
         self.total = total_frames
         self.fade_out = int(round(fade_out * rate)) if total_frames is not None else 0
         self.position = 0
+
+    def seek(self, frame: int) -> None:
+        seek_node(self.source, frame)
+        self.position = frame
 
     def pull(self, frames: int) -> np.ndarray:
         out = self.source.pull(frames)

@@ -24,7 +24,7 @@ import numpy as np
 from scipy import signal
 
 from ..dsp.loudness import StreamingLoudness, k_weighting_sos
-from .core import Node
+from .core import Node, seek_node
 
 SAMPLED_BLOCKS = 150
 
@@ -47,6 +47,11 @@ class LayerMeter:
         self.peak = 0.0
         self.stride = 1
         self.pulls = 0
+
+    def seek(self, frame: int) -> None:
+        seek_node(self.source, frame)
+        self.position = frame
+        self.loudness.restart()
 
     def pull(self, frames: int) -> np.ndarray:
         out = self.source.pull(frames)
@@ -161,7 +166,13 @@ class MomentaryTap:
         self.source = source
         self.master_db = master_db
         self.meter = MomentaryLoudness(rate)
+        self.rate = rate
         self.position = 0
+
+    def seek(self, frame: int) -> None:
+        seek_node(self.source, frame)
+        self.position = frame
+        self.meter = MomentaryLoudness(self.rate)
 
     def pull(self, frames: int) -> np.ndarray:
         out = self.source.pull(frames)

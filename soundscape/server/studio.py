@@ -12,8 +12,8 @@ Pure parts (no sockets, no asyncio), used by the I/O edge in app.py:
   loudness taps. On its mixer thread it adds, to each block's events, the meters
   (every layer as heard in the mix, and the mix), and once a second the timeline
   (upcoming events from the EventPlayers' own scheduler, phase starts, playhead).
-* :func:`prepare_graph`: a built graph fast-forwarded to a scene time (seek, and
-  edits that keep the playhead) with the studio's audition gains applied.
+* :func:`advance`: a graph moved to a later scene time without making the audio in
+  between (seek, and edits that keep the playhead).
 
 Threads: the session (app.py) runs on the event loop; builds and fast-forwards run
 on the build threads on graphs nobody else holds; the StudioStream belongs to one
@@ -61,7 +61,6 @@ INAUDIBLE_LU = 20.0  # a layer this far below the mix is flagged inaudible
 DOMINANT_LU = 1.0  # ... and one within this of the mix (with others sounding) dominates
 EDIT_CROSSFADE_S = 0.5
 SEEK_CROSSFADE_S = 0.3
-ADVANCE_BLOCK = 48000  # frames per pull when fast-forwarding a graph
 PATH_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)(?:\[(\d{1,4})\])?")
 
 
@@ -458,9 +457,10 @@ def upload_name(name: str, folder: Path) -> str:
     return candidate
 
 
-def add_file_layer(text: str, layer_name: str, file_name: str) -> str:
+def add_file_layer(text: str, layer_name: str, file_name: str,
+                   segment_seconds: float = 10.0) -> str:
     """``text`` with a bed layer playing ``file_name`` appended (tomlkit: the author's
-    comments and layout are kept)."""
+    comments and layout are kept); its crossfade fits the scene's segment length."""
     doc = tomlkit.parse(text)
     layers = doc.get("layers")
     if layers is None:
@@ -471,6 +471,8 @@ def add_file_layer(text: str, layer_name: str, file_name: str) -> str:
     table["type"] = "bed"
     table["files"] = [file_name]
     table["gain_db"] = -6.0
+    crossfade = min(3.0, round(segment_seconds * 0.4, 2))
+    table["crossfade"] = f"{crossfade:g}s"
     layers.append(table)
     return tomlkit.dumps(doc)
 
@@ -507,12 +509,11 @@ def apply_overrides(graph: SceneGraph, overrides: Overrides, glide: bool = True)
 
 
 def advance(graph: SceneGraph, frames: int) -> None:
-    """Pull and discard ``frames`` frames: the graph plays on from there exactly as a
-    render would (events, beds, phases, limiter state)."""
-    while frames > 0:
-        n = min(frames, ADVANCE_BLOCK)
-        graph.pull(n)
-        frames -= n
+    """Move the graph ``frames`` forward without making that audio (``SceneGraph.seek``:
+    beds draw their plays, event layers their schedule, only what still sounds is
+    made), so it plays on from there as a render pulled all the way would."""
+    if frames > 0:
+        graph.seek(graph.position + frames)
 
 
 def timeline(graph: SceneGraph, horizon_s: float = HORIZON_S) -> dict[str, Any]:

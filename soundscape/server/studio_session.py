@@ -442,7 +442,8 @@ class StudioSession:
         while layer in names:
             layer = f"{target.stem}-{n}"
             n += 1
-        text = add_file_layer(self.doc.text, layer, target.name)
+        seconds = self.doc.scene.master.segment_seconds if self.doc.scene else 10.0
+        text = add_file_layer(self.doc.text, layer, target.name, seconds)
         self.send({"type": "uploaded", "name": target.name, "layer": layer})
         self.send({"type": "text", "text": text, "reason": "upload"})
         await self.apply_text(text, time.perf_counter())
