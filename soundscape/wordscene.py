@@ -60,7 +60,8 @@ from .errors import UsageError
 
 __all__ = [
     "EVOLUTION", "HEADWORDS", "MAX_DESCRIPTION_CHARS", "MODIFIERS", "SETTINGS", "SOUNDS",
-    "SURFACES", "UNMAKEABLE", "WORDS", "Sound", "scene_text_from_words", "understood_words",
+    "SURFACES", "UNMAKEABLE", "WORDS", "Sound", "not_understood", "scene_text_from_words",
+    "sounds_asked_for", "understood_words",
 ]
 
 MAX_DESCRIPTION_CHARS = 1000
@@ -716,6 +717,20 @@ def _check_inputs(description: object, title: object, seed: object) -> tuple[str
             raise UsageError(f"title: {len(clean_title)} characters is too long "
                              f"(at most {MAX_TITLE_CHARS})")
     return text, clean_title
+
+
+def not_understood(description: str) -> list[str]:
+    """The words of ``description`` in no table (what ``# not understood:`` lists), in
+    order; UsageError for an empty or too long description. For the CLAP ranking."""
+    text, _ = _check_inputs(description, None, 0)
+    return _read(text).unknown
+
+
+def sounds_asked_for(description: str) -> list[str]:
+    """The :data:`SOUNDS` keys the words of ``description`` ask for, in order (before
+    "close" turns far thunder near); UsageError as :func:`not_understood`."""
+    text, _ = _check_inputs(description, None, 0)
+    return list(_read(text).mentions)
 
 
 def scene_text_from_words(description: str, *, title: str | None = None, seed: int = 0,
