@@ -756,10 +756,9 @@ def _problems(c: _Checker, raw_layers: list[Any], raw_phases: list[Any], text: s
         return path if name is None else f'{match.group(0)} "{name}"{path[match.end():]}'
 
     lines = key_lines(text) if text is not None else {}
-    out = []
-    for path, message, at in c.found[:MAX_PROBLEMS]:
-        out.append(Problem(path, _line_of(lines, path), message,
-                           label(path if at is None else at)))
+    out = [Problem(path, _line_of(lines, path), message, label(path if at is None else at))
+           for path, message, at in c.found[:MAX_PROBLEMS]]
+    out.sort(key=lambda p: (p.line is None, p.line or 0))  # in file order; stable
     if len(c.found) > MAX_PROBLEMS:
         out.append(Problem("", None, f"... and {len(c.found) - MAX_PROBLEMS} more problems"))
     return out
