@@ -305,6 +305,8 @@ class _Checker:
                 continue
             if elsewhere and key in elsewhere:
                 self.problem(_where(path, key), f"{quote(key)} {elsewhere[key]}", at=path)
+            elif len(self.found) >= MAX_PROBLEMS:  # only counted: spare the suggestions
+                self.problem(_where(path, key), "unknown key", at=path)
             else:
                 self.problem(_where(path, key),
                              f"unknown key {quote(key)}{_suggest(key, allowed)}", at=path)
