@@ -747,8 +747,10 @@ def _problems(c: _Checker, raw_layers: list[Any], raw_phases: list[Any], text: s
     for table, items in (("layers", raw_layers), ("phases", raw_phases)):
         for i, raw in enumerate(items):
             name = raw.get("name") if isinstance(raw, dict) else None
-            if isinstance(name, str) and len(name) <= MAX_NAME_CHARS and _NAME.fullmatch(name):
-                names[(table, i)] = name
+            if (isinstance(name, str) and 0 < len(name) <= MAX_NAME_CHARS
+                    and name.isprintable() and '"' not in name
+                    and (table == "phases" or _NAME.fullmatch(name))):
+                names[(table, i)] = name  # a layer's only when valid; a phase's may hold spaces
 
     def label(path: str) -> str:
         match = _INDEXED.match(path)

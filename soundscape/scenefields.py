@@ -96,9 +96,16 @@ class Field:
 
 def span(f: Field, suffix: str = "") -> str:
     """``low..high`` of a field, e.g. ``-80..24``; an open side is left empty."""
-    low = "" if f.low is None else f"{f.low:g}{suffix}"
-    high = "" if f.high is None else f"{f.high:g}{suffix}"
+    low = "" if f.low is None else f"{_num(f.low)}{suffix}"
+    high = "" if f.high is None else f"{_num(f.high)}{suffix}"
     return f"{low}..{high}"
+
+
+def _num(value: float) -> str:
+    """A limit as people write it: 4294967295 (not 4.29497e+09), 0.05, -80."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:g}"
 
 
 GENERATOR_FIELDS = (
@@ -235,6 +242,37 @@ def recipe_names() -> tuple[str, ...]:
     from . import procedural
 
     return tuple(sorted(procedural.RECIPES))
+
+
+def markdown_table(fields: tuple[Field, ...], layer_type: str | None = None) -> str:
+    """A Markdown table of ``fields`` (key, type, default, range, meaning) for the docs;
+    for layer fields, those of ``layer_type`` only when given."""
+    rows = ["| key | type | default | range | meaning |", "|---|---|---|---|---|"]
+    for f in fields:
+        if layer_type is not None and layer_type not in f.layers:
+            continue
+        kind = {"number": "integer" if f.integer else "number",
+                "duration_range": "[duration, duration]", "range": "[number, number]",
+                "strings": "list of strings", "files": "path or list of paths",
+                "tables": f"[[{f.name}]] tables", "targets": "table of tables",
+                "choice": " / ".join(map(str, f.choices)) or "name"}.get(f.kind, f.kind)
+        default = f.default
+        if isinstance(default, bool):
+            default = str(default).lower()
+        elif isinstance(default, tuple):
+            default = "[" + ", ".join(f"{v:g}" for v in default) + "]"
+        elif default is None or default == "":
+            default = "required" if f.required else "-"
+        suffix = "s" if f.kind in ("duration", "duration_range") else ""
+        limits = span(f, suffix) if f.low is not None or f.high is not None else ""
+        if f.max_chars is not None and f.kind in ("string", "strings", "files"):
+            limits = f"at most {f.max_chars} characters"
+        if f.unit:
+            limits = f"{limits} {f.unit}".strip()
+        only = f" ({' and '.join(f.layers)} only)" if layer_type is None and len(
+            f.layers) == 1 else ""
+        rows.append(f"| `{f.name}` | {kind} | {default} | {limits} | {f.doc}{only} |")
+    return "\n".join(rows) + "\n"
 
 
 # -- JSON Schema ---------------------------------------------------------------------

@@ -216,3 +216,25 @@ def test_validate_names_an_audio_file_that_does_not_decode(
     assert f"{tmp_path / 'garbage.wav'}: not a readable audio file" in err
     assert "good.wav:" not in err and "Traceback" not in err
     assert main(["validate", "--no-audio", str(path)]) == 0
+
+
+def test_ranges_are_written_in_full_and_phases_named(tmp_path: Path) -> None:
+    text = ("[master]\nseed = 4294967296\n[[layers]]\nname='b'\ntype='bed'\nrecipe='rain'\n"
+            "[[phases]]\nname = 'storm peak'\nduration = 0.5\n")
+    assert problems(tmp_path, text) == [
+        "scene.toml:2: master.seed: 4294967296 is out of range 0..4294967295",
+        "scene.toml:9: phases[0] \"storm peak\".duration: 0.5 is out of range 1s..604800s",
+    ]
+
+
+def test_the_docs_table_lists_every_field() -> None:
+    from soundscape.scenefields import LAYER_FIELDS, MASTER_FIELDS, markdown_table
+
+    table = markdown_table(LAYER_FIELDS).splitlines()
+    assert len(table) == 2 + len(LAYER_FIELDS)
+    assert ("| `crossfade` | duration | 3.0 | 0.05s..30s | Equal-power crossfade between "
+            "segments (under half of master.segment_seconds). (bed only) |") in table
+    bed = markdown_table(LAYER_FIELDS, "bed")
+    assert "rate_per_min" not in bed and "(bed only)" not in bed
+    assert ("| `seed` | integer | 0 | 0..4294967295 | Seed of every random choice: same seed, "
+            "same render. |") in markdown_table(MASTER_FIELDS)
