@@ -324,6 +324,7 @@ def _event_stats(scene: Scene, layer: Event, times: list[float],
         "expected_per_min": round(expected / minutes, 3) if minutes > 0 else None,
         "expected_per_cycle": round(_expected_events(scene, layer, span), 2),
         "cycle_seconds": span,
+        "cycle": "phase cycle" if scene.phases else "hour",
         "gap_min": _num(float(gaps.min()), 3) if gaps.size else None,
         "gap_median": _num(float(np.median(gaps)), 3) if gaps.size else None,
         "gap_max": _num(float(gaps.max()), 3) if gaps.size else None,
@@ -335,7 +336,7 @@ def _event_stats(scene: Scene, layer: Event, times: list[float],
 
 def _never_fired(name: str, stats: dict[str, Any], seconds: float) -> tuple[str, bool]:
     """The line for an event layer with no event, and whether it is a warning."""
-    per = ("phase cycle" if stats["cycle_seconds"] != 3600.0 else "hour")
+    per = stats["cycle"]
     if stats["expected_per_cycle"] < 1.0:
         return (f"layer {name!r} never fires: {stats['rate']} give it "
                 f"{stats['expected_per_cycle']:g} expected events per {per} "
@@ -404,6 +405,21 @@ def _event_spans(graph: SceneGraph, timeline: Timeline) -> list[tuple[str, float
     return spans
 
 
+def split_clicks(times: list[float], spans: list[tuple[str, float, float]]
+                 ) -> tuple[list[float], list[dict[str, Any]]]:
+    """Click ``times`` (seconds) split into seam clicks (no event sounding) and clicks
+    while an event sounds (``{"time", "layer"}``; ``spans`` as ``(layer, start, end)``)."""
+    seam: list[float] = []
+    during: list[dict[str, Any]] = []
+    for t in times:
+        by = next((name for name, start, end in spans if start <= t < end), None)
+        if by is None:
+            seam.append(t)
+        else:
+            during.append({"time": round(t, 3), "layer": by})
+    return seam, during
+
+
 def _assemble(graph: SceneGraph, out: OutputMeter, timeline: Timeline, seconds: float,
               mix_power: np.ndarray, layer_power: dict[str, np.ndarray],
               click_times: list[float], envelope: np.ndarray,
@@ -465,15 +481,7 @@ def _assemble(graph: SceneGraph, out: OutputMeter, timeline: Timeline, seconds: 
                    for name, p in layer_power.items()},
     }
     minutes = seconds / 60.0
-    spans = _event_spans(graph, timeline)
-    seam: list[float] = []
-    during: list[dict[str, Any]] = []
-    for t in click_times:
-        by = next((name for name, start, end in spans if start <= t < end), None)
-        if by is None:
-            seam.append(t)
-        else:
-            during.append({"time": round(t, 3), "layer": by})
+    seam, during = split_clicks(click_times, _event_spans(graph, timeline))
     clicks = {
         "count": len(click_times),
         "per_min": round(len(click_times) / minutes, 3) if minutes > 0 else None,

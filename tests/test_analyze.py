@@ -20,6 +20,7 @@ from soundscape.analyze import (
     default_seconds,
     format_analysis,
     repetition,
+    split_clicks,
 )
 from soundscape.report import INAUDIBLE_LU
 from soundscape.scene import load_scene
@@ -280,6 +281,14 @@ def test_click_scan_finds_a_step_across_block_boundaries() -> None:
     assert len(scan.times) == 2
     assert scan.times[0] == pytest.approx(2.0 + 7 / RATE, abs=0.002)
     assert scan.times[1] == pytest.approx(3.5, abs=0.002)
+
+
+def test_clicks_while_an_event_sounds_are_the_event_s() -> None:
+    spans = [("thunder", 10.0, 18.5), ("drops", 30.0, 30.2)]
+    seam, during = split_clicks([5.0, 10.0, 18.49, 18.5, 30.1, 40.0], spans)
+    assert seam == [5.0, 18.5, 40.0]
+    assert during == [{"time": 10.0, "layer": "thunder"}, {"time": 18.49, "layer": "thunder"},
+                      {"time": 30.1, "layer": "drops"}]
 
 
 def test_repetition_finds_a_replayed_stretch_and_not_fresh_noise() -> None:
