@@ -112,6 +112,7 @@ def test_rare_layer_in_a_short_span_is_a_note_not_a_warning(tmp_path: Path, bank
 def test_figures_events_and_phases(phased) -> None:
     path, a = phased
     assert a["seconds"] == 60.0 and a["scene"] == str(path)
+    json.dumps(a, allow_nan=False)  # strict JSON: no NaN or Infinity anywhere
     mix = a["mix"]
     assert mix["integrated_lufs"] == pytest.approx(-23.0, abs=2.0)
     assert mix["vs_target_lu"] == pytest.approx(mix["integrated_lufs"] + 23.0, abs=0.01)
