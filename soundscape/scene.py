@@ -809,6 +809,7 @@ def key_lines(text: str) -> dict[str, int]:
             parts = _parts(header.group(2))
             for j, part in enumerate(parts):
                 path = _where(path, part)
+                lines.setdefault(path, number)  # an array of tables: its first table
                 if header.group(1) == "[[" and j == len(parts) - 1:
                     counts[path] = counts.get(path, 0) + 1
                 if path in counts:

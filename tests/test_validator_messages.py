@@ -238,3 +238,37 @@ def test_the_docs_table_lists_every_field() -> None:
     assert "rate_per_min" not in bed and "(bed only)" not in bed
     assert ("| `seed` | integer | 0 | 0..4294967295 | Seed of every random choice: same seed, "
             "same render. |") in markdown_table(MASTER_FIELDS)
+
+
+def _leaf_paths(tree: dict, prefix: str = "") -> list[tuple[str, str]]:
+    """(path as the validator spells it, last key) for every key under tables and
+    arrays of tables (not inside inline tables' values)."""
+    out = []
+    for key, value in tree.items():
+        path = f"{prefix}.{key}" if prefix else key
+        out.append((path, key))
+        if isinstance(value, dict):
+            out += _leaf_paths(value, path)
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for i, item in enumerate(value):
+                out += _leaf_paths(item, f"{path}[{i}]")
+    return out
+
+
+SHIPPED = sorted((Path(__file__).resolve().parent.parent / "scenes").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_key_lines_finds_every_key_of_the_shipped_scenes(path: Path) -> None:
+    import tomllib
+
+    text = path.read_text(encoding="utf-8")
+    lines = key_lines(text)
+    source = text.splitlines()
+    for key_path, key in _leaf_paths(tomllib.loads(text)):
+        if key_path not in lines:  # a key inside an inline table: its holder's line
+            holder = key_path.rsplit(".", 1)[0]
+            assert holder in lines, key_path
+            continue
+        line = source[lines[key_path] - 1]
+        assert key in line, (key_path, line)
