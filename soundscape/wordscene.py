@@ -105,7 +105,7 @@ class Sound:
 _SOUND_LIST: list[Sound] = [
     # -- beds ---------------------------------------------------------------------
     Sound("rain", "bed", "rain", {"intensity": 0.5, "surface": "leaves"},
-          "steady rain {surface}, close, no thunder",
+          "steady rain {surface}, no thunder",
           "rain: drop impacts on a surface over a wash",
           "params.intensity (0 drizzle .. 1 downpour), params.surface (window, leaves, roof)",
           (-4.0, -4.0), amount="intensity", width=1.3, crossfade="3s",
@@ -689,7 +689,8 @@ def _default_title(description: str) -> str:
             title += " ..."
             break
         title = f"{title} {w}" if title else w
-    title = title or description[:60]
+    if not title or title == " ...":  # a first word of over 60 characters
+        title = description[:57] + "..."
     return title[:1].upper() + title[1:]
 
 
