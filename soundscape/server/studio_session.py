@@ -263,11 +263,12 @@ class StudioSession:
         self.doc.text = text
         self.edit_version += 1
         version = self.edit_version
+        validated = started = time.perf_counter()
         try:
             scene = await asyncio.to_thread(self.doc.validate, text)
+            validated = started = time.perf_counter()
             future = self.server.builds.submit(self.key, partial(self._build, scene),
                                                urgent=True)
-            started = time.perf_counter()
             try:
                 graph = await asyncio.wrap_future(future)
             except asyncio.CancelledError:
@@ -290,6 +291,7 @@ class StudioSession:
         self.doc.scene, self.doc.good_text = scene, text
         self.pristine = graph
         self.send({"type": "applied", "version": version,
+                   "validate_ms": round((validated - received) * 1000, 1),
                    "build_ms": round((time.perf_counter() - started) * 1000, 1),
                    "layers": [layer_strip(layer) for layer in scene.layers],
                    "dirty": self.doc.dirty})
@@ -328,7 +330,7 @@ class StudioSession:
         if self.stream is None:
             clock = self.server.clock
             stream = StudioStream(self.key, graph, {CODEC: make_encoder(CODEC)}, clock,
-                                  clock.due() - START_BURST + 1,
+                                  max(0, clock.due() - START_BURST + 1),
                                   self.server.config.frames_per_message)
             stream.heard = (version, received)
             self.stream = stream
