@@ -479,3 +479,7 @@ def test_studio_command_creates_a_new_scene_and_refuses_other_files(tmp_path):
     scene_from_text(target.read_text(), target)  # the template is a valid scene
     target.write_text("# mine\n")
     assert _target(target).read_text() == "# mine\n"  # never overwritten
+    worded = _target(tmp_path / "tent.toml", "rain on a tent, distant thunder")
+    scene = scene_from_text(worded.read_text(), worded)
+    assert scene.title == "Tent" and len(scene.layers) >= 2
+    assert any(line.lstrip().startswith("#") for line in worded.read_text().splitlines())

@@ -52,6 +52,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=0, help="TCP port (default 0: any free one)")
     p.add_argument("--bank", type=Path, default=None,
                    help=f"segment bank folder (default {default_bank_dir()})")
+    p.add_argument("--from-words", metavar="DESCRIPTION", default=None,
+                   help="a new scene file starts from these words (as `soundscape new`) "
+                        "instead of the minimal template, e.g. \"rain on a tent, distant "
+                        "thunder\"")
     p.add_argument("--no-browser", action="store_true",
                    help="print the URL but do not open a browser")
     p.add_argument("--token", default=None,
@@ -60,8 +64,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _target(path: Path) -> Path:
-    """The file or folder to open; a missing .toml file is created from TEMPLATE."""
+def _target(path: Path, words: str | None = None) -> Path:
+    """The file or folder to open; a missing .toml file is created from ``words``
+    (soundscape.wordscene) or else from TEMPLATE."""
     if path.is_dir():
         return path.resolve()
     if path.exists():
@@ -74,8 +79,14 @@ def _target(path: Path) -> Path:
     if not path.parent.is_dir():
         raise UsageError(f"{path}: the folder {path.parent} does not exist")
     title = path.stem.replace("-", " ").replace("_", " ").strip().capitalize() or "New scene"
+    if words is not None:
+        from ..wordscene import scene_text_from_words
+
+        text = scene_text_from_words(words, title=title)
+    else:
+        text = TEMPLATE.format(title=title.replace('"', "'"))
     with open(path, "x", encoding="utf-8") as f:  # never overwrite
-        f.write(TEMPLATE.format(title=title.replace('"', "'")))
+        f.write(text)
     print(f"created {path} from the template")
     return path.resolve()
 
@@ -83,7 +94,7 @@ def _target(path: Path) -> Path:
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port: {args.port} is out of range 0..65535")
-    target = _target(args.scene)
+    target = _target(args.scene, args.from_words)
     token = args.token if args.token is not None else os.environ.get("SOUNDSCAPE_TOKEN") or None
     if token is not None and not 8 <= len(token) <= 256:
         raise UsageError("--token: use 8 to 256 characters")
