@@ -181,7 +181,7 @@ def test_missing_file_is_a_clear_scene_error(tmp_path):
     path = bed_scene(tmp_path, ["sounds/rain.wv"])
     with pytest.raises(SceneError) as info:
         load_scene(path)
-    assert "layers[0].files[0]: 'sounds/rain.wv' does not exist" in str(info.value)
+    assert 'layers[0] "wind".files[0]: \'sounds/rain.wv\' does not exist' in str(info.value)
 
 
 def test_undecodable_file_names_the_file(tmp_path, own_bank):

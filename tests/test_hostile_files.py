@@ -189,7 +189,7 @@ def test_a_50ms_interval_is_refused(tmp_path):
     path = tmp_path / "fast.toml"
     path.write_text('[[layers]]\nname = "d"\ntype = "event"\nrecipe = "drip"\n'
                     'interval = ["50ms", "50ms"]\n')
-    with pytest.raises(SceneError, match=r"layers\[0\]\.interval: .*more than 600 events "
+    with pytest.raises(SceneError, match=r"layers\[0\] \"d\"\.interval: .*more than 600 events "
                                          r"per minute"):
         load_scene(path)
     path.write_text(path.read_text().replace('"50ms", "50ms"', '"100ms", "1s"'))
@@ -223,12 +223,12 @@ def test_hostile_scene_files_do_not_stop_the_catalog(tmp_path):
     assert changes.failed == catalog.errors
     assert "nested too deeply" in catalog.errors["deep"]
     assert "too many digits" in catalog.errors["huge"]
-    assert "layers[0].files[0]" in catalog.errors["long-name"]
+    assert 'layers[0] "rain".files[0]' in catalog.errors["long-name"]
     # hot reload: a good scene edited into a bad one keeps playing; its error shows
     (tmp_path / "good.toml").write_text(GOOD + "gain_db = 1e999\n")
     changes = catalog.scan()
     assert "good" in catalog.scenes and "good" in changes.failed
-    assert "layers[0].gain_db: inf is not a finite number" in catalog.errors["good"]
+    assert 'layers[0] "rain".gain_db: inf is not a finite number' in catalog.errors["good"]
     (tmp_path / "good.toml").write_text(GOOD + "\n")  # fixed: the error goes away
     catalog.scan()
     assert "good" not in catalog.errors

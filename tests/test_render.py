@@ -89,7 +89,7 @@ def test_bad_scene_gives_no_traceback(tmp_path):
     bad.write_text("[[layers]]\nname='a'\ntype='bed'\nrecipe='rain'\ngain_db=100\n")
     res = cli("render", str(bad), "-d", "1s", "-o", str(tmp_path / "x.wav"), check=False)
     assert res.returncode == 2
-    assert "layers[0].gain_db: 100 is out of range" in res.stderr
+    assert 'layers[0] "a".gain_db: 100 is out of range' in res.stderr
     assert "Traceback" not in res.stderr
 
 
