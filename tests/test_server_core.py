@@ -522,3 +522,48 @@ def test_build_queue_with_an_urgent_worker_runs_every_job():
     gate.set()
     slow.result(10)
     queue.close()
+
+
+def test_a_channel_encodes_only_the_codecs_its_listeners_take(scenes):
+    (scene, v0), _, _ = scenes
+    fake = FakeClock()
+    clock = AudioClock(48000, BLOCK, now=fake)
+    engines: list[Engine] = []
+    hub = Hub(ServerConfig(idle_pause_s=0), clock, engines)
+    engines.append(Engine("0", clock, hub.on_produced))
+    hub.load["0"] = 0
+    channel = hub.add_channel(scene, fresh(v0))
+    produced: list[Produced] = []
+    original = hub.on_produced
+
+    def spy(stream: Stream, block: Produced) -> None:
+        produced.append(block)
+        original(stream, block)
+
+    engines[0].publish = spy
+
+    def run(blocks: int) -> list[Produced]:
+        start = len(produced)
+        for _ in range(blocks):
+            fake.t += 0.1
+            engines[0].step(fake.t)
+        return produced[start:]
+
+    assert all(p.messages == {} for p in run(3))  # nobody listens: nothing is encoded
+    pcm = hub.new_listener("pcm16", lambda c, r: None)
+    hub.join(pcm, scene.name)
+    assert {tuple(p.messages) for p in run(3)} == {("pcm16",)}
+    opus = hub.new_listener("opus", lambda c, r: None)
+    hub.join(opus, scene.name)
+    assert {tuple(sorted(p.messages)) for p in run(3)} == {("opus", "pcm16")}
+    hub.leave(pcm)
+    assert {tuple(p.messages) for p in run(3)} == {("opus",)}
+    got = []
+    while (item := opus.queue.pop()) is not None:
+        if isinstance(item, bytes):
+            got.append(seq_of(item))
+    assert got == list(range(got[0], got[0] + 6))  # the opus listener missed nothing
+    assert hub.status()["channels"][0]["encoding"] == ["opus"]
+    hub.leave(opus)
+    assert all(p.messages == {} for p in run(3))
+    assert channel.codecs == frozenset()

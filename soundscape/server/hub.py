@@ -27,11 +27,11 @@ from typing import Any
 from ..graph import SceneGraph
 from ..scene import Bed, Scene
 from .clock import AudioClock
-from .codec import FRAME_SIZE, make_encoder
+from .codec import FRAME_SIZE
 from .config import ServerConfig
 from .engine import Engine
 from .listener import ListenerQueue, Offer
-from .protocol import AUDIO_HEADER, CODECS, PROTOCOL_VERSION, Control, ProtocolError, dumps
+from .protocol import AUDIO_HEADER, PROTOCOL_VERSION, Control, ProtocolError, dumps
 from .stream import Produced, Stream
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,7 @@ class Channel:
     seq: int = -1  # the last block published
     reloads: int = 0
     playing: str = "primary"  # what the stream's fallback plays
+    codecs: frozenset[str] = frozenset()  # what its stream encodes: its listeners' codecs
 
 
 def stop_stream(stream: Stream) -> None:
@@ -147,8 +148,8 @@ class Hub:
         if scene.name in self.channels:
             self.replace_scene(scene, graph)
             return self.channels[scene.name]
-        encoders = {codec: make_encoder(codec, self.config.bitrate) for codec in CODECS}
-        stream = Stream(f"channel:{scene.name}", graph, encoders, self.clock,
+        # no encoder until someone listens (_sync_codecs): outputs take the raw blocks
+        stream = Stream(f"channel:{scene.name}", graph, {}, self.clock,
                         self.clock.due() + 1, self.config.frames_per_message)
         engine = self._least_loaded()
         ring: deque[Produced] = deque(maxlen=self.burst_blocks)
@@ -206,6 +207,17 @@ class Hub:
     def listed(self) -> list[Channel]:
         return [c for c in self.channels.values() if not c.removed]
 
+    def _sync_codecs(self, channel: Channel) -> None:
+        """Encode a codec only while a listener of the broadcast mix takes it (a
+        personal mix encodes its own); tell the mixer when that set changes."""
+        wanted = frozenset(member.codec for member in channel.listeners)
+        if wanted != channel.codecs:
+            channel.codecs = wanted
+            bitrate = self.config.bitrate
+            channel.stream.request(lambda s: s.set_codecs(wanted, bitrate))
+            log.info("channel %s: encoding %s", channel.name, ", ".join(sorted(wanted)) or
+                     "nothing (no listener)")
+
     # -- audio from the mixers (loop thread) ------------------------------------------
     def on_produced(self, stream: Stream, produced: Produced) -> None:
         key = stream.key
@@ -227,9 +239,9 @@ class Hub:
             for _ in range(min(FORKS_PER_BLOCK, len(channel.pending_forks))):
                 stream.request(channel.pending_forks.popleft()[1])
             for member in list(channel.listeners):
-                if member.personal_key is None or member.personal is None:
-                    self._offer(channel, member, produced.messages[member.codec],
-                                produced.seq)
+                message = produced.messages.get(member.codec)
+                if message is not None:  # None: its encoder starts with the next block
+                    self._offer(channel, member, message, produced.seq)
             return
         listener = self.listeners.get(int(key.split(":")[1]))
         if listener is None or listener.personal_key != key:
@@ -240,6 +252,7 @@ class Hub:
             listener.personal = stream
             channel.listeners.discard(listener)
             channel.personal.add(listener)
+            self._sync_codecs(channel)
             listener.queue.discard_audio(lambda m: seq_of(m) < produced.seq)
             # the personal stream carries on after the last block the listener has or
             # still has queued: a slow listener's discarded broadcast blocks must be
@@ -335,9 +348,12 @@ class Hub:
             log.info("channel %s: listener joined, resuming", channel.name)
         listener.queue.offer_text(self.hello(listener, channel))
         for produced in channel.ring:
-            listener.queue.offer(produced.messages[listener.codec])
-            listener.last_seq = produced.seq
+            message = produced.messages.get(listener.codec)
+            if message is not None:  # a codec nobody took yet starts with the next block
+                listener.queue.offer(message)
+                listener.last_seq = produced.seq
         channel.listeners.add(listener)
+        self._sync_codecs(channel)
 
     def _leave_channel(self, listener: Listener) -> None:
         channel = self.channels.get(listener.scene)
@@ -346,6 +362,7 @@ class Hub:
             channel.personal.discard(listener)
             channel.pending_forks = deque(f for f in channel.pending_forks
                                           if f[0] != listener.id)
+            self._sync_codecs(channel)
         key = listener.personal_key
         if key is not None:
             engine = self.placed.pop(key, None)
@@ -488,7 +505,7 @@ class Hub:
                 "server_underruns": c.stream.late_blocks, "skipped_messages": c.skipped,
                 "dropped_slow": c.dropped, "reloads": c.reloads,
                 "reload_error": c.reload_error, "removed": c.removed,
-                "paused": c.paused, "playing": c.playing,
+                "paused": c.paused, "playing": c.playing, "encoding": sorted(c.codecs),
                 "client_underruns": sum(lst.client_underruns for lst in everyone),
             })
         personal = [{"listener": lst.id, "scene": lst.scene, "gains": lst.gains,
