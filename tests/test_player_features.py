@@ -320,7 +320,7 @@ def test_download_button_renders_the_mix(server, browser, tmp_path):
     _slide(page, "hiss", -6)
     page.select_option("#dl-format", "flac")
     assert page.evaluate("document.querySelector('#dl-duration option[value=\"28800\"]')"
-                         ".disabled") is True  # FLAC is capped at 2 h
+                         ".disabled") is True  # FLAC is capped at 1 h
     page.select_option("#dl-duration", "600")
     with page.expect_download(timeout=300_000) as info:
         page.click("#dl-start")

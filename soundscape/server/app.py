@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import logging
 import os
+import shutil
 import signal
 import struct
+import tempfile
+from collections.abc import Awaitable
 from dataclasses import replace
 from functools import partial
 from http import HTTPStatus
@@ -29,6 +33,7 @@ from websockets.protocol import State
 from ..bank import SegmentBank
 from ..errors import SoundscapeError
 from ..graph import SceneGraph, build_graph
+from ..mixdown import DownloadError, Downloads
 from ..probe import check_scene_files
 from ..scene import Scene
 from ..sources import prompt_group
@@ -61,6 +66,7 @@ IN_FLIGHT_BLOCKS = 10  # audio messages a listener's socket may hold unsent/unac
 MIN_IN_FLIGHT = 16384  # bytes, whatever the codec
 SEND_POLL_S = 0.02  # how often a congested listener's socket is looked at again
 SLOW_CLOSE_S = 10.0  # a listener closed for being slow gets this long to read the close
+DOWNLOAD_SWEEP_S = 5.0  # how often finished download renders are reaped
 
 
 def _in_flight(ws: ServerConnection) -> int:
@@ -137,6 +143,9 @@ class StreamServer:
         self.engines: list[Engine] = []
         self.hub = Hub(config, self.clock, self.engines)
         self.ready: dict[str, asyncio.Event] = {}
+        # the player's download button: renders in their own processes (mixdown.py)
+        self._download_dir = Path(tempfile.mkdtemp(prefix="soundscape-downloads-"))
+        self.downloads = Downloads(self._download_dir, self.catalog.scenes.get, self.bank.root)
         self.server: Server | None = None
         # scenes are built in parallel, a waited-for one first; daemon threads, never
         # joined, so a wedged build cannot block reloads or shutdown (builds.py)
@@ -195,6 +204,7 @@ class StreamServer:
                      self.studio_query())
         else:
             self._spawn(self._reload_loop())
+        self._spawn(self._sweep_downloads())
         if self.config.refresh_model is not None:
             self._start_refreshers()
 
@@ -217,6 +227,8 @@ class StreamServer:
             engine.stop(0.2)
         self.builds.close()  # a running (even wedged) build is abandoned, not joined
         self._files.close()
+        self.downloads.close()  # stops running renders, removes their files
+        shutil.rmtree(self._download_dir, ignore_errors=True)
         log.info("server stopped")
 
     def _spawn(self, coro: Any) -> None:
@@ -351,6 +363,14 @@ class StreamServer:
         self.hub.add_channel(scene, graph)
         self.ready[scene.name].set()
 
+    async def _sweep_downloads(self) -> None:
+        while not self._stopping.is_set():
+            await asyncio.sleep(DOWNLOAD_SWEEP_S)
+            try:
+                self.downloads.sweep()
+            except Exception:
+                log.exception("download sweep failed")
+
     async def _reload_loop(self) -> None:
         interval = self.config.reload_interval_s
         if interval <= 0:
@@ -385,7 +405,8 @@ class StreamServer:
             out.append(info)
         return out
 
-    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+    async def _process_request(self, connection: ServerConnection,
+                               request: Request) -> Response | None:
         """Answer HTTP requests and vet websocket upgrades (None: go on with the upgrade).
 
         GET and HEAD only (405 otherwise); Host and Origin are checked on every
@@ -396,7 +417,8 @@ class StreamServer:
                 return _json(HTTPStatus.METHOD_NOT_ALLOWED, {
                     "code": "bad_method", "message": "only GET and HEAD are served"},
                     (("Allow", ", ".join(METHODS)),))
-            response = self._route(connection, request)
+            routed = self._route(connection, request)
+            response = await routed if inspect.isawaitable(routed) else routed
         except Exception:  # a bug: log it (rate-limited), answer without a traceback
             self._log_failure(logging.ERROR, "HTTP request failed", exc_info=True)
             response = _json(HTTPStatus.INTERNAL_SERVER_ERROR, {
@@ -408,7 +430,8 @@ class StreamServer:
             return Response(response.status_code, response.reason_phrase, response.headers, b"")
         return response
 
-    def _route(self, connection: ServerConnection, request: Request) -> Response | None:
+    def _route(self, connection: ServerConnection,
+               request: Request) -> Response | None | Awaitable[Response]:
         headers = request.headers
         refusal = self.gate.check(headers.get("Host"), headers.get("Origin"), self.port)
         if refusal is not None:
@@ -442,10 +465,43 @@ class StreamServer:
             else:  # nobody else's mix unless asked locally
                 status.pop("personal", None)
             return _json(HTTPStatus.OK, status)
+        if path == "/api/download" or path.startswith("/api/download/"):
+            return self._download(connection, path, query)
         file = _web_file(path)
         if file is not None:
             return _response(HTTPStatus.OK, file.read_bytes(), CONTENT_TYPES[file.suffix])
         return _json(HTTPStatus.NOT_FOUND, {"code": "not_found", "message": "no such page"})
+
+    def _download(self, connection: ServerConnection, path: str,
+                  query: dict[str, str]) -> Response | Awaitable[Response]:
+        """The player's download button (mixdown.Downloads): start, status, cancel, file.
+        Controls like the mix ones: a server with a token wants it."""
+        if self.gate.token is not None and not self.gate.token_ok(query.get("token")):
+            return _refuse(Refusal(HTTPStatus.FORBIDDEN, "token_required",
+                                   "this server needs its token for downloads (?token=)"))
+        client = _peer_host(connection) or "?"
+        job = query.get("id", "")
+        try:
+            if path == "/api/download":
+                return _json(HTTPStatus.ACCEPTED, self.downloads.start(client, query))
+            if path == "/api/download/status":
+                return _json(HTTPStatus.OK, self.downloads.status(job, client))
+            if path == "/api/download/cancel":
+                return _json(HTTPStatus.OK, self.downloads.cancel(job, client))
+            if path == "/api/download/file":
+                return self._download_file(*self.downloads.file(job, client))
+        except DownloadError as exc:
+            return _json(HTTPStatus(exc.status), {"code": exc.code, "message": str(exc)})
+        return _json(HTTPStatus.NOT_FOUND, {"code": "not_found", "message": "no such page"})
+
+    async def _download_file(self, path: Path, filename: str, content_type: str) -> Response:
+        """A finished render, read off the event loop (the mixers' fan-out goes on).
+        websockets answers HTTP with a whole body, so the file is held in memory while
+        it is sent: mixdown.FORMATS caps each format's length to keep that bounded."""
+        body = await asyncio.to_thread(path.read_bytes)
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in filename)
+        return _response(HTTPStatus.OK, body, content_type, (
+            ("Content-Disposition", f'attachment; filename="{safe}"'),))
 
     def _vet_upgrade(self, connection: ServerConnection, name: str,
                      query: dict[str, str]) -> Response | None:

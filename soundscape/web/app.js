@@ -723,9 +723,9 @@ async function cancelDownload() {
   try { await getJson(`/api/download/cancel?id=${encodeURIComponent(id)}${tokenQuery()}`); } catch (e) { /* gone */ }
   showDownload('cancelled', 'Cancelled.');
 }
-function fitDownloadChoices() {   // FLAC of noise is big: the server caps it at 2 h
+function fitDownloadChoices() {   // FLAC of noise is big: the server caps it at 1 h
   const flac = $('dl-format').value === 'flac';
-  for (const o of $('dl-duration').options) o.disabled = flac && Number(o.value) > 7200;
+  for (const o of $('dl-duration').options) o.disabled = flac && Number(o.value) > 3600;
   if ($('dl-duration').selectedOptions[0].disabled) $('dl-duration').value = '3600';
 }
 $('dl-format').addEventListener('change', fitDownloadChoices);
