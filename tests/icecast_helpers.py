@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -150,7 +151,8 @@ class IcecastServer:
         sources = stats.get("source", [])
         if isinstance(sources, dict):
             sources = [sources]
-        return sorted("/" + s["listenurl"].rsplit("/", 1)[1] for s in sources if "listenurl" in s)
+        return sorted(urllib.parse.urlsplit(s["listenurl"]).path for s in sources
+                      if "listenurl" in s)
 
     def wait_mounts(self, mounts: list[str], timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout

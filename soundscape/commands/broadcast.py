@@ -22,7 +22,7 @@ from ..errors import SoundscapeError, UsageError
 from ..graph import build_graph
 from ..graph.switch import Fallback, PinkBed
 from ..outputs import ICECAST_FORMATS, Level, OutputEvent, Station, make_outputs
-from ..outputs.icecast import parse_icecast_url
+from ..outputs.icecast import IcecastTarget, parse_icecast_url
 from ..probe import check_scene_files
 from ..scene import load_scene
 from ..units import parse_duration
@@ -36,15 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "that any static web server or CDN can serve.",
     )
     p.add_argument("scene", type=Path, help="scene file (.toml)")
-    p.add_argument("--icecast", action="append", default=[], metavar="URL",
-                   help="icecast://source:PASSWORD@HOST:PORT/MOUNT (repeatable); Opus goes "
-                        "to MOUNT.opus and MP3 to MOUNT.mp3 (no MOUNT: the scene's name)")
-    p.add_argument("--icecast-formats", default=",".join(ICECAST_FORMATS),
-                   help="formats sent to each Icecast server (default opus,mp3)")
-    p.add_argument("--hls", type=Path, default=None, metavar="DIR",
-                   help="write a live HLS stream to DIR/SCENE/master.m3u8")
-    p.add_argument("--hls-segment", default="4s",
-                   help="HLS segment duration, 2s to 6s (default 4s)")
+    add_output_flags(p, "MOUNT.opus and MP3 to MOUNT.mp3 (no MOUNT: the scene's name)")
     p.add_argument("--seed", type=int, default=None, help="arrangement seed (default: scene's)")
     p.add_argument("--duration", "-d", default=None,
                    help="stop after this long, e.g. 1h (default: until Ctrl-C)")
@@ -56,6 +48,33 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def add_output_flags(p: argparse.ArgumentParser, mounts: str) -> None:
+    """--icecast, --icecast-formats, --hls, --hls-segment (broadcast and serve)."""
+    p.add_argument("--icecast", action="append", default=[], metavar="URL",
+                   help="icecast://source:PASSWORD@HOST:PORT/MOUNT (repeatable); Opus goes "
+                        f"to {mounts}")
+    p.add_argument("--icecast-formats", default=",".join(ICECAST_FORMATS),
+                   help="formats sent to each Icecast server (default opus,mp3)")
+    p.add_argument("--hls", type=Path, default=None, metavar="DIR",
+                   help="write a live HLS stream to DIR/SCENE/master.m3u8")
+    p.add_argument("--hls-segment", default="4s",
+                   help="HLS segment duration, 2s to 6s (default 4s)")
+
+
+def output_flags(args: argparse.Namespace) -> tuple[list[IcecastTarget], list[str], float]:
+    """The checked --icecast targets, --icecast-formats and --hls-segment seconds."""
+    targets = [parse_icecast_url(url) for url in args.icecast]
+    formats = [f.strip() for f in args.icecast_formats.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in ICECAST_FORMATS]
+    if unknown or not formats:
+        raise UsageError(f"--icecast-formats: {args.icecast_formats!r}: use opus, mp3 or "
+                         "opus,mp3")
+    segment = _duration(args.hls_segment, "--hls-segment")
+    if not 2 <= segment <= 6:
+        raise UsageError(f"--hls-segment: {args.hls_segment!r} is out of range 2s..6s")
+    return targets, formats, segment
+
+
 def _duration(text: str, flag: str) -> float:
     try:
         return parse_duration(text)
@@ -64,17 +83,9 @@ def _duration(text: str, flag: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    targets = [parse_icecast_url(url) for url in args.icecast]
-    formats = [f.strip() for f in args.icecast_formats.split(",") if f.strip()]
-    unknown = [f for f in formats if f not in ICECAST_FORMATS]
-    if unknown or not formats:
-        raise UsageError(f"--icecast-formats: {args.icecast_formats!r}: use opus, mp3 or "
-                         "opus,mp3")
+    targets, formats, segment = output_flags(args)
     if not targets and args.hls is None:
         raise UsageError("give at least one output: --icecast URL and/or --hls DIR")
-    segment = _duration(args.hls_segment, "--hls-segment")
-    if not 2 <= segment <= 6:
-        raise UsageError(f"--hls-segment: {args.hls_segment!r} is out of range 2s..6s")
     seconds = None if args.duration is None else _duration(args.duration, "--duration")
     if seconds is not None and seconds <= 0:
         raise UsageError(f"--duration: {args.duration!r} must be longer than zero")

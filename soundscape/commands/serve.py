@@ -10,6 +10,7 @@ from ..bank import default_bank_dir
 from ..errors import UsageError
 from ..server.config import ServerConfig
 from ..server.gate import parse_origin
+from .broadcast import add_output_flags, output_flags
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -55,6 +56,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                    help="also accept pages from this web origin, e.g. https://example.org "
                         "(repeatable; the player's own origin is always accepted)")
+    add_output_flags(p, "MOUNT/SCENE.opus and MP3 to MOUNT/SCENE.mp3 for every scene "
+                        "(no MOUNT: /SCENE.opus)")
+    p.add_argument("--icecast-bitrate", type=int, default=None,
+                   help="Icecast bit rate in bit/s (default 128000)")
     p.add_argument("--token", default=None,
                    help="token needed to change a mix or set a sleep timer (default: "
                         "$SOUNDSCAPE_TOKEN, else random when --host is beyond loopback, "
@@ -80,6 +85,10 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         if parse_origin(origin) is None:
             raise UsageError(f"--allow-origin: {origin!r} is not scheme://host[:port], "
                              "e.g. https://example.org")
+    targets, formats, segment = output_flags(args)
+    if args.icecast_bitrate is not None and not 32000 <= args.icecast_bitrate <= 320000:
+        raise UsageError(f"--icecast-bitrate: {args.icecast_bitrate} is out of range "
+                         "32000..320000")
     token = args.token if args.token is not None else os.environ.get("SOUNDSCAPE_TOKEN") or None
     if token is not None and not 8 <= len(token) <= 256:
         raise UsageError("--token: use 8 to 256 characters")
@@ -95,6 +104,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         refresh_interval_s=max(5.0, args.refresh_interval),
         refresh_max_variants=args.refresh_max_variants,
         allow_origins=tuple(args.allow_origin), token=token,
+        icecast=tuple(targets), icecast_formats=tuple(formats),
+        icecast_bitrate=args.icecast_bitrate, hls=args.hls, hls_segment_s=segment,
     )
 
 

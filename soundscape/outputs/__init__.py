@@ -93,9 +93,10 @@ class ChannelOutputs:
                     break
         return found
 
-    def close(self) -> None:
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop every output, waiting up to ``timeout`` s for each to finish."""
         with self._lock:
             channels, self._channels = self._channels, {}
         for outputs in channels.values():
             for output in outputs:
-                output.close()
+                output.close(timeout)

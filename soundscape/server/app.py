@@ -12,6 +12,7 @@ import inspect
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import struct
@@ -34,6 +35,7 @@ from ..bank import SegmentBank
 from ..errors import SoundscapeError
 from ..graph import SceneGraph, build_graph
 from ..mixdown import DownloadError, Downloads
+from ..outputs import ChannelOutputs, Level, make_outputs
 from ..probe import check_scene_files
 from ..scene import Scene
 from ..sources import prompt_group
@@ -52,6 +54,10 @@ from .studio_session import StudioSession
 log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+HLS_TYPES = {  # what --hls writes, as HLS players expect it
+    ".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment", ".mp4": "audio/mp4",
+}
+HLS_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png",
@@ -89,9 +95,9 @@ def _in_flight(ws: ServerConnection) -> int:
 
 def _response(status: HTTPStatus, body: bytes, content_type: str,
               extra: tuple[tuple[str, str], ...] = ()) -> Response:
+    cache = () if any(k == "Cache-Control" for k, _ in extra) else (("Cache-Control", "no-cache"),)
     headers = Headers([("Content-Type", content_type), ("Content-Length", str(len(body))),
-                       ("Cache-Control", "no-cache"), ("X-Content-Type-Options", "nosniff"),
-                       *extra])
+                       *cache, ("X-Content-Type-Options", "nosniff"), *extra])
     return Response(status.value, status.phrase, headers, body)
 
 
@@ -146,6 +152,7 @@ class StreamServer:
         # the player's download button: renders in their own processes (mixdown.py)
         self._download_dir = Path(tempfile.mkdtemp(prefix="soundscape-downloads-"))
         self.downloads = Downloads(self._download_dir, self.catalog.scenes.get, self.bank.root)
+        self.outputs = ChannelOutputs()  # --icecast / --hls: fed by the channels' mixers
         self.server: Server | None = None
         # scenes are built in parallel, a waited-for one first; daemon threads, never
         # joined, so a wedged build cannot block reloads or shutdown (builds.py)
@@ -228,6 +235,8 @@ class StreamServer:
         self.builds.close()  # a running (even wedged) build is abandoned, not joined
         self._files.close()
         self.downloads.close()  # stops running renders, removes their files
+        await asyncio.to_thread(self.outputs.close, 2.0)  # HLS ends its playlists
+        self._log_output_events()
         shutil.rmtree(self._download_dir, ignore_errors=True)
         log.info("server stopped")
 
@@ -360,8 +369,30 @@ class StreamServer:
         if self._wanted.get(scene.name) != ticket:
             return  # a newer edit is being built; it will be applied instead
         self.hub.scene_errors.pop(scene.name, None)
-        self.hub.add_channel(scene, graph)
+        fresh = scene.name not in self.hub.channels
+        channel = self.hub.add_channel(scene, graph)
+        if fresh and (self.config.icecast or self.config.hls is not None):
+            self._put_on_air(channel.name, scene, channel.stream)
+            channel.on_air = True
         self.ready[scene.name].set()
+
+    def _put_on_air(self, name: str, scene: Scene, stream: Stream) -> None:
+        """Feed a new channel's blocks to its Icecast mounts (MOUNT/NAME.opus, .mp3)
+        and its HLS folder (DIR/NAME); an output that cannot start is logged by name
+        and the channel plays on for its websocket listeners."""
+        config = self.config
+        targets = [replace(t, mount=f"{t.mount}/{name}") for t in config.icecast]
+        try:
+            outputs = make_outputs(scene, targets, config.icecast_formats, config.hls,
+                                   config.hls_segment_s, config.icecast_bitrate)
+        except SoundscapeError as exc:
+            log.error("channel %s: no Icecast/HLS output: %s", name, exc)
+            return
+        self.outputs.add(name, outputs)
+        sink = partial(self.outputs.push, name)
+        stream.request(lambda s: setattr(s, "sink", sink))
+        for output in outputs:
+            log.info("channel %s: on air at %s", name, output.name)
 
     async def _sweep_downloads(self) -> None:
         while not self._stopping.is_set():
@@ -370,6 +401,13 @@ class StreamServer:
                 self.downloads.sweep()
             except Exception:
                 log.exception("download sweep failed")
+            self._log_output_events()
+
+    def _log_output_events(self) -> None:
+        levels = {Level.INFO: logging.INFO, Level.WARNING: logging.WARNING,
+                  Level.ERROR: logging.ERROR}
+        for event in self.outputs.events():
+            log.log(levels.get(event.level, logging.WARNING), "output %s", event)
 
     async def _reload_loop(self) -> None:
         interval = self.config.reload_interval_s
@@ -465,6 +503,8 @@ class StreamServer:
             else:  # nobody else's mix unless asked locally
                 status.pop("personal", None)
             return _json(HTTPStatus.OK, status)
+        if path.startswith("/hls/") and self.config.hls is not None:
+            return self._hls_file(path[len("/hls/"):])
         if path == "/api/download" or path.startswith("/api/download/"):
             return self._download(connection, path, query)
         file = _web_file(path)
@@ -493,6 +533,28 @@ class StreamServer:
         except DownloadError as exc:
             return _json(HTTPStatus(exc.status), {"code": exc.code, "message": str(exc)})
         return _json(HTTPStatus.NOT_FOUND, {"code": "not_found", "message": "no such page"})
+
+    def _hls_file(self, rest: str) -> Response | Awaitable[Response]:
+        """A file of the --hls folder: SCENE/master.m3u8, SCENE/aac/..., plain names
+        only (no traversal), playlists never cached, segments cacheable."""
+        parts = rest.split("/")
+        folder = self.config.hls
+        if (folder is None or not 2 <= len(parts) <= 3
+                or not all(HLS_NAME.fullmatch(part) for part in parts)
+                or Path(parts[-1]).suffix not in HLS_TYPES):
+            return _json(HTTPStatus.NOT_FOUND, {"code": "not_found", "message": "no such file"})
+        file = folder.joinpath(*parts)
+        return self._send_hls(file)
+
+    async def _send_hls(self, file: Path) -> Response:
+        try:
+            body = await asyncio.to_thread(file.read_bytes)
+        except OSError:
+            return _json(HTTPStatus.NOT_FOUND, {"code": "not_found", "message": "no such file"})
+        extra: tuple[tuple[str, str], ...] = (("Access-Control-Allow-Origin", "*"),)
+        if file.suffix != ".m3u8":  # a segment never changes once written
+            extra += (("Cache-Control", "max-age=60"),)
+        return _response(HTTPStatus.OK, body, HLS_TYPES[file.suffix], extra)
 
     async def _download_file(self, path: Path, filename: str, content_type: str) -> Response:
         """A finished render, read off the event loop (the mixers' fan-out goes on).

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..outputs.icecast import IcecastTarget
+
 
 @dataclass(frozen=True)
 class ServerConfig:
@@ -41,3 +43,10 @@ class ServerConfig:
     allow_origins: tuple[str, ...] = ()  # extra web origins allowed besides the player's own
     token: str | None = None  # control token; None: random when bound beyond loopback
     studio: Path | None = None  # studio mode: the scene file opened first (soundscape studio)
+    # every channel also goes to these Icecast servers (mount MOUNT/SCENE.opus|.mp3) ...
+    icecast: tuple[IcecastTarget, ...] = ()
+    icecast_formats: tuple[str, ...] = ("opus", "mp3")
+    icecast_bitrate: int | None = None  # None: the outputs' default (128 kbit/s)
+    # ... and/or is written as live HLS to hls/SCENE/master.m3u8 (served at /hls/)
+    hls: Path | None = None
+    hls_segment_s: float = 4.0

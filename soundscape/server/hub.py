@@ -104,6 +104,7 @@ class Channel:
     reloads: int = 0
     playing: str = "primary"  # what the stream's fallback plays
     codecs: frozenset[str] = frozenset()  # what its stream encodes: its listeners' codecs
+    on_air: bool = False  # it feeds Icecast/HLS outputs: never paused when idle
 
 
 def stop_stream(stream: Stream) -> None:
@@ -280,7 +281,7 @@ class Hub:
         """Stop mixing a channel nobody has listened to for ``idle_pause_s``: eight idle
         scenes would otherwise cost about a quarter of a core. ``join`` wakes it."""
         limit = self.config.idle_pause_s
-        if limit <= 0 or channel.listeners or channel.pending_forks:
+        if limit <= 0 or channel.listeners or channel.pending_forks or channel.on_air:
             channel.idle_since = None
             return
         now = time.monotonic()

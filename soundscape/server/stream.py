@@ -87,6 +87,9 @@ class Stream:
         self.paused = False  # an idle channel: the mixer skips it until someone joins
         self.late_blocks = 0  # blocks skipped because the mixer fell behind
         self.last_block: np.ndarray | None = None
+        # where each output block also goes (a channel's Icecast/HLS outputs); must not
+        # block: ChannelOutputs.push only queues. Set on the mixer thread (a request).
+        self.sink: Callable[[np.ndarray], None] | None = None
         self.version = 0
         self._sleep_reported = False
         self._requests: list[Callable[[Stream], None]] = []
@@ -212,6 +215,8 @@ class Stream:
             self._sleep_reported = True
             events.append({"type": "sleep", "state": "done"})
         self.last_block = block
+        if self.sink is not None:
+            self.sink(block)
         messages: dict[str, bytes] = {}
         position = self.clock.position(self.index)
         for codec, encoder in self.encoders.items():
