@@ -343,7 +343,7 @@ def short_clip_warnings(scene: Scene) -> list[str]:
                 continue
             if seconds < piece:
                 lines.append(
-                    f"{scene.path}: layers[{i}].files[{j}] ({layer.name!r}): {f.name} is "
+                    f'{scene.path}: layers[{i}] "{layer.name}".files[{j}]: {f.name} is '
                     f"{seconds:.1f} s, shorter than a {piece:.1f} s bed piece (segment "
                     f"{scene.master.segment_seconds:g} s, crossfade {layer.crossfade:g} s "
                     f"needs 3x): it is extended by texture synthesis, not looped")

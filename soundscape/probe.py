@@ -167,8 +167,8 @@ def probe_scene_files(scene: Scene) -> list[str]:
                 report = seen[path] = probe_file(path)
             problem = file_problem(report, layer)
             if problem is not None:
-                lines.append(f"{scene.path}: layers[{layer.index}].files[{j}] "
-                             f"({layer.name!r}): {path}: {problem}")
+                lines.append(f'{scene.path}: layers[{layer.index}] "{layer.name}".files[{j}]: '
+                             f"{path}: {problem}")
     return lines
 
 

@@ -198,7 +198,7 @@ def test_validate_warns_about_a_short_clip(tmp_path):
     path = bed_scene(tmp_path, ["gust.wav"], rate=16000)
     lines = short_clip_warnings(load_scene(path))
     assert len(lines) == 1
-    assert "layers[0].files[0] ('wind'): gust.wav is 5.0 s" in lines[0]
+    assert 'layers[0] "wind".files[0]: gust.wav is 5.0 s' in lines[0]
     assert "crossfade 3 s" in lines[0] and "texture synthesis" in lines[0]
     res = subprocess.run([sys.executable, "-m", "soundscape.cli", "validate", str(path)],
                          capture_output=True, text=True, cwd=ROOT, env=os.environ.copy())

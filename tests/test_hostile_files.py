@@ -53,7 +53,7 @@ def test_a_one_frame_bed_file_is_refused_by_name(tmp_path, capsys, bank):
     path = scene_file(tmp_path, ["tick.wav"])
     scene = load_scene(path)  # exists: the loader does not decode audio
     [line] = probe_scene_files(scene)
-    assert "layers[0].files[0] ('own')" in line and "tick.wav" in line
+    assert 'layers[0] "own".files[0]: ' in line and "tick.wav" in line
     assert "too short for bed (at least 500 ms)" in line
     code, err = validate(path, capsys)
     assert code == 1 and "tick.wav" in err and "Traceback" not in err
@@ -84,7 +84,7 @@ def test_nan_and_infinite_samples_are_refused_by_name(tmp_path, capsys, bad):
     code, err = validate(path, capsys)
     assert code == 1
     assert "damaged.wav" in err and "NaN or infinite samples: the file is damaged" in err
-    assert "'own'" in err
+    assert 'layers[0] "own".files[0]: ' in err
     with pytest.raises(SourceError, match="damaged.wav"):  # what render calls first
         check_scene_files(load_scene(path))
 

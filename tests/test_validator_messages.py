@@ -212,7 +212,7 @@ def test_validate_names_an_audio_file_that_does_not_decode(
     assert main(["validate", str(path)]) == 1
     err = capsys.readouterr().err
     assert f"{path}: 1 unusable audio file:" in err
-    assert "layers[0].files[1] ('hiss')" in err
+    assert 'layers[0] "hiss".files[1]: ' in err
     assert f"{tmp_path / 'garbage.wav'}: not a readable audio file" in err
     assert "good.wav:" not in err and "Traceback" not in err
     assert main(["validate", "--no-audio", str(path)]) == 0
