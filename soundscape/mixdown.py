@@ -69,7 +69,7 @@ class DownloadFormat:
 # FLAC of noise hardly compresses (about 1 MB per 5 s): capped shorter than the codecs
 FORMATS = {
     "opus": DownloadFormat(".opus", "audio/ogg", 10 * 3600.0, 20_000),  # ~15 kB/s measured
-    "mp3": DownloadFormat(".mp3", "audio/mpeg", 10 * 3600.0, 24_000),
+    "mp3": DownloadFormat(".mp3", "audio/mpeg", 8 * 3600.0, 24_000),
     # the server holds a finished file in memory while it sends it: FLAC stops at 1 h
     "flac": DownloadFormat(".flac", "audio/flac", 3600.0, 200_000),
 }
