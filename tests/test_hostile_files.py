@@ -25,6 +25,7 @@ from soundscape.scene import MAX_FILES, MAX_LAYERS, load_scene
 from soundscape.server.catalog import Catalog
 
 RATE = 16000
+HANG_S = 120  # work that should take a second: longer means it hangs or went quadratic
 
 
 def tone(seconds: float, rate: int = RATE, channels: int = 2) -> np.ndarray:
@@ -61,7 +62,7 @@ def test_a_one_frame_bed_file_is_refused_by_name(tmp_path, capsys, bank):
     start = time.monotonic()
     with pytest.raises(SourceError, match=r"tick\.wav"):
         build_graph(scene, bank)
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < HANG_S  # a hang guard, not a speed figure
 
 
 def test_a_short_event_file_is_fine_and_a_too_short_one_is_not(tmp_path):
@@ -154,7 +155,7 @@ def test_a_thousand_files_in_one_layer_are_refused_quickly(tmp_path):
     start = time.monotonic()
     with pytest.raises(SceneError, match=f"1000 files; a layer takes at most {MAX_FILES}"):
         load_scene(scene_file(tmp_path, ["clip.wav"] * 1000))
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < HANG_S  # a hang guard, not a speed figure
 
 
 def test_the_most_files_a_layer_takes_cost_linear_time(tmp_path):
@@ -171,7 +172,7 @@ def test_the_most_files_a_layer_takes_cost_linear_time(tmp_path):
         src.key(layer, variant, 0)
     clips = src.texture_clips(layer)
     assert clips is not None and len(clips) == MAX_FILES  # 256 s of clips: all kept
-    assert time.monotonic() - start < 20
+    assert time.monotonic() - start < HANG_S  # a hang guard, not a speed figure
 
 
 def test_ten_thousand_layers_are_refused_by_the_cap(tmp_path):
@@ -181,7 +182,7 @@ def test_ten_thousand_layers_are_refused_by_the_cap(tmp_path):
     start = time.monotonic()
     with pytest.raises(SceneError) as info:
         load_scene(path)
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < HANG_S  # a hang guard, not a speed figure
     assert f"layers: 10000 layers; a scene has at most {MAX_LAYERS}" in str(info.value)
 
 
