@@ -481,6 +481,8 @@ class StreamServer:
         query = _query(url.query)
         if path.startswith("/stream/"):
             return self._vet_upgrade(connection, path[len("/stream/"):], query)
+        if path.startswith("/stems/"):  # the same gate, codecs and limits as /stream/
+            return self._vet_upgrade(connection, path[len("/stems/"):], query)
         if self.studio_dir is not None:
             if path == "/studio/ws":
                 return self._vet_studio(query)
@@ -618,7 +620,8 @@ class StreamServer:
                 return
             await StudioSession(self, ws, file).run()
             return
-        name = unquote(url.path)[len("/stream/"):]
+        stems = unquote(url.path).startswith("/stems/")
+        name = unquote(url.path)[len("/stems/" if stems else "/stream/"):]
         query = _query(url.query)
         codec = query.get("codec", "opus")  # vetted in _vet_upgrade
         may_control = self.gate.token_ok(query.get("token"))  # else listening only
@@ -641,12 +644,15 @@ class StreamServer:
         listener = self.hub.new_listener(codec, close, _peer_host(ws) or "")
         listener.queue.wake = wake.set
         try:
-            self.hub.join(listener, name)
+            if stems:
+                self.hub.join_stems(listener, name)
+            else:
+                self.hub.join(listener, name)
         except Exception:
             self.hub.leave(listener)
             raise
-        log.info("listener %d: joined %s (%s) from %s", listener.id, name, codec,
-                 ws.remote_address)
+        log.info("listener %d: joined %s (%s%s) from %s", listener.id, name, codec,
+                 ", stems" if stems else "", ws.remote_address)
         sender = asyncio.create_task(self._send_loop(ws, listener, wake))
         try:
             await self._receive_loop(ws, listener, may_control)

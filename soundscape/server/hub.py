@@ -32,6 +32,7 @@ from .config import ServerConfig
 from .engine import Engine
 from .listener import ListenerQueue, Offer
 from .protocol import AUDIO_HEADER, PROTOCOL_VERSION, Control, ProtocolError, dumps
+from .stems import install_taps
 from .stream import Produced, Stream
 
 log = logging.getLogger(__name__)
@@ -78,9 +79,13 @@ class Listener:
     client_underruns: int = 0
     connected_at: float = field(default_factory=time.monotonic)
     client: str = ""  # the client's address: personal mixes are capped per client
+    stems: bool = False  # a /stems/ listener: it mixes the layers itself
+    stem_names: tuple[str, ...] | None = None  # the stem layout it was last told
 
     @property
     def mode(self) -> str:
+        if self.stems:
+            return "stems"
         return "personal" if self.personal_key is not None else "broadcast"
 
 
@@ -105,6 +110,8 @@ class Channel:
     playing: str = "primary"  # what the stream's fallback plays
     codecs: frozenset[str] = frozenset()  # what its stream encodes: its listeners' codecs
     on_air: bool = False  # it feeds Icecast/HLS outputs: never paused when idle
+    stem_listeners: set[Listener] = field(default_factory=set)
+    stem_codecs: frozenset[str] = frozenset()  # what its stream makes stems in
 
 
 def stop_stream(stream: Stream) -> None:
@@ -146,6 +153,7 @@ class Hub:
         return engine
 
     def add_channel(self, scene: Scene, graph: SceneGraph) -> Channel:
+        install_taps(graph)  # stems: off until someone listens to them (stems.py)
         if scene.name in self.channels:
             self.replace_scene(scene, graph)
             return self.channels[scene.name]
@@ -169,6 +177,7 @@ class Hub:
         thread (``Stream.reload``), and the crossfade starts from whatever that stream
         plays now (a reload during a reload's crossfade composes)."""
         channel = self.channels[scene.name]
+        install_taps(graph)
         seconds = self.config.crossfade_s
         for listener in channel.personal:
             if listener.personal is None:
@@ -219,6 +228,28 @@ class Hub:
             log.info("channel %s: encoding %s", channel.name, ", ".join(sorted(wanted)) or
                      "nothing (no listener)")
 
+    def _sync_stems(self, channel: Channel) -> None:
+        """Make stems only while someone listens to them, in the codecs they take."""
+        wanted = frozenset(member.codec for member in channel.stem_listeners)
+        if wanted != channel.stem_codecs:
+            channel.stem_codecs = wanted
+            bitrate = self.config.bitrate
+            channel.stream.request(lambda s: s.set_stem_codecs(wanted, bitrate))
+            log.info("channel %s: stems %s", channel.name, ", ".join(sorted(wanted)) or
+                     "off (no stem listener)")
+
+    def _offer_stems(self, channel: Channel, listener: Listener, produced: Produced) -> None:
+        """A block of stems; a new layout (first block, a reload) is announced first."""
+        message = produced.stems.get(listener.codec)
+        if message is None:
+            return
+        if produced.stem_names != listener.stem_names:
+            listener.stem_names = produced.stem_names
+            listener.queue.offer_text(dumps({
+                "type": "stems", "scene": channel.name, "seq": produced.seq,
+                "stems": list(produced.stem_names), "layers": layer_info(channel.scene)}))
+        self._offer(channel, listener, message, produced.seq)
+
     # -- audio from the mixers (loop thread) ------------------------------------------
     def on_produced(self, stream: Stream, produced: Produced) -> None:
         key = stream.key
@@ -243,6 +274,8 @@ class Hub:
                 message = produced.messages.get(member.codec)
                 if message is not None:  # None: its encoder starts with the next block
                     self._offer(channel, member, message, produced.seq)
+            for member in list(channel.stem_listeners):
+                self._offer_stems(channel, member, produced)
             return
         listener = self.listeners.get(int(key.split(":")[1]))
         if listener is None or listener.personal_key != key:
@@ -281,7 +314,8 @@ class Hub:
         """Stop mixing a channel nobody has listened to for ``idle_pause_s``: eight idle
         scenes would otherwise cost about a quarter of a core. ``join`` wakes it."""
         limit = self.config.idle_pause_s
-        if limit <= 0 or channel.listeners or channel.pending_forks or channel.on_air:
+        if (limit <= 0 or channel.listeners or channel.stem_listeners or channel.pending_forks
+                or channel.on_air):
             channel.idle_since = None
             return
         now = time.monotonic()
@@ -356,14 +390,36 @@ class Hub:
         channel.listeners.add(listener)
         self._sync_codecs(channel)
 
+    def join_stems(self, listener: Listener, name: str) -> None:
+        """Subscribe to channel ``name``'s stems: hello, the ring's blocks that carry
+        stems in the listener's codec, then live (stems start within two blocks)."""
+        channel = self.channels[name]
+        listener.stems = True
+        listener.scene = name
+        listener.last_seq = -1
+        listener.stem_names = None
+        channel.idle_since = None
+        if channel.paused:
+            channel.paused = False
+            channel.ring.clear()
+            channel.engine.resume(channel.stream.key, self.burst_blocks)
+            log.info("channel %s: stem listener joined, resuming", channel.name)
+        listener.queue.offer_text(self.hello(listener, channel))
+        for produced in channel.ring:
+            self._offer_stems(channel, listener, produced)
+        channel.stem_listeners.add(listener)
+        self._sync_stems(channel)
+
     def _leave_channel(self, listener: Listener) -> None:
         channel = self.channels.get(listener.scene)
         if channel is not None:
             channel.listeners.discard(listener)
             channel.personal.discard(listener)
+            channel.stem_listeners.discard(listener)
             channel.pending_forks = deque(f for f in channel.pending_forks
                                           if f[0] != listener.id)
             self._sync_codecs(channel)
+            self._sync_stems(channel)
         key = listener.personal_key
         if key is not None:
             engine = self.placed.pop(key, None)
@@ -465,9 +521,17 @@ class Hub:
             listener.volume = 1.0
             listener.sleep = None
             listener.queue.discard_audio(lambda m: False)
-            self.join(listener, name)
+            if listener.stems:
+                self.join_stems(listener, name)
+            else:
+                self.join(listener, name)
             log.info("listener %d: switched to %s", listener.id, name)
             return
+        if listener.stems:  # gain, mute, volume, sleep: the player does them itself
+            raise ProtocolError(
+                "stems_mix_local", f"{kind}: a stems connection is mixed by the player "
+                "(apply gains, volume and the sleep fade locally; /stream/ mixes on the "
+                "server)")
         if kind in ("gain", "mute"):
             name = self._check_layer(listener, control.layer)
             self._ensure_personal(listener)
@@ -499,7 +563,7 @@ class Hub:
         uptime = time.monotonic() - self.started
         channels = []
         for c in self.channels.values():
-            everyone = c.listeners | c.personal
+            everyone = c.listeners | c.personal | c.stem_listeners
             channels.append({
                 "scene": c.name, "title": c.scene.title, "listeners": len(everyone),
                 "personal_mixes": len(c.personal), "seq": c.seq,
@@ -507,6 +571,7 @@ class Hub:
                 "dropped_slow": c.dropped, "reloads": c.reloads,
                 "reload_error": c.reload_error, "removed": c.removed,
                 "paused": c.paused, "playing": c.playing, "encoding": sorted(c.codecs),
+                "stem_listeners": len(c.stem_listeners), "stems": sorted(c.stem_codecs),
                 "client_underruns": sum(lst.client_underruns for lst in everyone),
             })
         personal = [{"listener": lst.id, "scene": lst.scene, "gains": lst.gains,

@@ -15,6 +15,10 @@ audio::
 
 All integers are big-endian except PCM samples. Consecutive messages of one stream
 have consecutive ``seq``; a gap means the listener skipped ahead (it was too slow).
+
+``/stems/<scene>`` sends the same header with ``reserved`` = the number of stems S,
+then S times n frames (each stem's frames in turn, stems in the order of the last
+``stems`` text message): ``encode_stems``/``decode_stems``.
 """
 
 from __future__ import annotations
@@ -80,6 +84,53 @@ def decode_audio(data: bytes) -> AudioMessage:
         frames.append(bytes(data[at : at + length]))
         at += length
     return AudioMessage(seq, position, frames)
+
+
+# -- binary stems (/stems/<scene>) ---------------------------------------------------
+def encode_stems(seq: int, position: int, stems: Sequence[Sequence[bytes]]) -> bytes:
+    """One block of every stem: the audio header with ``n`` = frames per stem and the
+    reserved field = the number of stems, then each stem's ``n`` frames (u16 length,
+    packet), stems in the order of the last ``stems`` text message."""
+    count = len(stems[0]) if stems else 0
+    if any(len(frames) != count for frames in stems):
+        raise ValueError("every stem of a block has the same number of frames")
+    parts = [AUDIO_HEADER.pack(PROTOCOL_VERSION, count, len(stems), seq & 0xFFFFFFFF, position)]
+    for frames in stems:
+        for frame in frames:
+            parts.append(FRAME_LENGTH.pack(len(frame)))
+            parts.append(frame)
+    return b"".join(parts)
+
+
+@dataclass(frozen=True)
+class StemsMessage:
+    seq: int
+    position: int
+    stems: list[list[bytes]]
+
+
+def decode_stems(data: bytes) -> StemsMessage:
+    """Parse a binary stems message; ProtocolError('bad_audio') if malformed."""
+    if len(data) < AUDIO_HEADER.size:
+        raise ProtocolError("bad_audio", f"stems message of {len(data)} bytes is too short")
+    version, count, nstems, seq, position = AUDIO_HEADER.unpack_from(data)
+    if version != PROTOCOL_VERSION:
+        raise ProtocolError("bad_audio", f"stems message version {version} is not 1")
+    stems: list[list[bytes]] = []
+    at = AUDIO_HEADER.size
+    for _ in range(nstems):
+        frames = []
+        for _ in range(count):
+            if at + 2 > len(data):
+                raise ProtocolError("bad_audio", "stems message ends inside a frame length")
+            (length,) = FRAME_LENGTH.unpack_from(data, at)
+            at += 2
+            if at + length > len(data):
+                raise ProtocolError("bad_audio", "stems message ends inside a frame")
+            frames.append(bytes(data[at : at + length]))
+            at += length
+        stems.append(frames)
+    return StemsMessage(seq, position, stems)
 
 
 # -- JSON, server to client --------------------------------------------------------

@@ -33,6 +33,7 @@ from ..graph.switch import Crossfade, Fallback, Level, PinkBed, copy_chain, grap
 from .clock import AudioClock
 from .codec import FRAME_SIZE, Encoder, make_encoder
 from .protocol import encode_audio
+from .stems import Stems, switch_taps
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ class Produced:
     events: list[dict[str, Any]] = field(default_factory=list)
     playing: str = "primary"  # or "backup" / "safe bed" after a failure (Fallback)
     reloads: int = 0
+    stems: dict[str, bytes] = field(default_factory=dict)  # codec -> stems message
+    stem_names: tuple[str, ...] = ()  # the layers in ``stems``, in order
 
 
 class Stream:
@@ -91,6 +94,7 @@ class Stream:
         # block: ChannelOutputs.push only queues. Set on the mixer thread (a request).
         self.sink: Callable[[np.ndarray], None] | None = None
         self.version = 0
+        self.stems: Stems | None = None  # only while someone listens to the stems
         self._sleep_reported = False
         self._requests: list[Callable[[Stream], None]] = []
         self._lock = threading.Lock()
@@ -189,6 +193,23 @@ class Stream:
         for codec in sorted(codecs - set(self.encoders)):
             self.encoders[codec] = self._warm(make_encoder(codec, bitrate))
 
+    def set_stem_codecs(self, codecs: frozenset[str], bitrate: int) -> None:
+        """Make stems in exactly ``codecs`` from the next block on; none: no stems at
+        all (the graphs' taps off, nothing copied or encoded). Mixer thread."""
+        if not codecs:
+            if self.stems is not None:
+                switch_taps(self.output, False)
+            self.stems = None
+            return
+        if self.stems is None:
+            self.stems = Stems(codecs, bitrate)
+            return
+        for codec in set(self.stems.encoders) - codecs:
+            del self.stems.encoders[codec]
+        for codec in codecs - set(self.stems.encoders):
+            self.stems.encoders[codec] = {}
+        self.stems.codecs = codecs
+
     def _warm(self, encoder: Encoder) -> Encoder:
         if self.last_block is not None:
             for i in range(0, self.last_block.shape[1], FRAME_SIZE):
@@ -199,6 +220,7 @@ class Stream:
         """A personal copy of this stream, continuing at the same block (mixer thread)."""
         encoder = self._warm(make_encoder(codec, bitrate))
         output = copy_chain(self.output)
+        switch_taps(output, False)  # a personal mix makes no stems
         twin = Stream(key, None, {codec: encoder}, self.clock, self.index,
                       self.frames_per_message, output=output)
         twin.version = self.version
@@ -209,6 +231,8 @@ class Stream:
         """Pull, encode and number the block at ``self.index``; advance by one."""
         self._apply_requests()
         frames = self.block_frames
+        stems = self.stems
+        parts = stems.plan(self.output, frames) if stems is not None else None
         block = self.output.pull(frames)
         events: list[dict[str, Any]] = []
         if self.output.finished and not self._sleep_reported:
@@ -225,5 +249,10 @@ class Stream:
             messages[codec] = encode_audio(self.index, position, packets)
         produced = Produced(self.index, position, messages, events,
                             self.fallback.playing, self.version)
+        if stems is not None and parts is not None:
+            layers = stems.collect(parts, frames)
+            if layers is not None:  # None: the first block after switching on
+                produced.stems = stems.encode(layers, self.index, position)
+                produced.stem_names = tuple(layers)
         self.index += 1
         return produced
