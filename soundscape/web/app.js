@@ -12,6 +12,11 @@
 // favourites) and is rendered to a file by /api/download. Every mix read from a link or
 // from storage goes through sanitizeMix: unknown scenes and layers are dropped, numbers
 // clamped, anything else ignored.
+//
+// Stems (?mix=stems, or when the server has no personal mix left for us): the player
+// takes /stems/<scene>, one stream per layer, and mixes them itself in
+// stems-worklet.js: layer gains apply here at once and cost the server nothing; volume
+// and the sleep fade are the master GainNode, as for a local sleep timer.
 import { iconUrl, iconPngs } from './icons.js';
 
 const $ = (id) => document.getElementById(id);
@@ -26,6 +31,7 @@ const MAX_LAYERS = 64, MAX_PARAM = 4096, MAX_FAVS = 50, MAX_NAME = 80;
 const LAST_KEY = 'soundscape.last', FAV_KEY = 'soundscape.favourites';
 const MIX_PARAMS = ['scene', 'gains', 'mute', 'volume'];
 const DL_POLL_MS = 700;
+const MIX_TYPES = new Set(['gain', 'mute', 'volume', 'sleep']);   // the server's mix controls
 
 const S = window.soundscape = {
   state: 'idle', underruns: 0, gaps: 0, played: 0, levelDb: -Infinity, peakDb: -Infinity,
@@ -44,15 +50,19 @@ const S = window.soundscape = {
   saveFavourite: (name) => saveFavourite(name), playFavourite: (id) => playFavourite(id),
   removeFavourite: (id) => removeFavourite(id), get favourites() { return favs.map((f) => ({ ...f })); },
   download: { state: 'idle' }, startDownload: () => startDownload(),
+  mixMode: params.get('mix') === 'stems' ? 'stems' : 'server', stems: null,
 };
 
 let scenes = [];
 let ctx = null, player = null, master = null, sinkEl = null;
 let ws = null, decoder = null, wanted = false, attempt = 0, retryTimer = null;
 let lastSeq = -1, goodSince = 0, playStartedAt = null;
+let stemsNode = null, streamNode = null;   // the two players; `player` is the one in use
+let stemNames = [], pendingLayout = null;  // stems in message order; a layout to post
+const stemDecoders = new Map();            // stem name -> AudioDecoder (opus)
 let shownLayers = [];   // the layer list the sliders show (scene preview or hello)
 // re-applied on reconnect; sleepFade is the fade asked for, the one sent is min(fade, left)
-const settings = { layers: {}, sleepEndsAt: null, sleepFade: MIN_FADE_S, sleepLocal: false };
+const settings = { layers: {}, sleepEndsAt: null, sleepFade: MIN_FADE_S, sleepLocal: S.mixMode === 'stems' };
 
 function setState(state, text) {
   S.state = state;
@@ -221,6 +231,7 @@ function applyMix(mix) {
       if (!!a.muted !== !!b.muted) send({ type: 'mute', layer: name, muted: !!b.muted });
     }
     buildLayers(shownLayers);
+    localGains();
   }
   saveLast();
 }
@@ -381,15 +392,46 @@ async function ensureAudio() {
   if (wantElementSink()) await startSink();
   if (!sinkEl) { master.connect(ctx.destination); S.sink = 'context'; }
   await ctx.audioWorklet.addModule('worklet.js');
-  player = new AudioWorkletNode(ctx, 'stream-player', {
+  streamNode = player = new AudioWorkletNode(ctx, 'stream-player', {
     numberOfInputs: 0, outputChannelCount: [2],
     processorOptions: { targetSeconds: Number(params.get('jitter') || 0.25) },
   });
   player.connect(master);
-  player.port.onmessage = (e) => onStats(e.data);
+  const node = player;
+  player.port.onmessage = (e) => { if (node === player) onStats(e.data); };
+  if (S.mixMode === 'stems') await makeStemsNode();
   if (ctx.state !== 'running') await ctx.resume();
 }
+async function makeStemsNode() {
+  if (stemsNode) return;
+  await ctx.audioWorklet.addModule('stems-worklet.js');
+  stemsNode = new AudioWorkletNode(ctx, 'stems-mixer', {
+    numberOfInputs: 0, outputChannelCount: [2],
+    processorOptions: { targetSeconds: Number(params.get('jitter') || 0.25), ceilingDb: -1 },
+  });
+  stemsNode.connect(master);
+  stemsNode.port.onmessage = (e) => { if (player === stemsNode) onStats(e.data); };
+  player = stemsNode;
+  localGains();
+}
+function canStems() { return typeof AudioWorkletNode !== 'undefined'; }
+/** Mix on this device from now on: reconnect to /stems/ (the server had no personal
+ * mix for us, or ?mix=stems). Gains, volume and a sleep timer carry over. */
+async function useStems() {
+  S.mixMode = 'stems'; settings.sleepLocal = true;
+  $('mode').textContent = 'mixed on this device';
+  if (!ctx) return;
+  await makeStemsNode();
+  streamNode.port.postMessage({ type: 'stop' });
+  if (ws) { const old = ws; ws = null; old.close(1000, 'mixing stems here'); }
+  if (decoder) { try { decoder.close(); } catch (err) { /* closed */ } decoder = null; }
+  if (wanted) connect();
+}
 function onStats(m) {
+  if (m.energy !== undefined) {
+    S.stems = { energy: m.energy, frames: m.frames, stemEnergy: m.stemEnergy, peakAllDb: m.peakAllDb,
+      limited: m.limited, names: m.stems };
+  }
   S.underruns = m.underruns; S.played = m.played; S.fill = m.fill;
   const gain = master ? master.gain.value : 1;
   const gainDb = gain > 0 ? 20 * Math.log10(gain) : -Infinity;
@@ -470,7 +512,70 @@ function makeDecoder() {
   d.configure({ codec: 'opus', sampleRate: 48000, numberOfChannels: 2 });
   return d;
 }
+function closeStemDecoders() {
+  for (const d of stemDecoders.values()) { try { d.close(); } catch (err) { /* closed */ } }
+  stemDecoders.clear();
+}
+function stemDecoder(name) {   // opus: one decoder per stem, its output placed by frame
+  let d = stemDecoders.get(name);
+  if (d) return d;
+  d = new AudioDecoder({
+    output: (data) => {
+      const ch = [];
+      for (let c = 0; c < data.numberOfChannels; c++) {
+        const a = new Float32Array(data.numberOfFrames);
+        data.copyTo(a, { planeIndex: c, format: 'f32-planar' });
+        ch.push(a);
+      }
+      const pos = Math.round(data.timestamp * 48000 / 1e6);
+      data.close();
+      if (stemsNode) stemsNode.port.postMessage({ type: 'audio', stem: name, pos, channels: ch }, ch.map((a) => a.buffer));
+    },
+    error: (e) => { S.errors.push(String(e)); if (ws) ws.close(4000, 'decoder error'); },
+  });
+  d.configure({ codec: 'opus', sampleRate: 48000, numberOfChannels: 2 });
+  stemDecoders.set(name, d);
+  return d;
+}
+// one message: every stem's frames of one block (docs/protocol.md, "Stems")
+function onStemsAudio(buf) {
+  const v = new DataView(buf);
+  const count = v.getUint8(1), nstems = v.getUint16(2), seq = v.getUint32(4);
+  const position = Number(v.getBigUint64(8));
+  if (lastSeq >= 0 && seq !== lastSeq + 1) S.gaps++;
+  lastSeq = seq;
+  if (pendingLayout) {
+    stemNames = pendingLayout; pendingLayout = null;
+    stemsNode.port.postMessage({ type: 'layout', names: stemNames, from: position });
+    for (const name of [...stemDecoders.keys()]) {
+      if (!stemNames.includes(name)) { try { stemDecoders.get(name).close(); } catch (e) { /* closed */ } stemDecoders.delete(name); }
+    }
+    localGains();
+  }
+  let at = HEADER_BYTES;
+  const fs = S.hello.frame_size;
+  for (let k = 0; k < nstems && k < stemNames.length; k++) {
+    const name = stemNames[k];
+    for (let i = 0; i < count; i++) {
+      const len = v.getUint16(at); at += 2;
+      const pos = position + i * fs;
+      if (S.codec === 'opus') {
+        stemDecoder(name).decode(new EncodedAudioChunk({
+          type: 'key', timestamp: Math.round(pos * 1e6 / 48000), data: new Uint8Array(buf, at, len),
+        }));
+      } else {
+        const pcm = new Int16Array(buf.slice(at, at + len));
+        const n = pcm.length / 2, l = new Float32Array(n), r = new Float32Array(n);
+        for (let j = 0; j < n; j++) { l[j] = pcm[2 * j] / 32767; r[j] = pcm[2 * j + 1] / 32767; }
+        stemsNode.port.postMessage({ type: 'audio', stem: name, pos, channels: [l, r] }, [l.buffer, r.buffer]);
+      }
+      at += len;
+    }
+  }
+  if (goodSince && performance.now() - goodSince > 5000) attempt = 0;
+}
 function onAudio(buf) {
+  if (S.mixMode === 'stems') { onStemsAudio(buf); return; }
   const v = new DataView(buf);
   const count = v.getUint8(1), seq = v.getUint32(4);
   const position = Number(v.getBigUint64(8));
@@ -497,14 +602,18 @@ function onAudio(buf) {
 }
 
 // ---- connection ----------------------------------------------------------------
-function send(msg) { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg)); }
+function send(msg) {
+  if (S.mixMode === 'stems' && MIX_TYPES.has(msg.type)) return;   // mixed here, not there
+  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+}
 
 function connect() {
   clearTimeout(retryTimer);
   const proto = location.protocol === 'https:' ? 'wss' : 'ws';
   // ?token= from the page URL: a server bound beyond loopback wants it for mix changes
   const token = params.get('token');
-  const url = `${proto}://${location.host}/stream/${encodeURIComponent(S.scene)}?codec=${S.codec}` +
+  const path = S.mixMode === 'stems' ? 'stems' : 'stream';
+  const url = `${proto}://${location.host}/${path}/${encodeURIComponent(S.scene)}?codec=${S.codec}` +
     (token ? `&token=${encodeURIComponent(token)}` : '');
   setState('connecting');
   lastSeq = -1;
@@ -518,6 +627,7 @@ function connect() {
     if (sock !== ws) return;
     ws = null;
     if (decoder) { try { decoder.close(); } catch (err) { /* closed */ } decoder = null; }
+    closeStemDecoders();
     if (e.code === 4002) { fallAsleep(); return; }
     if (!wanted) return;
     const delay = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)] * (0.75 + Math.random() / 2);
@@ -528,7 +638,13 @@ function connect() {
 }
 function onJson(m) {
   if (m.type === 'hello') {
-    S.hello = m; lastSeq = -1; decoder = decoder || makeDecoder();
+    S.hello = m; lastSeq = -1;
+    if (m.mode !== 'stems') decoder = decoder || makeDecoder();
+    else {   // a (re)connection starts the stems over: layout first, then audio
+      $('mode').textContent = 'mixed on this device';
+      stemNames = []; pendingLayout = null;
+      player.port.postMessage({ type: 'stop' });
+    }
     goodSince = performance.now();
     buildLayers(m.layers);
     setState('buffering');
@@ -539,16 +655,28 @@ function onJson(m) {
     $('mode').textContent = m.mode === 'personal' ? 'personal mix' : 'broadcast mix';
   } else if (m.type === 'scene_updated') {
     buildLayers(m.layers);
+  } else if (m.type === 'stems') {   // the stems of the next audio message on
+    pendingLayout = Array.isArray(m.stems) ? m.stems.map(String) : [];
+    if (Array.isArray(m.layers) && JSON.stringify(m.layers) !== JSON.stringify(shownLayers)) buildLayers(m.layers);
   } else if (m.type === 'sleep' && m.state === 'done') {
     settings.sleepEndsAt = null; showSleep();
     player.port.postMessage({ type: 'end' });
   } else if (m.type === 'error') {
     S.errors.push(m);
+    if (m.code === 'personal_limit' && canStems() && S.mixMode !== 'stems') { useStems(); return; }
     if (m.code === 'personal_limit' && settings.sleepEndsAt !== null) localSleep();
     $('stats').textContent = `server: ${m.message}`;
   }
 }
 function reapply() {
+  if (S.mixMode === 'stems') {   // everything is local: gains to the worklet, sleep here
+    localGains();
+    if (settings.sleepEndsAt !== null) {
+      if (sleepLeft() < 1) { fallAsleep(); return; }
+      localSleep();
+    }
+    return;
+  }
   for (const [name, s] of Object.entries(settings.layers)) {
     if (s.gain_db) send({ type: 'gain', layer: name, db: s.gain_db });
     if (s.muted) send({ type: 'mute', layer: name, muted: true });
@@ -629,6 +757,7 @@ function buildLayers(layers) {
       const value = Number(slider.value);
       settings.layers[layer.name] = { gain_db: 0, muted: false, ...settings.layers[layer.name], gain_db: value };
       saveLast();
+      localGains();   // stems: at once, on this device
       clearTimeout(timer);
       timer = setTimeout(() => send({ type: 'gain', layer: layer.name, db: value }), 80);
     });
@@ -640,7 +769,18 @@ function setLayer(name, change) {
   const s = settings.layers[name] = { gain_db: 0, muted: false, ...settings.layers[name], ...change };
   if ('gain_db' in change) send({ type: 'gain', layer: name, db: s.gain_db });
   if ('muted' in change) send({ type: 'mute', layer: name, muted: s.muted });
+  localGains();
   saveLast();
+}
+/** Stems: every layer's linear gain (mute: 0) to the mixing worklet; glides there. */
+function localGains() {
+  if (!stemsNode) return;
+  const gains = {};
+  for (const l of shownLayers) {
+    const s = settings.layers[l.name] || { gain_db: 0, muted: false };
+    gains[l.name] = s.muted ? 0 : Math.pow(10, (s.gain_db || 0) / 20);
+  }
+  stemsNode.port.postMessage({ type: 'gains', gains });
 }
 
 // ---- download: the current mix rendered to a file by the server -----------------------

@@ -1,0 +1,123 @@
+"""Stems mixed in Debian's headless Chromium (Playwright, no browser download).
+
+The player (``?mix=stems``) takes /stems/<scene> and mixes the layers in its
+AudioWorklet (stems-worklet.js). Levels are measured on the worklet's output: it
+reports cumulative output energy and each stem's energy, so a window's level is a
+difference of two snapshots. Skipped without playwright or /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+
+from test_browser_player import ARGS, CHROMIUM, _wait
+from test_server_support import ServerProcess, tiny_scene
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def _snapshot(page) -> dict:
+    return page.evaluate("JSON.parse(JSON.stringify(window.soundscape.stems))")
+
+
+def _window(page, seconds: float) -> tuple[float, dict[str, float]]:
+    """Output level (dB, mean power of L and R) and each stem's power over ``seconds``."""
+    a = _snapshot(page)
+    time.sleep(seconds)
+    b = _snapshot(page)
+    frames = b["frames"] - a["frames"]
+    assert frames > 0.8 * seconds * 48000, (a, b)
+    level = 10 * math.log10((b["energy"] - a["energy"]) / frames)
+    stems = {name: (b["stemEnergy"][name] - a["stemEnergy"][name]) / frames
+             for name in b["stemEnergy"]}
+    return level, stems
+
+
+def _meter_level(page, seconds: float) -> float:
+    """Mean power of the player's level readings (S.levelDb: after the volume, as the
+    meter shows it; both players' worklets measure it alike), dB over ``seconds``."""
+    powers = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        powers.append(10 ** (page.evaluate("window.soundscape.levelDb") / 10))
+        time.sleep(0.1)
+    return 10 * math.log10(sum(powers) / len(powers))
+
+
+def test_player_mixes_stems_gain_change_limiter_and_sleep(tmp_path):
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    (scenes / "tiny.toml").write_text(tiny_scene())
+    srv = ServerProcess(scenes, tmp_path / "bank")
+    try:
+        srv.wait_ready(["tiny"])
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            errors: list[str] = []
+            # the server mix first: the reference level
+            ref = browser.new_page()
+            ref.on("pageerror", lambda e: errors.append(str(e)))
+            ref.goto(srv.http + "/")
+            _wait(ref, "document.querySelectorAll('#scenes [data-scene]').length === 1", 10)
+            ref.click("#play")
+            _wait(ref, "window.soundscape.played >= 2", 20)
+            server_db = _meter_level(ref, 4.0)
+            ref.click("#play")  # pause
+            ref.close()
+
+            page = browser.new_page()
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(srv.http + "/?mix=stems")
+            _wait(page, "document.querySelectorAll('#scenes [data-scene]').length === 1", 10)
+            page.click("#play")
+            _wait(page, "window.soundscape.state === 'playing'", 10)
+            _wait(page, "window.soundscape.played >= 2 && window.soundscape.stems", 20)
+            assert page.text_content("#mode") == "mixed on this device"
+            status = srv.get("/api/status")
+            channel = status["channels"][0]
+            assert channel["stem_listeners"] == 1 and channel["stems"] == ["opus"], channel
+            stems_db = _meter_level(page, 4.0)
+            print(f"\nmeter level: server mix {server_db:.2f} dB, stems mixed in the browser "
+                  f"{stems_db:.2f} dB")
+            assert abs(stems_db - server_db) < 1.0, (stems_db, server_db)
+            before, stems = _window(page, 4.0)
+            assert sorted(stems) == ["hiss", "hum"]
+
+            # -12 dB on hiss: applied in the worklet, no message to the server
+            page.evaluate("window.soundscape.setLayerGain('hiss', -12)")
+            time.sleep(0.5)  # the 20 ms glide, and the jitter buffer already mixed
+            after, stems2 = _window(page, 4.0)
+            g = 10 ** (-12 / 20)
+            predicted = 10 * math.log10((stems2["hiss"] * g * g + stems2["hum"])
+                                        / (stems2["hiss"] + stems2["hum"]))
+            print(f"hiss -12 dB: output {after - before:+.2f} dB, predicted from the stems "
+                  f"{predicted:+.2f} dB")
+            assert predicted < -3.0, predicted  # hiss dominates: the change is audible
+            assert abs((after - before) - predicted) < 0.5, (before, after, predicted)
+            status = srv.get("/api/status")
+            assert status["personal_mixes"] == 0, status
+
+            # both layers +12 dB: the worklet's limiter holds -1 dBFS (sample peak)
+            page.evaluate("window.soundscape.setLayerGain('hiss', 12)")
+            page.evaluate("window.soundscape.setLayerGain('hum', 12)")
+            time.sleep(3.0)
+            st = _snapshot(page)
+            print(f"+12 dB on both: peak {st['peakAllDb']:.2f} dBFS, limiting "
+                  f"{st['limited']:.2f} s")
+            assert st["limited"] > 0, st  # the sum passed the ceiling: it acted
+            assert st["peakAllDb"] <= -1.0 + 1e-3, st
+
+            # the sleep fade runs here (the master gain) and ends in 'sleeping'
+            page.evaluate("window.soundscape.sleep(3, 2)")
+            _wait(page, "window.soundscape.state === 'sleeping'", 10)
+            final = page.evaluate("({...window.soundscape})")
+            assert final["underruns"] == 0 and final["gaps"] == 0, final
+            assert final["codec"] == "opus"
+            assert not final["errors"], final["errors"]
+            assert not errors, errors
+            browser.close()
+    finally:
+        srv.stop()
