@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 
 import pytest
-
 from test_browser_player import ARGS, CHROMIUM, _wait
+
 from test_server_support import ServerProcess, tiny_scene
 
 sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no {CHROMIUM}")
 
 
 def _snapshot(page) -> dict:
