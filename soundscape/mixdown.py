@@ -45,7 +45,7 @@ from urllib.parse import quote, unquote
 from .bank import SegmentBank
 from .errors import SoundscapeError, UsageError
 from .graph import build_graph
-from .render import render_file
+from .render import for_output, render_file
 from .scene import Scene
 from .units import parse_duration
 
@@ -213,6 +213,7 @@ def render_mix(
     be written (nothing is left under ``out`` then).
     """
     check_layers(request, scene)
+    scene = for_output(scene, Path(out))  # lossy: more headroom
     rate = scene.master.sample_rate
     total = request.total_frames(rate)
     graph = build_graph(scene, bank, seed=request.seed, total_frames=total)

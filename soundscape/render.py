@@ -25,13 +25,14 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
 from .errors import RenderError
+from .scene import Scene
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,10 @@ FORMATS = {
     ".mp3": ("MP3", "MPEG_LAYER_III"),
 }
 OPUS_RATES = (8000, 12000, 16000, 24000, 48000)
+# Lossy encoders overshoot the limiter: a scene held at -1 dBTP decoded at +0.3 (mp3),
+# +0.6 (opus) and +0.2 dBTP (vorbis), so these formats get a lower ceiling.
+LOSSY = frozenset({"VORBIS", "OPUS", "MPEG_LAYER_III"})
+LOSSY_HEADROOM_DB = 2.0
 PARTIAL = re.compile(r"\..+\.(\d+)\.partial")  # .NAME.PID.partial
 STALE_PARTIAL_SECONDS = 60.0
 # libsndfile reports a full disk as "System error."; with less free space than this
@@ -87,6 +92,16 @@ def output_format(path: Path, rate: int, bit_depth: int | None = None) -> Output
             f"the scene runs at {rate}"
         )
     return OutputFormat(fmt, subtype)
+
+
+def for_output(scene: Scene, path: Path) -> Scene:
+    """``scene`` with its true-peak ceiling lowered by LOSSY_HEADROOM_DB when ``path``
+    is a lossy format, so the decoded file still stays under the scene's ceiling."""
+    subtype = FORMATS.get(Path(path).suffix.lower(), ("", ""))[1]
+    if subtype not in LOSSY:
+        return scene
+    ceiling = scene.master.ceiling_dbtp - LOSSY_HEADROOM_DB
+    return replace(scene, master=replace(scene.master, ceiling_dbtp=ceiling))
 
 
 def render_file(

@@ -212,3 +212,47 @@ def test_build_graph_keeps_materials(tmp_path: Path) -> None:
     assert np.isfinite(graph.meters["hiss"].lufs())
     assert np.isfinite(audio).all()
     json.dumps(graph.materials["hiss"].notes)
+
+
+HOT_SCENE = """
+[master]
+loudness_lufs = -8.0
+seed = 3
+[[layers]]
+name = "t"
+type = "event"
+recipe = "thunder"
+rate_per_min = 6
+min_gap = "5s"
+[[layers]]
+name = "r"
+type = "bed"
+recipe = "rain"
+"""
+
+
+def true_peak_db(audio: np.ndarray) -> float:
+    from scipy.signal import resample_poly
+
+    over = resample_poly(audio.astype(np.float64), 4, 1, axis=0)  # BS.1770 4x oversampling
+    return float(20 * np.log10(np.abs(over).max()))
+
+
+@pytest.mark.parametrize("ext", ["mp3", "opus", "ogg"])
+def test_a_lossy_render_stays_under_the_ceiling_after_decoding(tmp_path: Path, ext: str) -> None:
+    """A scene driven into its -1 dBTP limiter: the decoded lossy file overshot to
+    +0.6 dBTP before lossy outputs got LOSSY_HEADROOM_DB more headroom."""
+    import subprocess
+    import sys
+
+    scene = tmp_path / "hot.toml"
+    scene.write_text(HOT_SCENE)
+    out = tmp_path / f"hot.{ext}"
+    res = subprocess.run([sys.executable, "-m", "soundscape.cli", "render", str(scene), "-d",
+                          "40s", "-o", str(out), "-q", "--bank", str(tmp_path / "bank")],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    data, rate = sf.read(str(out), dtype="float32")
+    assert rate == RATE and np.isfinite(data).all()
+    peak = true_peak_db(data)
+    assert -4.0 < peak <= -1.0 + 0.1, peak  # driven hard, yet under the scene's ceiling

@@ -17,6 +17,7 @@ from ..graph.meter import OutputMeter, sample_stride
 from ..probe import check_scene_files
 from ..render import (
     Speedometer,
+    for_output,
     output_format,
     prepare_output,
     render_file,
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--fade-out: {args.fade_out!r} is longer than --duration")
     if args.seed is not None and not 0 <= args.seed < 2**32:
         raise UsageError(f"--seed: {args.seed} is out of range 0..{2**32 - 1}")
-    scene = load_scene(args.scene)
+    scene = for_output(load_scene(args.scene), args.output)  # lossy: more headroom
     check_scene_files(scene)  # unusable audio files: fail before any synthesis
     rate = scene.master.sample_rate
     output_format(args.output, rate, args.bit_depth)  # fail before any synthesis
