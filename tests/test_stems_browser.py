@@ -123,3 +123,39 @@ def test_player_mixes_stems_gain_change_limiter_and_sleep(tmp_path):
             browser.close()
     finally:
         srv.stop()
+
+
+def test_player_falls_back_to_stems_when_no_personal_mix_is_left(tmp_path):
+    """--max-personal 0: a slider move gets personal_limit; the player reconnects to
+    /stems/ and applies the gain itself, with no underrun."""
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    (scenes / "tiny.toml").write_text(tiny_scene())
+    srv = ServerProcess(scenes, tmp_path / "bank", "--max-personal", "0")
+    try:
+        srv.wait_ready(["tiny"])
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(srv.http + "/")
+            _wait(page, "document.querySelectorAll('#scenes [data-scene]').length === 1", 10)
+            page.click("#play")
+            _wait(page, "window.soundscape.played >= 1", 20)
+            assert page.evaluate("window.soundscape.mixMode") == "server"
+            page.evaluate("window.soundscape.setLayerGain('hiss', -12)")
+            _wait(page, "window.soundscape.mixMode === 'stems'", 10)
+            _wait(page, "window.soundscape.stems && window.soundscape.played >= 2", 20)
+            channel = srv.get("/api/status")["channels"][0]
+            assert channel["stem_listeners"] == 1 and channel["personal_mixes"] == 0, channel
+            _, stems = _window(page, 2.0)
+            assert sorted(stems) == ["hiss", "hum"]
+            state = page.evaluate("({...window.soundscape})")
+            assert state["underruns"] == 0 and state["state"] == "playing", state
+            assert [e["code"] for e in state["errors"]] == ["personal_limit"], state["errors"]
+            assert page.text_content("#mode") == "mixed on this device"
+            assert not errors, errors
+            browser.close()
+    finally:
+        srv.stop()
