@@ -98,8 +98,12 @@ def for_output(scene: Scene, path: Path) -> Scene:
     """``scene`` with its true-peak ceiling lowered by LOSSY_HEADROOM_DB when ``path``
     is a lossy format, so the decoded file still stays under the scene's ceiling."""
     subtype = FORMATS.get(Path(path).suffix.lower(), ("", ""))[1]
-    if subtype not in LOSSY:
-        return scene
+    return lossy_headroom(scene) if subtype in LOSSY else scene
+
+
+def lossy_headroom(scene: Scene) -> Scene:
+    """``scene`` with a ceiling LOSSY_HEADROOM_DB lower: what a stream encoded to Opus,
+    MP3 or AAC (the server, ``broadcast``) plays."""
     ceiling = scene.master.ceiling_dbtp - LOSSY_HEADROOM_DB
     return replace(scene, master=replace(scene.master, ceiling_dbtp=ceiling))
 

@@ -24,6 +24,7 @@ from ..graph.switch import Fallback, PinkBed
 from ..outputs import ICECAST_FORMATS, Level, OutputEvent, Station, make_outputs
 from ..outputs.icecast import IcecastTarget, parse_icecast_url
 from ..probe import check_scene_files
+from ..render import lossy_headroom
 from ..scene import load_scene
 from ..units import parse_duration
 
@@ -109,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
             prep.set_postfix_str(name)
             prep.update(0 if prep.n >= prep.total else 1)
 
-    graph = build_graph(scene, bank, seed=args.seed, progress=step)
+    # every output is lossy (Opus, MP3, AAC): more limiter headroom, as render gives them
+    graph = build_graph(lossy_headroom(scene), bank, seed=args.seed, progress=step)
     if prep is not None:
         prep.close()
     chain = Fallback(graph, [PinkBed(graph.seed)])  # as the server plays a channel

@@ -37,6 +37,7 @@ from ..graph import SceneGraph, build_graph
 from ..mixdown import DownloadError, Downloads
 from ..outputs import ChannelOutputs, Level, make_outputs
 from ..probe import check_scene_files
+from ..render import lossy_headroom
 from ..scene import Scene
 from ..sources import prompt_group
 from .builds import BuildQueue
@@ -318,7 +319,9 @@ class StreamServer:
     def _build(self, scene: Scene) -> SceneGraph:
         # channels start silent-free: nobody should hear the scene's fade-in on join
         check_scene_files(scene)  # a damaged or hostile audio file: a reported error
-        quiet = replace(scene, master=replace(scene.master, fade_in=0.0))
+        # Opus, MP3 and AAC overshoot the limiter: a lossy stream gets more headroom
+        quiet = replace(scene, master=replace(scene.master, fade_in=0.0,
+                        ceiling_dbtp=lossy_headroom(scene).master.ceiling_dbtp))
         self._bank_state[scene.name] = self._bank_signature(scene)
         graph = build_graph(quiet, self.bank)
         graph.scene = scene
