@@ -125,9 +125,11 @@ def test_player_mixes_stems_gain_change_limiter_and_sleep(tmp_path):
         srv.stop()
 
 
-def test_player_falls_back_to_stems_when_no_personal_mix_is_left(tmp_path):
+@pytest.mark.parametrize("codec", ["opus", "pcm16"])
+def test_player_falls_back_to_stems_when_no_personal_mix_is_left(tmp_path, codec):
     """--max-personal 0: a slider move gets personal_limit; the player reconnects to
-    /stems/ and applies the gain itself, with no underrun."""
+    /stems/ and applies the gain itself, with no underrun (Opus, and PCM16 for a
+    browser without WebCodecs)."""
     scenes = tmp_path / "scenes"
     scenes.mkdir()
     (scenes / "tiny.toml").write_text(tiny_scene())
@@ -139,7 +141,7 @@ def test_player_falls_back_to_stems_when_no_personal_mix_is_left(tmp_path):
             page = browser.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(srv.http + "/")
+            page.goto(srv.http + f"/?codec={codec}")
             _wait(page, "document.querySelectorAll('#scenes [data-scene]').length === 1", 10)
             page.click("#play")
             _wait(page, "window.soundscape.played >= 1", 20)
@@ -149,6 +151,7 @@ def test_player_falls_back_to_stems_when_no_personal_mix_is_left(tmp_path):
             _wait(page, "window.soundscape.stems && window.soundscape.played >= 2", 20)
             channel = srv.get("/api/status")["channels"][0]
             assert channel["stem_listeners"] == 1 and channel["personal_mixes"] == 0, channel
+            assert channel["stems"] == [codec], channel
             _, stems = _window(page, 2.0)
             assert sorted(stems) == ["hiss", "hum"]
             state = page.evaluate("({...window.soundscape})")
