@@ -162,3 +162,56 @@ def test_player_falls_back_to_stems_when_no_personal_mix_is_left(tmp_path, codec
             browser.close()
     finally:
         srv.stop()
+
+
+THIRD_LAYER = """
+[[layers]]
+name = "rumble"
+type = "bed"
+recipe = "noise"
+params = { color = "brown" }
+variants = 2
+crossfade = "0.5s"
+gain_db = -3.0
+"""
+
+
+def test_hot_reloads_that_add_and_remove_a_layer_keep_the_stems_playing(tmp_path):
+    """A reload that adds a layer gives the player a third stem (mixed from its first
+    frame), one that removes it plays it out and drops it; no underrun, no gap."""
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    scene = scenes / "tiny.toml"
+    scene.write_text(tiny_scene())
+    srv = ServerProcess(scenes, tmp_path / "bank")
+    try:
+        srv.wait_ready(["tiny"])
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(srv.http + "/?mix=stems")
+            _wait(page, "document.querySelectorAll('#scenes [data-scene]').length === 1", 10)
+            page.click("#play")
+            _wait(page, "window.soundscape.stems && window.soundscape.played >= 1", 20)
+            page.evaluate("window.soundscape.setLayerGain('rumble', -6)")  # not there yet
+            scene.write_text(tiny_scene() + THIRD_LAYER)
+            _wait(page, "window.soundscape.stems.names.length === 3", 60)
+            assert page.evaluate("window.soundscape.stems.names") == ["hiss", "hum", "rumble"]
+            assert page.evaluate(
+                "[...document.querySelectorAll('#layers [data-layer]')].map(e => e.dataset.layer)"
+            ) == ["hiss", "hum", "rumble"]
+            _, stems = _window(page, 2.0)
+            assert stems["rumble"] > 1e-5, stems  # it sounds
+            scene.write_text(tiny_scene())
+            _wait(page, "window.soundscape.stems.names.length === 2", 60)
+            _, stems = _window(page, 1.0)
+            assert sorted(stems) == ["hiss", "hum"]
+            state = page.evaluate("({...window.soundscape})")
+            assert state["underruns"] == 0 and state["gaps"] == 0, state
+            assert state["state"] == "playing" and not state["errors"], state
+            assert not errors, errors
+            browser.close()
+    finally:
+        srv.stop()
