@@ -805,6 +805,7 @@ def _write(text: str, title: str, seed: int, r: _Reading, beds: list[_Layer],
            events: list[_Layer]) -> str:
     out: list[str] = []
     add = out.append
+    add("#:schema ./scene.schema.json")  # editors: completion, inline errors (soundscape schema)
     add("# Written by `soundscape new` from these words:")
     add(f"#   {_s(text[:300] + ('...' if len(text) > 300 else ''))}")
     add("# Each layer below says which words asked for it and what to tweak. Check it with")

@@ -72,7 +72,8 @@ def test_example_gives_rain_far_thunder_and_owl(tmp_path: Path) -> None:
     assert not scene.phases
     # commented: a header, one comment block per layer, the tent note
     lines = text.splitlines()
-    assert lines[0].startswith("# Written by `soundscape new`")
+    assert lines[0] == "#:schema ./scene.schema.json"
+    assert lines[1].startswith("# Written by `soundscape new`")
     assert sum(line.startswith("#") for line in lines) >= 12
     assert "# not understood" not in text  # every word of the example is known
     assert "the rain recipe has no tent surface; roof is the closest" in text

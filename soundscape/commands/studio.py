@@ -21,6 +21,7 @@ from ..errors import UsageError
 from ..server.config import ServerConfig
 
 TEMPLATE = """\
+#:schema ./scene.schema.json
 # {title}: a new scene (soundscape studio). See docs/scenes.md for every field.
 title = "{title}"
 description = ""
@@ -87,7 +88,7 @@ def _target(path: Path, words: str | None = None) -> Path:
         text = TEMPLATE.format(title=title.replace('"', "'"))
     with open(path, "x", encoding="utf-8") as f:  # never overwrite
         f.write(text)
-    print(f"created {path} from the template")
+    print(f"created {path} from " + ("your words" if words is not None else "the template"))
     return path.resolve()
 
 
