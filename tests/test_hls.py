@@ -44,9 +44,11 @@ def test_prepare_folder_clears_an_earlier_run_only(tmp_path):
     old.mkdir(parents=True)
     for name in ("seg12.m4s", "init.mp4", "index.m3u8", "seg13.m4s.tmp", "notes.txt"):
         (old / name).write_text("x")
+    (tmp_path / "rain" / "master.m3u8").write_text("#EXTM3U\nopus/index.m3u8\n")
     prepare_folder(tmp_path / "rain", [RENDITIONS["opus"]])
     assert sorted(p.name for p in old.iterdir()) == ["notes.txt"]
-    assert (tmp_path / "rain" / "master.m3u8").read_text().startswith("#EXTM3U")
+    # no master playlist until every rendition has one (a player would get 404s)
+    assert sorted(p.name for p in (tmp_path / "rain").iterdir()) == ["opus"]
 
 
 def test_unwritable_folder_is_one_clear_error(tmp_path):

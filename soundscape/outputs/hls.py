@@ -81,7 +81,11 @@ def prepare_folder(folder: Path, renditions: list[Rendition]) -> None:
                 if item.is_file() and (item.suffix in (".m4s", ".m3u8", ".tmp")
                                        or item.name == "init.mp4"):
                     item.unlink()
-        _write_atomically(folder / "master.m3u8", master_playlist(renditions))
+        # the master playlist appears once every rendition has a playlist (a player
+        # handed it earlier got 404s for its renditions); until then there is none
+        (folder / "master.m3u8").unlink(missing_ok=True)
+        _write_atomically(folder / ".probe.tmp", "")  # writable: fail now, not later
+        (folder / ".probe.tmp").unlink()
     except OSError as exc:
         raise RenderError(f"--hls: cannot write to {folder}: {exc.strerror or exc}") from None
 
@@ -105,6 +109,7 @@ class HlsOutput(ThreadedOutput):
         prepare_folder(self.folder, self.renditions)  # fails now, in the caller's thread
         self._muxers: list[tuple[Any, Any]] = []
         self._pts = 0
+        self._master_written = False
 
     def _open(self, r: Rendition) -> tuple[Any, Any]:
         import av
@@ -130,9 +135,6 @@ class HlsOutput(ThreadedOutput):
 
     def _run_output(self) -> None:
         self._muxers = [self._open(r) for r in self.renditions]
-        self._report(Level.INFO, f"writing {self.folder / 'master.m3u8'} ("
-                     + ", ".join(r.name for r in self.renditions)
-                     + f"; {self.segment_seconds:g} s segments)")
         while True:
             block = self._next(timeout=1.0)
             if block is None:
@@ -142,6 +144,18 @@ class HlsOutput(ThreadedOutput):
                 for packet in stream.encode(frame):
                     container.mux(packet)
             self._pts += block.shape[1]
+            if not self._master_written:
+                self._write_master()
+
+    def _write_master(self) -> None:
+        """master.m3u8, once every rendition's playlist lists a segment."""
+        if not all((self.folder / r.name / "index.m3u8").exists() for r in self.renditions):
+            return
+        _write_atomically(self.folder / "master.m3u8", master_playlist(self.renditions))
+        self._master_written = True
+        self._report(Level.INFO, f"writing {self.folder / 'master.m3u8'} ("
+                     + ", ".join(r.name for r in self.renditions)
+                     + f"; {self.segment_seconds:g} s segments)")
 
     def _finish(self) -> None:
         for container, stream in self._muxers:
