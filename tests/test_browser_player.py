@@ -38,7 +38,7 @@ def test_player_plays_mixes_and_sleeps(tmp_path):
             page = browser.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(srv.http + "/")
+            page.goto(srv.http + "/?mix=server")  # the server-side personal mix
             _wait(page, "document.querySelectorAll('#scenes [data-scene]').length === 1", 10)
             # tags and layer kinds shown; controls labelled for keyboard / screen readers
             assert page.eval_on_selector_all("#tags li", "els => els.map(e => e.textContent)") \

@@ -141,7 +141,7 @@ def test_player_falls_back_to_stems_when_no_personal_mix_is_left(tmp_path, codec
             page = browser.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(srv.http + f"/?codec={codec}")
+            page.goto(srv.http + f"/?codec={codec}&mix=server")
             _wait(page, "document.querySelectorAll('#scenes [data-scene]').length === 1", 10)
             page.click("#play")
             _wait(page, "window.soundscape.played >= 1", 20)
@@ -211,6 +211,41 @@ def test_hot_reloads_that_add_and_remove_a_layer_keep_the_stems_playing(tmp_path
             state = page.evaluate("({...window.soundscape})")
             assert state["underruns"] == 0 and state["gaps"] == 0, state
             assert state["state"] == "playing" and not state["errors"], state
+            assert not errors, errors
+            browser.close()
+    finally:
+        srv.stop()
+
+
+def test_the_default_player_mixes_stems_once_a_layer_changes(tmp_path):
+    """No ?mix=: the broadcast mix until a slider moves, then stems mixed on the page;
+    the server runs no personal mix and the player never gets personal_limit."""
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    (scenes / "tiny.toml").write_text(tiny_scene())
+    srv = ServerProcess(scenes, tmp_path / "bank")
+    try:
+        srv.wait_ready(["tiny"])
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(srv.http + "/")
+            _wait(page, "document.querySelectorAll('#scenes [data-scene]').length === 1", 10)
+            page.click("#play")
+            _wait(page, "window.soundscape.played >= 1", 20)
+            assert page.evaluate("window.soundscape.mixMode") == "auto"
+            assert srv.get("/api/status")["channels"][0]["stem_listeners"] == 0
+            page.evaluate("window.soundscape.setLayerGain('hiss', -12)")
+            _wait(page, "window.soundscape.mixMode === 'stems'", 10)
+            _wait(page, "window.soundscape.stems && window.soundscape.played >= 2", 20)
+            status = srv.get("/api/status")
+            channel = status["channels"][0]
+            assert channel["stem_listeners"] == 1 and status["personal_mixes"] == 0, status
+            state = page.evaluate("({...window.soundscape})")
+            assert state["underruns"] == 0 and state["state"] == "playing", state
+            assert state["errors"] == [], state["errors"]
             assert not errors, errors
             browser.close()
     finally:

@@ -13,10 +13,14 @@
 // from storage goes through sanitizeMix: unknown scenes and layers are dropped, numbers
 // clamped, anything else ignored.
 //
-// Stems (?mix=stems, or when the server has no personal mix left for us): the player
-// takes /stems/<scene>, one stream per layer, and mixes them itself in
+// Stems: the player plays the broadcast mix until a layer's gain or mute is changed;
+// then (mode 'auto', the default) it takes /stems/<scene>, one stream per layer, and
+// mixes them itself in
 // stems-worklet.js: layer gains apply here at once and cost the server nothing; volume
-// and the sleep fade are the master GainNode, as for a local sleep timer.
+// and the sleep fade are the master GainNode, as for a local sleep timer. ?mix=server
+// asks the server for a personal mix instead (as does a browser without AudioWorklet);
+// ?mix=stems takes the stems from the start. Where the server has no personal mix left
+// for a ?mix=server player, it falls back to stems too.
 import { iconUrl, iconPngs } from './icons.js';
 
 const $ = (id) => document.getElementById(id);
@@ -50,7 +54,7 @@ const S = window.soundscape = {
   saveFavourite: (name) => saveFavourite(name), playFavourite: (id) => playFavourite(id),
   removeFavourite: (id) => removeFavourite(id), get favourites() { return favs.map((f) => ({ ...f })); },
   download: { state: 'idle' }, startDownload: () => startDownload(),
-  mixMode: params.get('mix') === 'stems' ? 'stems' : 'server', stems: null,
+  mixMode: ['stems', 'server'].includes(params.get('mix')) ? params.get('mix') : 'auto', stems: null,
 };
 
 let scenes = [];
@@ -422,7 +426,7 @@ async function useStems() {
   $('mode').textContent = 'mixed on this device';
   if (!ctx) return;
   await makeStemsNode();
-  streamNode.port.postMessage({ type: 'stop' });
+  streamNode.port.postMessage({ type: 'end' });   // play out what it holds meanwhile
   if (ws) { const old = ws; ws = null; old.close(1000, 'mixing stems here'); }
   if (decoder) { try { decoder.close(); } catch (err) { /* closed */ } decoder = null; }
   if (wanted) connect();
@@ -603,6 +607,10 @@ function onAudio(buf) {
 
 // ---- connection ----------------------------------------------------------------
 function send(msg) {
+  if (S.mixMode === 'auto' && (msg.type === 'gain' || msg.type === 'mute')) {
+    if (canStems()) { useStems(); return; }   // a mix of one's own: mixed here, for free
+    S.mixMode = 'server';
+  }
   if (S.mixMode === 'stems' && MIX_TYPES.has(msg.type)) return;   // mixed here, not there
   if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
 }
