@@ -256,3 +256,27 @@ def test_a_lossy_render_stays_under_the_ceiling_after_decoding(tmp_path: Path, e
     assert rate == RATE and np.isfinite(data).all()
     peak = true_peak_db(data)
     assert -4.0 < peak <= -1.0 + 0.1, peak  # driven hard, yet under the scene's ceiling
+
+
+def test_a_generated_segment_with_a_click_never_plays(tmp_path: Path) -> None:
+    """A click baked into a stored segment (a valid bank entry: its checksum matches)
+    is caught when the segment is loaded, named, and the layer plays without it."""
+    path = tmp_path / "s.toml"
+    path.write_text(BED_SCENE)
+    scene = load_scene(path)
+    layer = scene.layers[0]
+    bank = SegmentBank(tmp_path / "bank")
+    group = prompt_group(layer)
+    dark = render("noise", {"color": "brown"}, seconds=3.0, sample_rate=RATE, seed=1)
+    clicked = dark.copy()
+    clicked[:, RATE:] += 0.25  # a 0.25 full-scale step at 1 s, held for 100 ms
+    clicked[:, RATE + 4800:] -= 0.25
+    bank.put({"gen": 0}, Segment(clicked, RATE, {"model": "audioldm2", "variant": 0}),
+             group=group)
+    bank.put({"gen": 1}, Segment(dark, RATE, {"model": "audioldm2", "variant": 1}),
+             group=group)
+    material = layer_material(scene, layer, bank)
+    assert material.source == "generated" and len(material.segments) == 1
+    np.testing.assert_array_equal(material.segments[0].audio, dark)  # the clean one only
+    text = "\n".join(material.warnings)
+    assert "layer 'hiss'" in text and "audioldm2" in text and "click" in text
