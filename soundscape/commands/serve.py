@@ -35,6 +35,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help=f"largest control message in bytes (default {d.max_message_bytes})")
     p.add_argument("--bitrate", type=int, default=d.bitrate,
                    help=f"Opus bit rate in bit/s (default {d.bitrate})")
+    p.add_argument("--stem-bitrate", type=int, default=d.stem_bitrate,
+                   help=f"Opus bit rate of each stem in bit/s (a stem listener takes one per "
+                        f"layer; default {d.stem_bitrate})")
     p.add_argument("--frames-per-message", type=int, default=d.frames_per_message,
                    help=f"20 ms frames per websocket message (default {d.frames_per_message})")
     p.add_argument("--mixers", type=int, default=d.mixers,
@@ -73,6 +76,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
               ("--max-personal-per-client", args.max_personal_per_client, 0, 10**4),
               ("--max-message", args.max_message, 64, 1 << 20),
               ("--bitrate", args.bitrate, 6000, 510000),
+              ("--stem-bitrate", args.stem_bitrate, 6000, 510000),
               ("--frames-per-message", args.frames_per_message, 1, 50),
               ("--mixers", args.mixers, 1, 64),
               ("--refresh-max-variants", args.refresh_max_variants, 1, 256)]
@@ -97,6 +101,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         max_listeners=args.max_listeners, max_personal=args.max_personal,
         max_personal_per_client=args.max_personal_per_client,
         max_message_bytes=args.max_message, bitrate=args.bitrate,
+        stem_bitrate=args.stem_bitrate,
         frames_per_message=args.frames_per_message, mixers=args.mixers,
         reload_interval_s=max(0.0, args.reload_interval),
         idle_pause_s=max(0.0, args.idle_pause),

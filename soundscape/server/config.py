@@ -27,6 +27,7 @@ class ServerConfig:
     max_personal_per_client: int = 16  # personal mixes one client address may run
     max_message_bytes: int = 4096  # control messages larger than this get an error
     bitrate: int = 96000
+    stem_bitrate: int = 64000  # Opus per stem: a listener takes one per layer
     frames_per_message: int = 5  # 20 ms Opus frames per websocket message
     burst_ms: int = 300  # audio sent at once to a new listener, from the ring
     idle_pause_s: float = 10.0  # pause a channel nobody has heard for this long (0: never)

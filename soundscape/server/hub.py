@@ -233,7 +233,7 @@ class Hub:
         wanted = frozenset(member.codec for member in channel.stem_listeners)
         if wanted != channel.stem_codecs:
             channel.stem_codecs = wanted
-            bitrate = self.config.bitrate
+            bitrate = self.config.stem_bitrate
             channel.stream.request(lambda s: s.set_stem_codecs(wanted, bitrate))
             log.info("channel %s: stems %s", channel.name, ", ".join(sorted(wanted)) or
                      "off (no stem listener)")
