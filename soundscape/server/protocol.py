@@ -23,10 +23,11 @@ then S times n frames (each stem's frames in turn, stems in the order of the las
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,13 +50,43 @@ class ProtocolError(Exception):
 
 
 # -- binary audio ------------------------------------------------------------------
-def encode_audio(seq: int, position: int, frames: Sequence[bytes]) -> bytes:
-    """One binary audio message carrying ``frames`` (encoded packets, in order)."""
-    parts = [AUDIO_HEADER.pack(PROTOCOL_VERSION, len(frames), 0, seq & 0xFFFFFFFF, position)]
+def _pack(count: int, nstems: int, seq: int, position: int, frames: Iterable[bytes]) -> bytes:
+    """The audio header, then every frame as (u16 length, packet)."""
+    parts = [AUDIO_HEADER.pack(PROTOCOL_VERSION, count, nstems, seq & 0xFFFFFFFF, position)]
     for frame in frames:
         parts.append(FRAME_LENGTH.pack(len(frame)))
         parts.append(frame)
     return b"".join(parts)
+
+
+def _header(data: bytes, what: str) -> tuple[int, int, int, int]:
+    """(count, reserved, seq, position) of a binary message; ProtocolError if bad."""
+    if len(data) < AUDIO_HEADER.size:
+        raise ProtocolError("bad_audio", f"{what} message of {len(data)} bytes is too short")
+    version, count, reserved, seq, position = AUDIO_HEADER.unpack_from(data)
+    if version != PROTOCOL_VERSION:
+        raise ProtocolError("bad_audio", f"{what} message version {version} is not 1")
+    return count, reserved, seq, position
+
+
+def _frames(data: bytes, at: int, count: int, what: str) -> tuple[list[bytes], int]:
+    """``count`` frames read from ``at``, and where they end."""
+    frames = []
+    for _ in range(count):
+        if at + 2 > len(data):
+            raise ProtocolError("bad_audio", f"{what} message ends inside a frame length")
+        (length,) = FRAME_LENGTH.unpack_from(data, at)
+        at += 2
+        if at + length > len(data):
+            raise ProtocolError("bad_audio", f"{what} message ends inside a frame")
+        frames.append(bytes(data[at : at + length]))
+        at += length
+    return frames, at
+
+
+def encode_audio(seq: int, position: int, frames: Sequence[bytes]) -> bytes:
+    """One binary audio message carrying ``frames`` (encoded packets, in order)."""
+    return _pack(len(frames), 0, seq, position, frames)
 
 
 @dataclass(frozen=True)
@@ -67,22 +98,8 @@ class AudioMessage:
 
 def decode_audio(data: bytes) -> AudioMessage:
     """Parse a binary audio message; ProtocolError('bad_audio') if malformed."""
-    if len(data) < AUDIO_HEADER.size:
-        raise ProtocolError("bad_audio", f"audio message of {len(data)} bytes is too short")
-    version, count, _, seq, position = AUDIO_HEADER.unpack_from(data)
-    if version != PROTOCOL_VERSION:
-        raise ProtocolError("bad_audio", f"audio message version {version} is not 1")
-    frames = []
-    at = AUDIO_HEADER.size
-    for _ in range(count):
-        if at + 2 > len(data):
-            raise ProtocolError("bad_audio", "audio message ends inside a frame length")
-        (length,) = FRAME_LENGTH.unpack_from(data, at)
-        at += 2
-        if at + length > len(data):
-            raise ProtocolError("bad_audio", "audio message ends inside a frame")
-        frames.append(bytes(data[at : at + length]))
-        at += length
+    count, _, seq, position = _header(data, "audio")
+    frames, _ = _frames(data, AUDIO_HEADER.size, count, "audio")
     return AudioMessage(seq, position, frames)
 
 
@@ -94,12 +111,7 @@ def encode_stems(seq: int, position: int, stems: Sequence[Sequence[bytes]]) -> b
     count = len(stems[0]) if stems else 0
     if any(len(frames) != count for frames in stems):
         raise ValueError("every stem of a block has the same number of frames")
-    parts = [AUDIO_HEADER.pack(PROTOCOL_VERSION, count, len(stems), seq & 0xFFFFFFFF, position)]
-    for frames in stems:
-        for frame in frames:
-            parts.append(FRAME_LENGTH.pack(len(frame)))
-            parts.append(frame)
-    return b"".join(parts)
+    return _pack(count, len(stems), seq, position, itertools.chain.from_iterable(stems))
 
 
 @dataclass(frozen=True)
@@ -111,24 +123,11 @@ class StemsMessage:
 
 def decode_stems(data: bytes) -> StemsMessage:
     """Parse a binary stems message; ProtocolError('bad_audio') if malformed."""
-    if len(data) < AUDIO_HEADER.size:
-        raise ProtocolError("bad_audio", f"stems message of {len(data)} bytes is too short")
-    version, count, nstems, seq, position = AUDIO_HEADER.unpack_from(data)
-    if version != PROTOCOL_VERSION:
-        raise ProtocolError("bad_audio", f"stems message version {version} is not 1")
+    count, nstems, seq, position = _header(data, "stems")
     stems: list[list[bytes]] = []
     at = AUDIO_HEADER.size
     for _ in range(nstems):
-        frames = []
-        for _ in range(count):
-            if at + 2 > len(data):
-                raise ProtocolError("bad_audio", "stems message ends inside a frame length")
-            (length,) = FRAME_LENGTH.unpack_from(data, at)
-            at += 2
-            if at + length > len(data):
-                raise ProtocolError("bad_audio", "stems message ends inside a frame")
-            frames.append(bytes(data[at : at + length]))
-            at += length
+        frames, at = _frames(data, at, count, "stems")
         stems.append(frames)
     return StemsMessage(seq, position, stems)
 
