@@ -370,8 +370,8 @@ class Hub:
             "layers": layer_info(channel.scene),
         })
 
-    def join(self, listener: Listener, name: str) -> None:
-        """Subscribe to channel ``name``: hello, then the ring (fast start), then live."""
+    def _enter(self, listener: Listener, name: str, who: str) -> Channel:
+        """What every join starts with: wake channel ``name`` if it idles, say hello."""
         channel = self.channels[name]
         listener.scene = name
         listener.last_seq = -1
@@ -380,8 +380,13 @@ class Hub:
             channel.paused = False
             channel.ring.clear()
             channel.engine.resume(channel.stream.key, self.burst_blocks)
-            log.info("channel %s: listener joined, resuming", channel.name)
+            log.info("channel %s: %s joined, resuming", channel.name, who)
         listener.queue.offer_text(self.hello(listener, channel))
+        return channel
+
+    def join(self, listener: Listener, name: str) -> None:
+        """Subscribe to channel ``name``: hello, then the ring (fast start), then live."""
+        channel = self._enter(listener, name, "listener")
         for produced in channel.ring:
             message = produced.messages.get(listener.codec)
             if message is not None:  # a codec nobody took yet starts with the next block
@@ -393,18 +398,9 @@ class Hub:
     def join_stems(self, listener: Listener, name: str) -> None:
         """Subscribe to channel ``name``'s stems: hello, the ring's blocks that carry
         stems in the listener's codec, then live (stems start within two blocks)."""
-        channel = self.channels[name]
         listener.stems = True
-        listener.scene = name
-        listener.last_seq = -1
         listener.stem_names = None
-        channel.idle_since = None
-        if channel.paused:
-            channel.paused = False
-            channel.ring.clear()
-            channel.engine.resume(channel.stream.key, self.burst_blocks)
-            log.info("channel %s: stem listener joined, resuming", channel.name)
-        listener.queue.offer_text(self.hello(listener, channel))
+        channel = self._enter(listener, name, "stem listener")
         for produced in channel.ring:
             self._offer_stems(channel, listener, produced)
         channel.stem_listeners.add(listener)
