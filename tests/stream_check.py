@@ -103,6 +103,32 @@ def loudness(audio: np.ndarray) -> float:
     return float(pyloudnorm.Meter(RATE).integrated_loudness(audio.T.astype(np.float64)))
 
 
+def wait_until(condition: Callable[[], bool], timeout: float,
+               what: str = "condition not met in time") -> None:
+    """Poll ``condition`` every 0.1 s; TimeoutError(``what``) after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(what)
+        time.sleep(0.1)
+
+
+def read_http(url: str, seconds: float) -> bytes:
+    """What a plain HTTP listener gets from ``url`` in ``seconds`` of wall time."""
+    import urllib.request
+
+    chunks = []
+    deadline = time.monotonic() + seconds
+    with urllib.request.urlopen(url, timeout=15) as r:
+        assert r.status == 200
+        while time.monotonic() < deadline:
+            chunk = r.read1(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class Broadcast:
     """``soundscape broadcast ARGS`` as a subprocess; its stderr collected in ``log``."""
 
@@ -139,11 +165,7 @@ class Broadcast:
 
     @staticmethod
     def wait_until(condition: Callable[[], bool], timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                raise TimeoutError("condition not met in time")
-            time.sleep(0.1)
+        wait_until(condition, timeout)
 
     def stop(self, timeout: float = 20) -> int:
         if self.proc.poll() is None:

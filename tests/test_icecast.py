@@ -10,7 +10,6 @@ wrong password and a busy mount give clear messages. Skipped without icecast2.
 from __future__ import annotations
 
 import time
-import urllib.request
 
 import numpy as np
 import pytest
@@ -22,6 +21,7 @@ from stream_check import (
     find_lag,
     longest_silence,
     loudness,
+    read_http,
     reference,
     window_correlations,
 )
@@ -112,20 +112,6 @@ def test_backoff_doubles_to_thirty_seconds():
 
 
 # -- a real icecast2 -----------------------------------------------------------------
-def _read(url: str, seconds: float) -> bytes:
-    """What a plain HTTP listener gets from ``url`` in ``seconds`` of wall time."""
-    chunks = []
-    deadline = time.monotonic() + seconds
-    with urllib.request.urlopen(url, timeout=15) as r:
-        assert r.status == 200
-        while time.monotonic() < deadline:
-            chunk = r.read1(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @pytest.fixture
 def icecast():
     server = IcecastServer()
@@ -144,8 +130,8 @@ def test_broadcast_to_icecast_plays_the_scene_and_survives_a_restart(icecast, tm
     try:
         cast.wait_for("streaming to http://127.0.0.1", 90)
         icecast.wait_mounts(["/tiny.mp3", "/tiny.opus"])
-        data = _read(f"{icecast.http}/tiny.opus", 11.0)
-        mp3 = _read(f"{icecast.http}/tiny.mp3", 3.0)
+        data = read_http(f"{icecast.http}/tiny.opus", 11.0)
+        mp3 = read_http(f"{icecast.http}/tiny.mp3", 3.0)
 
         audio = decode(data)
         assert audio.shape[1] >= 10 * RATE, audio.shape  # burst + 11 s of live audio
@@ -172,7 +158,7 @@ def test_broadcast_to_icecast_plays_the_scene_and_survives_a_restart(icecast, tm
         cast.wait_for("connection lost", 30)
         icecast.start()
         icecast.wait_mounts(["/tiny.mp3", "/tiny.opus"], timeout=60)
-        again = decode(_read(f"{icecast.http}/tiny.opus", 2.0))
+        again = decode(read_http(f"{icecast.http}/tiny.opus", 2.0))
         assert again.shape[1] > RATE and loudness(again) > -30
         assert "(reconnected)" in cast.text
         assert cast.proc.poll() is None

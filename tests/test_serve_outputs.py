@@ -14,24 +14,18 @@ import urllib.request
 import numpy as np
 import pytest
 from icecast_helpers import ICECAST, IcecastServer
-from stream_check import decode, longest_silence, loudness, parse_media_playlist
+from stream_check import (
+    decode,
+    longest_silence,
+    loudness,
+    parse_media_playlist,
+    read_http,
+    wait_until,
+)
 
 from test_server_support import ServerProcess, tiny_scene
 
 pytestmark = pytest.mark.skipif(ICECAST is None, reason="icecast2 is not installed")
-
-
-def _read(url: str, seconds: float) -> bytes:
-    chunks = []
-    deadline = time.monotonic() + seconds
-    with urllib.request.urlopen(url, timeout=15) as r:
-        assert r.status == 200
-        while time.monotonic() < deadline:
-            chunk = r.read1(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _get(url: str) -> tuple[int, str, bytes]:
@@ -40,15 +34,6 @@ def _get(url: str) -> tuple[int, str, bytes]:
             return r.status, r.headers.get("Content-Type", ""), r.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers.get("Content-Type", ""), exc.read()
-
-
-def _wait(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise TimeoutError(what)
 
 
 def test_serve_puts_every_channel_on_icecast_and_hls(tmp_path):
@@ -65,14 +50,14 @@ def test_serve_puts_every_channel_on_icecast_and_hls(tmp_path):
     try:
         srv.wait_ready(["tiny", "other"])
         icecast.wait_mounts(["/radio/tiny.opus", "/radio/other.opus"], timeout=60)
-        audio = decode(_read(icecast.http + "/radio/tiny.opus", 6.0))
+        audio = decode(read_http(icecast.http + "/radio/tiny.opus", 6.0))
         assert audio.shape[0] == 2 and audio.shape[1] >= 48000 * 3  # 3 s at least
         assert np.isfinite(audio).all() and np.abs(audio).max() <= 1.0
         assert longest_silence(audio[:, 9600:]) < 4800  # continuous (no 100 ms gap)
         assert -40 < loudness(audio) < -10
 
         playlist = hls / "tiny" / "opus" / "index.m3u8"
-        _wait(lambda: playlist.exists()
+        wait_until(lambda: playlist.exists()
               and len(parse_media_playlist(playlist.read_text())["segments"]) >= 2, 60,
               "no HLS segments:\n" + "".join(srv.log))
         status, ctype, body = _get(srv.http + "/hls/tiny/master.m3u8")
