@@ -31,7 +31,7 @@ from soundscape.server.engine import Engine
 from soundscape.server.hub import Hub, seq_of
 from soundscape.server.protocol import ProtocolError, decode_audio, parse_control
 from soundscape.server.stream import Produced, Stream
-from test_server_support import ROOT, ServerProcess, tiny_scene
+from test_server_support import ROOT, FakeClock, ServerProcess, hub_on_fake_clock, tiny_scene
 
 BLOCK = 4800  # 100 ms
 
@@ -55,14 +55,6 @@ def fresh(graph: SceneGraph) -> SceneGraph:
     from soundscape.server.stream import fork_graph
 
     return fork_graph(graph)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def __call__(self) -> float:
-        return self.t
 
 
 def pcm_stream(graph: SceneGraph, clock: AudioClock) -> Stream:
@@ -526,29 +518,7 @@ def test_build_queue_with_an_urgent_worker_runs_every_job():
 
 def test_a_channel_encodes_only_the_codecs_its_listeners_take(scenes):
     (scene, v0), _, _ = scenes
-    fake = FakeClock()
-    clock = AudioClock(48000, BLOCK, now=fake)
-    engines: list[Engine] = []
-    hub = Hub(ServerConfig(idle_pause_s=0), clock, engines)
-    engines.append(Engine("0", clock, hub.on_produced))
-    hub.load["0"] = 0
-    channel = hub.add_channel(scene, fresh(v0))
-    produced: list[Produced] = []
-    original = hub.on_produced
-
-    def spy(stream: Stream, block: Produced) -> None:
-        produced.append(block)
-        original(stream, block)
-
-    engines[0].publish = spy
-
-    def run(blocks: int) -> list[Produced]:
-        start = len(produced)
-        for _ in range(blocks):
-            fake.t += 0.1
-            engines[0].step(fake.t)
-        return produced[start:]
-
+    hub, channel, run = hub_on_fake_clock(scene, v0, BLOCK)
     assert all(p.messages == {} for p in run(3))  # nobody listens: nothing is encoded
     pcm = hub.new_listener("pcm16", lambda c, r: None)
     hub.join(pcm, scene.name)

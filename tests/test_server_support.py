@@ -151,3 +151,47 @@ def raw_http(port: int, request: bytes, timeout: float = 5) -> bytes:
         except TimeoutError:
             pass
         return b"".join(chunks)
+
+
+class FakeClock:
+    """A clock the test moves by hand (``clock.t += 0.1``)."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def hub_on_fake_clock(scene, template, block: int = 4800):
+    """A hub with one mixer on a FakeClock and ``scene``'s channel (a copy of
+    ``template``). Returns (hub, channel, run): ``run(n)`` steps n blocks and returns
+    every Produced the mixer published meanwhile."""
+    from soundscape.server.clock import AudioClock
+    from soundscape.server.config import ServerConfig
+    from soundscape.server.engine import Engine
+    from soundscape.server.hub import Hub
+    from soundscape.server.stream import fork_graph
+
+    fake = FakeClock()
+    clock = AudioClock(48000, block, now=fake)
+    engines: list = []
+    hub = Hub(ServerConfig(idle_pause_s=0), clock, engines)
+    produced: list = []
+
+    def publish(stream, block) -> None:
+        produced.append(block)
+        hub.on_produced(stream, block)
+
+    engines.append(Engine("0", clock, publish))
+    hub.load["0"] = 0
+    channel = hub.add_channel(scene, fork_graph(template))
+
+    def run(blocks: int) -> list:
+        start = len(produced)
+        for _ in range(blocks):
+            fake.t += 0.1
+            engines[0].step(fake.t)
+        return produced[start:]
+
+    return hub, channel, run

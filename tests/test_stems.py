@@ -19,12 +19,17 @@ from soundscape.server import stems as stems_module
 from soundscape.server.clock import AudioClock
 from soundscape.server.codec import Decoder, Pcm16Encoder
 from soundscape.server.config import ServerConfig
-from soundscape.server.engine import Engine
-from soundscape.server.hub import Hub, Listener
+from soundscape.server.hub import Listener
 from soundscape.server.protocol import ProtocolError, decode_stems, encode_stems, parse_control
 from soundscape.server.stems import install_taps
-from soundscape.server.stream import Produced, Stream, fork_graph
-from test_server_support import ServerProcess, http_request, tiny_scene
+from soundscape.server.stream import Stream, fork_graph
+from test_server_support import (
+    FakeClock,
+    ServerProcess,
+    http_request,
+    hub_on_fake_clock,
+    tiny_scene,
+)
 
 BLOCK = 4800  # 100 ms: 5 frames of 20 ms
 THIRD_LAYER = """
@@ -52,14 +57,6 @@ def scenes(tmp_path_factory):
         scene = load_scene(path)
         out.append((scene, build_graph(scene, bank)))
     return out
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def __call__(self) -> float:
-        return self.t
 
 
 class BusRecorder:
@@ -138,33 +135,6 @@ class CountingEncoder(Pcm16Encoder):
         return super().encode(block)
 
 
-def make_hub(scene, template):
-    fake = FakeClock()
-    clock = AudioClock(48000, BLOCK, now=fake)
-    engines: list[Engine] = []
-    hub = Hub(ServerConfig(idle_pause_s=0), clock, engines)
-    engines.append(Engine("0", clock, hub.on_produced))
-    hub.load["0"] = 0
-    channel = hub.add_channel(scene, fork_graph(template))
-    produced: list[Produced] = []
-    original = hub.on_produced
-
-    def spy(stream: Stream, block: Produced) -> None:
-        produced.append(block)
-        original(stream, block)
-
-    engines[0].publish = spy
-
-    def run(blocks: int) -> list[Produced]:
-        start = len(produced)
-        for _ in range(blocks):
-            fake.t += 0.1
-            engines[0].step(fake.t)
-        return produced[start:]
-
-    return hub, channel, run
-
-
 def drain(listener: Listener) -> tuple[list[dict], list[bytes]]:
     texts, audio = [], []
     while (item := listener.queue.pop()) is not None:
@@ -180,7 +150,7 @@ def test_one_encode_per_stem_per_frame_whatever_the_listener_count(scenes, monke
     scene, template = scenes[0]
     monkeypatch.setattr(stems_module, "make_encoder", lambda codec, bitrate: CountingEncoder())
     CountingEncoder.calls = 0
-    hub, channel, run = make_hub(scene, template)
+    hub, channel, run = hub_on_fake_clock(scene, template)
     assert all(p.stems == {} for p in run(3))  # no stem listener: no stems at all
     assert CountingEncoder.calls == 0
     listeners = [hub.new_listener("pcm16", lambda c, r: None) for _ in range(count)]
@@ -213,7 +183,7 @@ def test_one_encode_per_stem_per_frame_whatever_the_listener_count(scenes, monke
 
 def test_a_reload_that_changes_the_layers_announces_the_new_stems(scenes):
     (scene, v0), (scene3, v1) = scenes
-    hub, channel, run = make_hub(scene, v0)
+    hub, channel, run = hub_on_fake_clock(scene, v0)
     listener = hub.new_listener("pcm16", lambda c, r: None)
     hub.join_stems(listener, scene.name)
     run(3)
