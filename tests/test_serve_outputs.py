@@ -93,6 +93,8 @@ def test_serve_refuses_bad_output_flags(tmp_path):
         (["--icecast", "ftp://x/y"], "--icecast: 'ftp://x/y'"),
         (["--icecast-formats", "aac"], "--icecast-formats: 'aac'"),
         (["--hls", str(tmp_path), "--hls-segment", "9s"], "--hls-segment: '9s' is out of range"),
+        (["--stem-bitrate", "1000"], "--stem-bitrate: 1000 is out of range 6000..510000"),
+        (["--icecast-bitrate", "8000"], "--icecast-bitrate: 8000 is out of range 32000..320000"),
     ]:
         res = subprocess.run([sys.executable, "-m", "soundscape.cli", "serve", "--scenes",
                               str(scenes), *args], capture_output=True, text=True, timeout=60)

@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 
 from soundscape.bank import SegmentBank
 from soundscape.graph import build_graph
@@ -16,7 +18,9 @@ from soundscape.server.listener import ListenerQueue, Offer
 from soundscape.server.protocol import (
     ProtocolError,
     decode_audio,
+    decode_stems,
     encode_audio,
+    encode_stems,
     parse_control,
 )
 from soundscape.server.stream import fork_graph
@@ -196,3 +200,33 @@ def test_hot_reload_reaches_personal_mixes_with_their_gains(tmp_path):
     assert twin.graph is not channel.stream.graph  # its own fork of the new version
     assert twin.graph.strips["hiss"].user_gain == 0.0  # the mute carried over
     assert twin.graph.strips["hum"].user_gain == 1.0
+
+
+# -- binary messages: round trips, and any bytes either parse or are a ProtocolError --
+_packet = hst.binary(max_size=300)
+
+
+@settings(max_examples=200, deadline=None)
+@given(hst.integers(0, 2**40), hst.integers(0, 2**63 - 1), hst.lists(_packet, max_size=8))
+def test_audio_messages_round_trip(seq: int, position: int, frames: list[bytes]) -> None:
+    msg = decode_audio(encode_audio(seq, position, frames))
+    assert (msg.seq, msg.position, msg.frames) == (seq & 0xFFFFFFFF, position, frames)
+
+
+@settings(max_examples=200, deadline=None)
+@given(hst.integers(0, 2**32 - 1), hst.integers(0, 2**63 - 1),
+       hst.integers(0, 5).flatmap(lambda n: hst.lists(hst.lists(_packet, min_size=n, max_size=n),
+                                                       max_size=6)))
+def test_stems_messages_round_trip(seq: int, position: int, stems: list[list[bytes]]) -> None:
+    msg = decode_stems(encode_stems(seq, position, stems))
+    assert (msg.seq, msg.position, msg.stems) == (seq, position, stems)
+
+
+@settings(max_examples=300, deadline=None)
+@given(hst.binary(max_size=200))
+def test_any_bytes_parse_or_are_a_protocol_error(data: bytes) -> None:
+    for decode in (decode_audio, decode_stems):
+        try:
+            decode(data)
+        except ProtocolError as exc:
+            assert exc.code == "bad_audio" and "message" in exc.message
