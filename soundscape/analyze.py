@@ -396,12 +396,9 @@ def analyze(scene: Scene, seconds: float, bank: SegmentBank | None = None,
 
 def _event_spans(graph: SceneGraph, timeline: Timeline) -> list[tuple[str, float, float]]:
     """(layer, start, end) seconds of every event of the analysis."""
-    rate = graph.scene.master.sample_rate
     spans = []
     for ev in timeline.events:
-        player = timeline.players[ev["layer"]]
-        length = player.variants[ev["variant"]].shape[1] / rate
-        spans.append((ev["layer"], ev["time"], ev["time"] + length))
+        spans.append((ev["layer"], ev["time"], ev["time"] + ev["seconds"]))
     return spans
 
 

@@ -222,6 +222,28 @@ def _procedural_material(scene: Scene, layer: Layer, bank: SegmentBank,
     return LayerMaterial(segments, "procedural", detail, warnings, notes)
 
 
+def fresh_segment(scene: Scene, layer: Layer, index: int,
+                  base_seed: int | None = None) -> Segment | None:
+    """Procedural segment ``index`` of ``layer``, made now and not kept in the bank: a
+    bed's endless renewal, or one event per trigger (see ``soundscape.graph.pool``).
+
+    Seeded like the bank's variants (``layer_seed(base, layer, index)``, then the same
+    other seeds when the strict guard rejects it), so index ``i < variants`` is exactly
+    the bank's variant ``i``. None when every seed fails (the player then replays a
+    fixed variant); the audio is at the scene's rate.
+    """
+    assert layer.recipe is not None
+    rate = scene.master.sample_rate
+    base = scene.master.seed if base_seed is None else base_seed
+    src = ProceduralSource(rate, scene.master.segment_seconds)
+    for attempt in range(PROCEDURAL_ATTEMPTS):
+        seed = layer_seed(base, layer, index + 1000 * attempt)
+        seg = src.segment(layer, index, seed)
+        if not check_segment(seg.audio, rate, layer.kind, strict=True):
+            return _to_rate(seg, rate)
+    return None
+
+
 def _file_material(scene: Scene, layer: Layer, bank: SegmentBank,
                    base_seed: int) -> LayerMaterial:
     rate = scene.master.sample_rate

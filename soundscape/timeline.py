@@ -46,7 +46,8 @@ class Timeline:
                     continue
                 self.events.append({
                     "time": round(ev.start / self.rate, 3), "type": "event", "layer": name,
-                    "variant": ev.variant, "gain_db": round(ev.gain_db, 2),
+                    "variant": ev.variant, "seconds": round(ev.frames / self.rate, 3),
+                    "gain_db": round(ev.gain_db, 2),
                     "pan": round(ev.pan, 3), "distance": round(ev.distance, 3),
                 })
 

@@ -1,12 +1,29 @@
-"""BedPlayer: an endless texture from crossfaded segments.
+"""BedPlayer: an endless texture from crossfaded segments that never comes back verbatim.
 
-The timeline is a chain of *plays*. Play k takes variant ``v_k`` from offset
-``o_k`` for ``L_k`` frames and starts at absolute frame ``T_k``; the next play starts
-``X`` (crossfade) frames before this one ends, so every join is an equal-power
-crossfade of two different stretches of material. Variants come in shuffled bags
-without an immediate repeat, and lengths and offsets are random, so nothing recurs
-at a fixed period. Plays are drawn lazily from a seeded generator: the chain, and
-therefore every sample, depends only on the seed, not on block sizes.
+The timeline is a chain of *plays*. Play k takes segment ``v_k`` of the layer's
+:class:`~soundscape.graph.pool.SegmentPool` from offset ``o_k`` at speed ``r_k``
+for ``L_k`` frames and starts at absolute frame ``T_k``; the next play starts ``X``
+(crossfade) frames before this one ends, so every join is an equal-power crossfade
+of two different stretches of material. Lengths and offsets are random, so nothing
+recurs at a fixed period. Plays are drawn lazily from a seeded generator: the chain,
+and therefore every sample, depends only on the seed, not on block sizes.
+
+Why the output never repeats:
+
+* **Speed.** A play reads its segment at one of ``RATES`` (0.97 .. 1.03 in steps of
+  0.5 %; resampled with soxr, so the pitch moves by at most half a semitone). Each
+  use of a segment takes a speed it has not had yet, so two plays of the same
+  segment drift apart by at least 0.5 % of their length: after a fraction of a
+  second their waveforms are uncorrelated, whatever their offsets.
+* **Fresh material.** In a renewable pool (procedural layers) a segment is retired
+  after ``USES`` plays and replaced by a freshly synthesised one (made ahead on a
+  worker thread), so the material itself is new every few minutes, for ever: the
+  loudest crash of a segment is heard at most ``USES`` times, each at another speed.
+* **Finite material** (your recordings, generated segments) cannot be renewed, so
+  :func:`split_bed` plays it as two independent chains, the low and the high half
+  of its power spectrum: a stretch of one chain may recur (at another speed), but
+  the other half is then different material, so no window of the sum ever equals
+  an earlier one.
 """
 
 from __future__ import annotations
@@ -15,40 +32,56 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
+import soxr
+from scipy import signal
 
 from ..dsp.fades import equal_power, fade_position
+from .pool import SegmentPool, as_pool
+
+RATES: tuple[float, ...] = tuple(1.0 + 0.005 * k for k in range(-6, 7))  # playback speeds
+USES = len(RATES)  # plays of one segment of a renewable pool before it is retired
+_PAD = 16  # extra source frames read past a resampled play's end
 
 
 @dataclass(frozen=True)
 class Play:
-    variant: int
+    variant: int  # pool index (fresh indices are >= the pool's count)
     offset: int  # frames into the segment
-    length: int  # frames, fades included
+    length: int  # output frames, fades included
     start: int  # absolute frame of its first sample
+    rate: float = 1.0  # playback speed (source frames per output frame)
 
     @property
     def end(self) -> int:
         return self.start + self.length
 
+    def source_frames(self) -> int:
+        """Frames of the segment this play reads from ``offset`` (its span)."""
+        if self.rate == 1.0:
+            return self.length
+        return int(np.ceil(self.length * self.rate)) + _PAD
+
 
 class BedPlayer:
-    """Pull-based player over ``segments`` (float32 (2, frames) arrays at one rate)."""
+    """Pull-based player over a pool of float32 (2, frames) segments at one rate."""
 
-    def __init__(self, segments: list[np.ndarray], crossfade: int, seed: int,
+    def __init__(self, segments: SegmentPool | list[np.ndarray], crossfade: int, seed: int,
                  min_body: int | None = None):
-        if not segments:
-            raise ValueError("a bed needs at least one segment")
-        self.segments = segments
-        shortest = min(s.shape[1] for s in segments)
+        self.pool = as_pool(segments)
+        self.segments = self.pool.segments
+        shortest = self.pool.shortest()
         self.crossfade = max(1, min(crossfade, shortest // 3))
         body = min_body if min_body is not None else self.crossfade // 4
         # a play lasts between half a segment and a whole one, at least 2 fades + body
         self.min_length = min(shortest, max(2 * self.crossfade + body, shortest // 2))
         self.rng = np.random.default_rng([seed, 0xBED])
         self.plays: deque[Play] = deque()
-        self._bag: list[int] = []
+        self._window = list(range(self.pool.count))  # segments in rotation
+        self._used: dict[int, set[int]] = {}  # segment -> RATES indices it has played at
+        self._next_fresh = self.pool.count
         self._last_variant = -1
         self._next_start = -self.crossfade  # the first play is faded in before frame 0
+        self._rendered: dict[Play, np.ndarray] = {}  # resampled plays still sounding
         self.position = 0
         self.history: list[Play] = []  # every play drawn (for tests and inspection)
         self.keep_history = False
@@ -60,27 +93,59 @@ class BedPlayer:
         self._fall = np.ascontiguousarray(self._rise[::-1])
 
     def _next_variant(self) -> int:
-        n = len(self.segments)
-        if not self._bag:
-            bag = list(self.rng.permutation(n))
-            if n > 1 and bag[0] == self._last_variant:
-                bag[0], bag[-1] = bag[-1], bag[0]
-            self._bag = bag
-        v = int(self._bag.pop(0))
+        choices = [v for v in self._window if v != self._last_variant] or self._window
+        v = choices[int(self.rng.integers(0, len(choices)))]
         self._last_variant = v
         return v
 
-    def _draw(self) -> Play:
+    def _next_rate(self, variant: int) -> int:
+        """A speed ``variant`` has not played at yet (a fixed segment starts over once it
+        has had them all; a fresh one is retired before that)."""
+        used = self._used.setdefault(variant, set())
+        if len(used) >= len(RATES):
+            used.clear()
+        free = [k for k in range(len(RATES)) if k not in used]
+        k = free[int(self.rng.integers(0, len(free)))]
+        used.add(k)
+        return k
+
+    def _retire(self, variant: int, ahead: bool) -> None:
+        """Replace a fresh-pool segment that has had its ``USES`` plays by a new one."""
+        if not self.pool.renewable or len(self._used[variant]) < USES:
+            if ahead and self.pool.renewable and len(self._used[variant]) == USES - 1:
+                self.pool.prefetch(self._next_fresh)  # its successor, ahead of need
+            return
+        self._window[self._window.index(variant)] = self._next_fresh
+        del self._used[variant]  # never drawn again
+        if ahead:
+            self.pool.prefetch(self._next_fresh)
+        self._next_fresh += 1
+
+    def _draw(self, ahead: bool = True) -> Play:
         variant = self._next_variant()
-        size = self.segments[variant].shape[1]
-        low = min(self.min_length, size)
-        length = int(self.rng.integers(low, size + 1))
-        offset = int(self.rng.integers(0, size - length + 1))
-        play = Play(variant, offset, length, self._next_start)
+        rate = RATES[self._next_rate(variant)]
+        size = self.pool.shortest() if variant >= self.pool.count else \
+            self.segments[variant].shape[1]
+        longest = size if rate == 1.0 else min(size, int((size - _PAD - 1) / rate))
+        low = min(self.min_length, longest)
+        length = int(self.rng.integers(low, longest + 1))
+        play = Play(variant, 0, length, self._next_start, rate)
+        offset = int(self.rng.integers(0, size - play.source_frames() + 1))
+        play = Play(variant, offset, length, self._next_start, rate)
         self._next_start = play.end - self.crossfade
+        self._retire(variant, ahead)
         if self.keep_history:
             self.history.append(play)
         return play
+
+    def _forget(self) -> None:
+        """Drop resampled plays that have ended and fresh segments no play needs."""
+        alive = set(self.plays)
+        for play in [p for p in self._rendered if p not in alive]:
+            del self._rendered[play]
+        if self.pool.renewable:
+            self.pool.retain({p.variant for p in self.plays} | set(self._window)
+                             | {self._next_fresh})
 
     def seek(self, frame: int) -> None:
         """Go forward to ``frame``: the plays up to there are drawn (no audio made), so
@@ -88,29 +153,52 @@ class BedPlayer:
         if frame < self.position:
             raise ValueError(f"a bed seeks forward only ({frame} < {self.position})")
         while not self.plays or self.plays[-1].end - self.crossfade < frame:
-            self.plays.append(self._draw())
+            self.plays.append(self._draw(ahead=False))
             while len(self.plays) > 1 and self.plays[0].end <= frame:
                 self.plays.popleft()
         while self.plays and self.plays[0].end <= frame:
             self.plays.popleft()
         self.position = frame
+        self._forget()
+
+    def _audio(self, play: Play) -> np.ndarray:
+        """The play's source material at its speed: (2, >= play.length) float32."""
+        src = self.pool.get(play.variant)
+        if play.rate == 1.0:
+            return src[:, play.offset : play.offset + play.length]
+        audio = self._rendered.get(play)
+        if audio is None:
+            region = src[:, play.offset : play.offset + play.source_frames()]
+            # soxr takes (frames, channels); the ratio is all that matters to it
+            out = soxr.resample(np.ascontiguousarray(region.T), 48000.0 * play.rate, 48000.0,
+                                quality="HQ")
+            if out.shape[0] < play.length:  # never expected: pad the (faded) tail
+                out = np.pad(out, ((0, play.length - out.shape[0]), (0, 0)))
+            audio = np.ascontiguousarray(out[: play.length].T, dtype=np.float32)
+            self._rendered[play] = audio
+        return audio
 
     def pull(self, frames: int) -> np.ndarray:
         a, b = self.position, self.position + frames
         self.position = b
+        drew = False
         while not self.plays or self.plays[-1].end - self.crossfade < b:
             self.plays.append(self._draw())
+            drew = True
+        dropped = False
         while self.plays and self.plays[0].end <= a:
             self.plays.popleft()
+            dropped = True
+        if drew or dropped:
+            self._forget()
         out = np.zeros((2, frames), dtype=np.float32)
         x = self.crossfade
         for play in self.plays:
             lo, hi = max(a, play.start), min(b, play.end)
             if lo >= hi:
                 continue
-            src = self.segments[play.variant]
-            s0 = play.offset + (lo - play.start)
-            chunk = src[:, s0 : s0 + (hi - lo)]
+            s0 = lo - play.start
+            chunk = self._audio(play)[:, s0 : s0 + (hi - lo)]
             fade_in_end = play.start + x
             fade_out_start = play.end - x
             if lo >= fade_in_end and hi <= fade_out_start:
@@ -125,3 +213,50 @@ class BedPlayer:
                 gain[k - lo :] *= self._fall[k - fade_out_start : hi - fade_out_start]
             out[:, lo - a : hi - a] += chunk * gain
         return out
+
+
+class SplitBed:
+    """Two BedPlayers over the low and the high band of the same finite segments,
+    summed: see the module docstring. ``pull``/``seek`` follow the node contract."""
+
+    def __init__(self, segments: list[np.ndarray], crossfade: int, seed: int, rate: int):
+        low, high = split_bands(segments, rate)
+        self.low = BedPlayer(low, crossfade, seed)
+        self.high = BedPlayer(high, crossfade, seed ^ 0x5B11)
+        self.crossfade = self.low.crossfade
+        self.segments = segments
+        self.position = 0
+
+    def seek(self, frame: int) -> None:
+        self.low.seek(frame)
+        self.high.seek(frame)
+        self.position = frame
+
+    def pull(self, frames: int) -> np.ndarray:
+        out = self.low.pull(frames)
+        out += self.high.pull(frames)
+        self.position += frames
+        return out
+
+
+def crossover_hz(segments: list[np.ndarray], rate: int) -> float:
+    """The frequency that halves the segments' summed power (clamped to 80 Hz .. 8 kHz)."""
+    f, psd = signal.welch(np.concatenate([s.mean(axis=0) for s in segments]), rate,
+                          nperseg=4096)
+    cum = np.cumsum(psd)
+    if cum[-1] <= 0:
+        return 1000.0
+    return float(np.clip(f[int(np.searchsorted(cum, cum[-1] / 2))], 80.0, 8000.0))
+
+
+def split_bands(segments: list[np.ndarray], rate: int
+                ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(low, high) copies of ``segments`` that add back up to them exactly: a zero-phase
+    4th-order low-pass at :func:`crossover_hz`, and the rest."""
+    sos = signal.butter(2, crossover_hz(segments, rate), "lowpass", fs=rate, output="sos")
+    low, high = [], []
+    for s in segments:
+        lo = signal.sosfiltfilt(sos, s.astype(np.float64), axis=-1)
+        low.append(np.ascontiguousarray(lo, dtype=np.float32))
+        high.append(np.ascontiguousarray(s.astype(np.float64) - lo, dtype=np.float32))
+    return low, high

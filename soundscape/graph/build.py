@@ -20,16 +20,18 @@ from ..filesource import FileSource
 from ..guard import check_segment
 from ..scene import Bed, Event, Layer, Scene
 from ..segment import digest
-from ..sources import LayerMaterial, layer_material
+from ..sources import LayerMaterial, fresh_segment, layer_material
 from .automation import level_curve, rate_timeline
-from .bed import BedPlayer
+from .bed import BedPlayer, SplitBed
 from .core import Mix, Node, Strip, seek_node
 from .events import EventPlan, EventPlayer
 from .loudness import GainCurve, calibration, gain_for
 from .master import Limiter, MasterGain
 from .meter import LayerMeter, MomentaryTap
+from .pool import Make, SegmentPool
 
 EDGE_FADE_SECONDS = 0.005
+FINITE_SOURCES = ("files", "generated")  # material that cannot be made again
 
 
 def arrangement_seed(seed: int, layer: Layer) -> int:
@@ -44,16 +46,30 @@ def prepare_layer(scene: Scene, layer: Layer, bank: SegmentBank) -> list[np.ndar
 
 def prepare_material(scene: Scene, layer: Layer, material: LayerMaterial) -> list[np.ndarray]:
     """``material``'s checked segments with the layer's static processing applied."""
+    return [prepare_audio(scene, layer, seg.audio) for seg in material.segments]
+
+
+def prepare_audio(scene: Scene, layer: Layer, audio: np.ndarray) -> np.ndarray:
+    """One segment with the layer's static processing: its cut filters, then width and
+    pan for a bed, or 5 ms edge fades for an event."""
     rate = scene.master.sample_rate
-    out = []
-    for seg in material.segments:
-        audio = cut_filters(seg.audio, rate, layer.lowcut_hz, layer.highcut_hz)
-        if isinstance(layer, Bed):
-            audio = width_pan(audio, layer.width, layer.pan)
-        else:
-            audio = _edge_faded(audio, rate)
-        out.append(np.ascontiguousarray(audio, dtype=np.float32))
-    return out
+    audio = cut_filters(audio, rate, layer.lowcut_hz, layer.highcut_hz)
+    if isinstance(layer, Bed):
+        audio = width_pan(audio, layer.width, layer.pan)
+    else:
+        audio = _edge_faded(audio, rate)
+    return np.ascontiguousarray(audio, dtype=np.float32)
+
+
+def renewal(scene: Scene, layer: Layer) -> Make:
+    """``make(index)`` for a procedural layer's pool: fresh segment ``index``, checked
+    and prepared, or None when its recipe gave nothing playable."""
+
+    def make(index: int) -> np.ndarray | None:
+        seg = fresh_segment(scene, layer, index)
+        return None if seg is None else prepare_audio(scene, layer, seg.audio)
+
+    return make
 
 
 def _edge_faded(audio: np.ndarray, rate: int) -> np.ndarray:
@@ -108,19 +124,29 @@ def texture_clips(scene: Scene, layer: Layer) -> list[np.ndarray] | None:
 
 
 def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int,
-               clips: list[np.ndarray] | None = None) -> Strip:
-    """The layer's player wrapped in its gain strip. A bed given ``clips`` plays an
-    endless granular texture of them instead of crossfaded segments."""
+               clips: list[np.ndarray] | None = None, source: str = "procedural",
+               make: Make | None = None) -> Strip:
+    """The layer's player wrapped in its gain strip.
+
+    A bed given ``clips`` plays an endless granular texture of them; a bed of finite
+    material (``source`` "files" or "generated") plays its segments as two band
+    chains (:class:`~soundscape.graph.bed.SplitBed`); any other bed, and every event
+    layer, plays from a pool that ``make`` (when given) renews for as long as it plays.
+    """
     rate = scene.master.sample_rate
     aseed = arrangement_seed(seed, layer)
     player: Node
     if isinstance(layer, Bed) and clips:
         player = TextureStream(GrainTexture(clips, rate, aseed))
+    elif isinstance(layer, Bed) and source in FINITE_SOURCES:
+        player = SplitBed(segments, int(round(layer.crossfade * rate)), aseed, rate)
     elif isinstance(layer, Bed):
-        player = BedPlayer(segments, int(round(layer.crossfade * rate)), aseed)
+        player = BedPlayer(SegmentPool(segments, make), int(round(layer.crossfade * rate)),
+                           aseed)
     else:
         assert isinstance(layer, Event)
-        player = EventPlayer(segments, event_plan(scene, layer), rate, aseed)
+        player = EventPlayer(SegmentPool(segments, make), event_plan(scene, layer), rate,
+                             aseed)
     return Strip(player, level_curve(scene, layer, aseed))
 
 
@@ -209,7 +235,9 @@ def build_graph(
     gain_db = gain_for(scene, prepared, seed, lufs)
     chosen = [layer for layer in scene.layers if only is None or layer.name in only]
     strips = {layer.name: layer_node(scene, layer, prepared[layer.name], seed,
-                                     texture_clips(scene, layer))
+                                     texture_clips(scene, layer), materials[layer.name].source,
+                                     renewal(scene, layer) if materials[layer.name].source
+                                     == "procedural" else None)
               for layer in chosen}
     meters: dict[str, LayerMeter] = {}
     if meter:

@@ -16,6 +16,9 @@ a number of expected events, and the next onset is where the integral of the
 ramps up from zero brings events in as it rises.
 
 Each event draws a variant, a gain, a pan and a distance (level drop plus low-pass).
+A renewable pool (a procedural layer) plays a freshly synthesised segment for every
+event instead of the drawn variant, made on a worker thread while the previous event
+plays, so no two events are the same sound (see :mod:`soundscape.graph.pool`).
 Events are rendered whole when scheduled and mixed as time passes, so none is ever
 cut off; they may overlap. With ``keep_history`` every scheduled event is also
 recorded as a :class:`Placed` (no audio) for cue sheets; take them with
@@ -32,12 +35,14 @@ import numpy as np
 
 from ..dsp.fades import pan_gains
 from ..dsp.filters import lowpass
+from .pool import SegmentPool, as_pool
 
 DISTANCE_DROP_DB = 12.0  # level drop at distance 1.0
 DISTANCE_MIN_CUTOFF_HZ = 1200.0  # low-pass corner at distance 1.0 (20 kHz at 0.0)
 RATE_STEP_SECONDS = 0.25  # resolution of the rate integral
 RATE_HORIZON_SECONDS = 7 * 86400.0  # a rate of zero for longer than this ends the layer
 EXCESS_FLOOR = 0.25  # the random part of a gap averages at least this times min_gap
+FRESH_MAX_SECONDS = 20  # a fresh (procedural) event lasts at most this long
 HISTORY_LIMIT = 100_000  # newest records kept when history is never drained
 
 
@@ -96,10 +101,11 @@ class Placed:
 class EventPlayer:
     """``pull(frames)`` -> float32 (2, frames): the layer's events mixed over time."""
 
-    def __init__(self, variants: list[np.ndarray], plan: EventPlan, rate: int, seed: int):
-        if not variants:
-            raise ValueError("an event layer needs at least one variant")
-        self.variants = variants
+    def __init__(self, variants: SegmentPool | list[np.ndarray], plan: EventPlan, rate: int,
+                 seed: int):
+        self.pool = as_pool(variants)
+        self.variants = self.pool.segments
+        self._placed = 0  # events scheduled so far (a renewable pool's fresh index)
         self.plan = plan
         self.sample_rate = rate
         self.seed = seed
@@ -167,17 +173,32 @@ class EventPlayer:
         # start mid-process: the first onset is a random fraction of an excess away
         return self._advance(0.0, self._draw() * float(self.rng.uniform(0.2, 1.0)))
 
-    def _place(self, start_s: float) -> tuple[int, np.ndarray]:
-        plan, rng = self.plan, self.rng
-        n = len(self.variants)
-        variant = int(rng.integers(0, n))
+    def _pick(self, fresh: bool = True) -> int:
+        """The next event's pool index. The draws are the same whether or not the pool
+        is renewable (so timing, gains and pans do not depend on it); a renewable pool
+        then plays a fresh segment, one per event, instead of the drawn fixed one."""
+        n = self.pool.count
+        variant = int(self.rng.integers(0, n))
         if n > 1 and variant == self._last_variant:
-            variant = (variant + 1 + int(rng.integers(0, n - 1))) % n
+            variant = (variant + 1 + int(self.rng.integers(0, n - 1))) % n
         self._last_variant = variant
+        if fresh and self.pool.renewable:
+            variant = n + self._placed
+        if fresh:
+            self._placed += 1
+        return variant
+
+    def _place(self, start_s: float, fresh: bool = True) -> tuple[int, np.ndarray]:
+        plan, rng = self.plan, self.rng
+        variant = self._pick(fresh)
         gain_db = float(rng.uniform(*plan.gain_db))
         pan = float(rng.uniform(*plan.pan))
         distance = float(rng.uniform(*plan.distance)) if plan.distance else 0.0
-        audio = self.variants[variant]
+        audio = self.pool.get(variant)
+        if fresh and self.pool.renewable:
+            # the next event's segment is made on a worker thread while this one plays
+            self.pool.retain({variant + 1})
+            self.pool.prefetch(variant + 1)
         if distance > 0:
             cutoff = 20000.0 * (DISTANCE_MIN_CUTOFF_HZ / 20000.0) ** distance
             audio = lowpass(audio, self.sample_rate, cutoff)
@@ -204,7 +225,7 @@ class EventPlayer:
         keep, last = self.keep_history, self._last_variant
         self.keep_history = False
         try:
-            start, audio = self._place(self.position / self.sample_rate)
+            start, audio = self._place(self.position / self.sample_rate, fresh=False)
         finally:
             self.rng, self.keep_history, self._last_variant = main, keep, last
         start = self.position  # exactly the next frame pulled
@@ -215,11 +236,7 @@ class EventPlayer:
         """The random draws of one :meth:`_place`, in its order, without making audio;
         returns the variant."""
         plan, rng = self.plan, self.rng
-        n = len(self.variants)
-        variant = int(rng.integers(0, n))
-        if n > 1 and variant == self._last_variant:
-            variant = (variant + 1 + int(rng.integers(0, n - 1))) % n
-        self._last_variant = variant
+        variant = self._pick()
         rng.uniform(*plan.gain_db)
         rng.uniform(*plan.pan)
         if plan.distance:
@@ -233,12 +250,16 @@ class EventPlayer:
             raise ValueError(f"an event layer seeks forward only ({frame} < {self.position})")
         rate = self.sample_rate
         self.pending = [(s, a) for s, a in self.pending if s + a.shape[1] > frame]
+        longest = max(max(s.shape[1] for s in self.variants), FRESH_MAX_SECONDS * rate)
         while self._next_time * rate < frame:
             t = self._next_time
-            state, last = self.rng.bit_generator.state, self._last_variant
+            state, last, placed = self.rng.bit_generator.state, self._last_variant, self._placed
             variant = self._skip_draws()
-            if int(round(t * rate)) + self.variants[variant].shape[1] > frame:
+            # a fresh segment's length is known only once made: make those that may sound
+            length = longest if variant >= self.pool.count else self.variants[variant].shape[1]
+            if int(round(t * rate)) + length > frame:
                 self.rng.bit_generator.state, self._last_variant = state, last
+                self._placed = placed
                 self.pending.append(self._place(t))  # still sounding: make it
             self._next_time = self._next_after(t)
         self.position = frame
@@ -248,7 +269,7 @@ class EventPlayer:
         up to frame ``until``, at most ``limit``: drawn on a copy of its random state,
         so the player itself is not changed and plays exactly these."""
         rng = copy.deepcopy(self.rng)
-        saved = self.rng, self._last_variant
+        saved = self.rng, self._last_variant, self._placed
         self.rng = rng
         out: list[int] = []
         t = self._next_time
@@ -258,7 +279,7 @@ class EventPlayer:
                 self._skip_draws()
                 t = self._next_after(t)
         finally:
-            self.rng, self._last_variant = saved
+            self.rng, self._last_variant, self._placed = saved
         return out
 
     def pull(self, frames: int) -> np.ndarray:
