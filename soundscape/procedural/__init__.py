@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from soundscape.procedural import creatures, fire, noise, rain, thunder, water, wind
+from soundscape.procedural import birds, creatures, fire, gulls, noise, rain, thunder, water, wind
 from soundscape.procedural._spec import ParamSpec, Recipe, make, problems
 
 __all__ = ["PROCEDURAL_VERSION", "RECIPES", "ParamSpec", "Recipe", "render", "validate_params"]
@@ -63,9 +63,11 @@ _RECIPE_LIST: list[Recipe] = [
     }, "Cicada buzz (broad 2-7 kHz) or a night-insect drone over a faint night floor.",
          creatures.insects),
     make("birds", "bed", {
-        "density": _unit(0.5, "0 an occasional call .. 1 a dawn chorus"),
-    }, "Bird chorus: calls and short songs scattered in stereo over a soft air bed.",
-         creatures.birds),
+        "density": _unit(0.5, "0 a few singers .. 1 a dawn chorus (2..10 birds)"),
+        "species": ParamSpec("mixed", choices=birds.CHOICES,
+                             doc="one species, or mixed: a European wood"),
+    }, "Bird chorus: species songs in bouts, neighbours countersinging, at several "
+       "distances, over faint air and leaf hiss.", birds.birds),
     make("noise", "bed", {
         "color": ParamSpec("pink", choices=tuple(noise.EXPONENTS), doc="spectral colour"),
     }, "Independent L/R coloured noise.", noise.noise),
@@ -73,7 +75,11 @@ _RECIPE_LIST: list[Recipe] = [
     make("thunder", "event", {
         "distance": _unit(0.5, "0 close crack .. 1 distant rumble"),
     }, "Thunder: N-waves from a tortuous channel, arriving over seconds.", thunder.thunder),
-    make("bird", "event", {}, "One bird call or short song phrase.", creatures.bird),
+    make("bird", "event", {
+        "species": ParamSpec("mixed", choices=birds.CHOICES,
+                             doc="who sings; mixed: a European woodland bird"),
+    }, "One bird singing its species' song (a cuckoo or pigeon its phrase series).",
+         birds.bird),
     make("owl", "event", {}, "An owl hooting: 'hoo ... hoo-hoo'.", creatures.owl),
     make("crackle", "event", {}, "One loud fire pop with a short sizzle.", fire.crackle),
     make("gust", "event", {
@@ -81,8 +87,11 @@ _RECIPE_LIST: list[Recipe] = [
     }, "A single wind gust swelling and dying away, 3-8 s.", wind.gust),
     make("wave", "event", {}, "A single wave: swell, crash and backwash hiss.", water.wave),
     make("drip", "event", {}, "A water drop falling into water.", water.drip),
-    make("gull", "event", {}, "A herring gull: a few 'kyow' calls or its laughing call.",
-         creatures.gull),
+    make("gull", "event", {
+        "call": ParamSpec("mixed", choices=gulls.CALLS,
+                          doc="long: the laughing long call; kyow: 1-3 single notes"),
+    }, "A herring gull: its long call (head-toss 'kee-ow' then laughing 'ha' notes) or "
+       "single 'kyow' notes; harsh, harmonic, rough.", gulls.gull),
 ]
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in _RECIPE_LIST}

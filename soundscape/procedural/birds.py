@@ -383,7 +383,7 @@ def song_stats(x: np.ndarray, sr: int) -> dict[str, float]:
     spec[freqs < 150.0] = 0.0
     c = np.cumsum(spec) / max(float(spec.sum()), 1e-30)
     lo = float(freqs[np.searchsorted(c, 0.05)])
-    hi = float(freqs[min(len(freqs) - 1, np.searchsorted(c, 0.95))])
+    hi = float(freqs[min(len(freqs) - 1, int(np.searchsorted(c, 0.95)))])
     return {"syllables": float(len(keep)), "song_s": float(song_s),
             "syllable_rate_hz": len(keep) / song_s if song_s > 0 else 0.0,
             "band_lo_hz": lo, "band_hi_hz": hi}
