@@ -20,7 +20,18 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from soundscape.procedural import birds, creatures, fire, gulls, noise, rain, thunder, water, wind
+from soundscape.procedural import (
+    birds,
+    creatures,
+    fire,
+    gulls,
+    insects,
+    noise,
+    rain,
+    thunder,
+    water,
+    wind,
+)
 from soundscape.procedural._spec import ParamSpec, Recipe, make, problems
 
 __all__ = ["PROCEDURAL_VERSION", "RECIPES", "ParamSpec", "Recipe", "render", "validate_params"]
@@ -54,14 +65,23 @@ _RECIPE_LIST: list[Recipe] = [
     }, "Soft roar and hiss with sparse, sharp crackles and occasional pops.", fire.fire),
     make("crickets", "bed", {
         "density": _unit(0.5, "0 a few individuals .. 1 a dense chorus"),
-    }, "A steady cricket chorus: jittered chirps and trills at 2.5-6 kHz from 8-30 "
-       "singers over a shimmering far chorus.", creatures.crickets),
+        "species": ParamSpec("mixed", choices=insects.CRICKET_SPECIES,
+                             doc="field: 3-5 pulse chirps at 4.5-5 kHz; tree: snowy tree "
+                                 "crickets chirping together; trill: trilling tree "
+                                 "crickets; mixed: all three"),
+        "temperature_c": ParamSpec(22.0, 10.0, 35.0,
+                                   doc="air temperature in C: chirp rates follow it "
+                                       "(Dolbear's law)"),
+    }, "A cricket chorus: field crickets' chirps and snowy tree crickets chirping in "
+       "synchrony at temperature-set rates, from 8-30 singers over a shimmering far "
+       "chorus.", insects.crickets),
     make("insects", "bed", {
-        "kind": ParamSpec("cicada", choices=("cicada", "night"),
-                          doc="cicada: dense pulsed buzz; night: soft drone of many insects"),
+        "kind": ParamSpec("cicada", choices=insects.INSECT_KINDS,
+                          doc="cicada: dense pulsed buzz; night: soft drone of many "
+                              "insects; katydid: rasping 'ka-ty-did' groups"),
         "density": _unit(0.5, "number of insects"),
-    }, "Cicada buzz (broad 2-7 kHz) or a night-insect drone over a faint night floor.",
-         creatures.insects),
+    }, "Cicada buzz (broad 2-8 kHz), a night-insect drone, or katydids, over a faint "
+       "night floor.", insects.insects),
     make("birds", "bed", {
         "density": _unit(0.5, "0 a few singers .. 1 a dawn chorus (2..10 birds)"),
         "species": ParamSpec("mixed", choices=birds.CHOICES,

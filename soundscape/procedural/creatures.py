@@ -1,12 +1,9 @@
-"""Creatures: crickets and insects, the owl, and helpers shared by the creature modules.
+"""Creatures: the owl, and helpers shared by the creature modules.
 
-Crickets (after Farnell): a stridulating wing makes a pure-ish carrier at 4-5 kHz,
-gated into pulses (~15 ms, ~30 per second) grouped in chirps, each individual at
-its own rate, pitch, distance and pan. Cicadas buzz: noise and tone near 5-7 kHz
-pulsed at 150-250 Hz by the tymbals, in long swelling phrases. The owl is a few
-breathy harmonic hoots near 350 Hz. Bird song lives in :mod:`.birds`, the herring
-gull in :mod:`.gulls`; both use :func:`place` (tail and stereo image) and
-:func:`level_and_limit` from here.
+The owl is a few breathy harmonic hoots near 350 Hz. Bird song lives in
+:mod:`.birds`, the herring gull in :mod:`.gulls`, crickets, katydids, cicadas and
+the night drone in :mod:`.insects`; they use :func:`place` (a diffuse tail and a
+stereo image) and :func:`level_and_limit` (bed level and peaks) from here.
 """
 
 from __future__ import annotations
@@ -28,90 +25,6 @@ def _tone(freq: np.ndarray, sr: int, harmonics: tuple[float, ...] = (1.0,)) -> n
         if a and h * float(np.max(freq, initial=0.0)) < 0.45 * sr:
             out += a * np.sin(h * phase)
     return out
-
-
-FLOOR_BAND = (120.0, 1800.0)  # Hz, the night's faint background under a chorus
-DECIM = 16  # frames per point of the slow control signals
-
-
-def _chirp(rng: np.random.Generator, sr: int, carrier_hz: float, pulse_period: float,
-           pulses: int, duty: float) -> np.ndarray:
-    """One chirp or trill (m,): ``pulses`` sin**2-gated pulses of a near-pure carrier.
-
-    Each pulse is one closing stroke of the wing: its timing and level jitter a
-    little, and its pitch falls by about 2 % (the file's tooth spacing narrows).
-    Every pulse starts and ends at zero, so a chirp cut anywhere has no step.
-    """
-    width = duty * pulse_period
-    m = int((pulse_period * (pulses - 1) * 1.03 + width) * sr) + 2
-    t = np.arange(m) / sr
-    gate = np.zeros(m)
-    fall = np.zeros(m)
-    start = 0.0
-    for _ in range(pulses):
-        a, b = int(start * sr), min(m, int((start + width) * sr) + 1)
-        u = (t[a:b] - start) / width
-        gate[a:b] += np.sin(np.pi * np.clip(u, 0.0, 1.0)) ** 2 * rng.uniform(0.75, 1.0)
-        fall[a:b] = np.clip(u, 0.0, 1.0)
-        start += pulse_period * rng.uniform(0.96, 1.04)
-    freq = carrier_hz * (1.0 - 0.02 * fall) * rng.uniform(0.995, 1.005)
-    return gate * _tone(freq, sr, (1.0, 0.18, 0.06))
-
-
-def _singer(rng: np.random.Generator, n: int, sr: int, carrier_hz: float) -> np.ndarray:
-    """One cricket's song over n frames (n,): chirps (3-6 pulses) or trills (1-2.5 s),
-    repeated with natural jitter in the interval (5-10 %) and a slow tempo drift."""
-    trill = rng.random() < 0.3
-    pulse_period = rng.uniform(0.014, 0.025) if trill else rng.uniform(0.025, 0.045)
-    duty = rng.uniform(0.55, 0.8)
-    if trill:
-        lengths = [int(rng.uniform(1.0, 2.5) / pulse_period) for _ in range(3)]
-        interval = rng.uniform(0.25, 1.0)  # gap after a trill
-    else:
-        base = int(rng.integers(3, 7))
-        lengths = [max(2, base + int(rng.integers(-1, 2))) for _ in range(3)]
-        interval = rng.uniform(0.3, 0.9)  # chirp to chirp
-    bank = [_chirp(rng, sr, carrier_hz, pulse_period, k, duty) for k in lengths]
-    offsets, which = [], []
-    jitter = rng.uniform(0.05, 0.1)
-    drift = 1.0 + 0.08 * _dsp.smooth_noise(rng, n // 480 + 2, sr // 480, 0.1)
-    t = -rng.uniform(0.0, 3.0)
-    while t < n / sr:
-        k = int(rng.integers(0, len(bank)))
-        offsets.append(int(t * sr))
-        which.append(k)
-        step = interval * float(np.exp(rng.normal(0.0, jitter)))
-        step *= float(drift[min(len(drift) - 1, max(0, int(t * 100)))])
-        t += step + (len(bank[k]) / sr if trill else 0.0)
-    out = np.zeros(n)
-    gains = rng.uniform(0.8, 1.0, len(offsets))
-    _dsp.add_grains(out, bank, np.asarray(which, int), np.asarray(offsets, int), gains)
-    return out
-
-
-def _band_chorus(rng: np.random.Generator, n: int, sr: int, band: tuple[float, float],
-                 rates: tuple[float, float], voices: int) -> np.ndarray:
-    """Unresolved far singers (2, n): band noise whose level flickers with ``voices``
-    soft pulse trains at ``rates`` Hz (a shimmer, never silent)."""
-    x = _dsp.filt(_dsp.white(rng, n, 2), "bandpass", band, sr)
-    # The flicker is computed at 1/DECIM of the rate (pulse rates are below 100 Hz).
-    k = n // DECIM + 2
-    flicker = np.zeros(k)
-    for _ in range(voices):
-        rate = rng.uniform(*rates) * (1.0 + 0.03 * _dsp.smooth_noise(rng, k, sr // DECIM, 0.5))
-        flicker += np.sin(np.pi * (np.cumsum(rate) * DECIM / sr + rng.random())) ** 2
-    return x * _upsample(0.6 + 0.8 * flicker / voices, n)
-
-
-def _upsample(env: np.ndarray, n: int) -> np.ndarray:
-    """A control signal sampled every DECIM frames, linearly interpolated to n frames."""
-    return np.interp(np.arange(n) / DECIM, np.arange(len(env)), env)
-
-
-def _floor(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
-    """The night's faint background (2, n): pink noise in FLOOR_BAND, unit RMS."""
-    x = _dsp.filt(_dsp.colored(rng, n, 1.0, channels=2), "bandpass", FLOOR_BAND, sr)
-    return x / (np.sqrt(np.mean(x**2)) + 1e-12)
 
 
 def _rms(x: np.ndarray) -> float:
@@ -190,103 +103,6 @@ def level_and_limit(x: np.ndarray, sr: int, amount: float, ratio: float,
     gain = np.minimum(gain, scipy.ndimage.minimum_filter1d(gain, 3, mode="nearest"))
     centres = (np.arange(k) + 0.5) * b
     return x * np.interp(np.arange(n), centres, gain)
-
-
-CRICKET_CHORUS = 0.9  # far chorus RMS re the individuals
-CRICKET_FLOOR = 0.08  # background RMS re the individuals
-
-
-def crickets(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
-    """Cricket chorus (2, n); ``density`` 0..1 -> 8..30 singers over a far chorus.
-
-    Singers chirp or trill at carriers spread log-uniformly over 2.8-6.5 kHz (field,
-    bush and tree crickets), each at its own place and distance (0-18 dB); the far
-    chorus is band noise over 1.8-8 kHz that shimmers with many unresolved pulse
-    trains, and a faint background lies below. So many overlap that the 50 ms level
-    moves by only about 1.2 dB (real crickets 1.1-1.35 dB): a steady shimmer.
-    """
-    density = float(p["density"])
-    r_ind, r_far, r_floor = rng.spawn(3)
-    near = np.zeros((2, n))
-    far = np.zeros((2, n))
-    for _ in range(8 + round(22 * density)):
-        carrier = float(np.exp(r_ind.uniform(np.log(2500.0), np.log(6000.0))))
-        dist_db = r_ind.uniform(0.0, 18.0)
-        gl, gr = _dsp.pan_gains(r_ind.uniform(-0.9, 0.9))
-        c = _singer(r_ind, n, sr, carrier) * 10 ** (-dist_db / 20.0)
-        dest = far if dist_db > 9.0 else near
-        dest[0] += gl * c
-        dest[1] += gr * c
-    # Distance softens the far singers' highs.
-    out = near + _dsp.filt(far, "lowpass", 5000.0, sr)
-    level = _rms(out)
-    chorus = _band_chorus(r_far, n, sr, (1200.0, 7000.0), (15.0, 60.0), 8)
-    # Many singers already overlap in a dense field: less of it needs to be unresolved.
-    out += chorus * (CRICKET_CHORUS * (1.3 - 0.7 * density) * level / _rms(chorus))
-    return limit_peaks(out + _floor(r_floor, n, sr) * (CRICKET_FLOOR * level), sr)
-
-
-def insects(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
-    """Cicada buzz or night-insect drone (2, n); ``density`` sets how many insects.
-
-    cicada: each insect is noise over a broad band (its centre at 3-6 kHz) with a
-    tone at the centre, pulsed at 150-250 Hz by the tymbals, swelling over 4-12 s;
-    many overlap into a dense, Gaussian-like buzz (real cicadas: high-band kurtosis
-    3.2, 50 ms level std 1.1 dB). night: a soft drone of many distant insects, gated
-    tones at 2.5-7 kHz at 5-60 pulses/s over a shimmering band of unresolved ones.
-    """
-    density = float(p["density"])
-    r_ins, r_far, r_floor = rng.spawn(3)
-    out = np.zeros((2, n))
-    t = np.arange(n) / sr
-    if p["kind"] == "cicada":
-        k = n // DECIM + 2
-        tk = np.arange(k) * DECIM / sr
-        for _ in range(3 + round(6 * density)):
-            centre = float(np.exp(r_ins.uniform(np.log(2200.0), np.log(4500.0))))
-            buzz = _dsp.filt(r_ins.standard_normal(n), "bandpass", (centre / 1.8, centre * 1.5),
-                             sr, order=1)
-            buzz *= 1.0 / _rms(buzz)
-            buzz += 0.5 * np.sin(2 * np.pi * centre * t + r_ins.uniform(0, 6.3))
-            # Long phrases: each cicada swells and fades over 4-12 s, never quite silent,
-            # and its buzz flutters in strength from one burst of pulses to the next.
-            phrase = 0.4 + 0.6 * (0.5 + 0.5 * np.sin(2 * np.pi * tk / r_ins.uniform(4.0, 12.0)
-                                                     + r_ins.uniform(0, 6.3)))
-            phrase *= np.exp(0.3 * _dsp.smooth_noise(r_ins, k, sr // DECIM,
-                                                      r_ins.uniform(6.0, 14.0)))
-            phrase *= 10 ** (-r_ins.uniform(0, 10) / 20.0)
-            # Tymbal pulses at 150-250 Hz.
-            pulse = 0.6 + 0.4 * np.sin(2 * np.pi * r_ins.uniform(150.0, 250.0) * t)
-            buzz *= pulse * _upsample(phrase, n)
-            gl, gr = _dsp.pan_gains(r_ins.uniform(-0.8, 0.8))
-            out[0] += gl * buzz
-            out[1] += gr * buzz
-        level = _rms(out)
-        out += _floor(r_floor, n, sr) * (0.06 * level)
-    else:
-        for _ in range(8 + round(16 * density)):
-            carrier = float(np.exp(r_ins.uniform(np.log(2500.0), np.log(7000.0))))
-            period = 1.0 / float(np.exp(r_ins.uniform(np.log(5.0), np.log(60.0))))
-            width = r_ins.uniform(0.3, 0.8) * period
-            m = max(8, int(width * sr))
-            u = np.arange(m) / m
-            bank = [np.sin(np.pi * u) ** 2 * np.sin(2 * np.pi * carrier * f * u * width
-                                                    + r_ins.uniform(0, 6.3))
-                    for f in r_ins.uniform(0.99, 1.01, 3)]
-            # Pulse to pulse the interval jitters by ~3 %.
-            count = int(n / sr / period) + 3
-            times = np.cumsum(period * np.exp(r_ins.normal(0.0, 0.03, count)))
-            times -= r_ins.uniform(0.0, period)
-            gl, gr = _dsp.pan_gains(r_ins.uniform(-1.0, 1.0))
-            g = 10 ** (-r_ins.uniform(0, 20) / 20.0) * r_ins.uniform(0.8, 1.0, count)
-            _dsp.add_grains(out, bank, r_ins.integers(0, 3, count), (times * sr).astype(int),
-                            np.stack([g * gl, g * gr], axis=1))
-        level = _rms(out)
-        drone = _band_chorus(r_far, n, sr, (1500.0, 8000.0), (5.0, 40.0), 6)
-        out += drone * (0.5 * level / _rms(drone))
-        out += _floor(r_floor, n, sr) * (0.1 * level)
-    # A few cicadas swelling together would pump the level: keep the seconds even.
-    return limit_peaks(_dsp.steady_level(out, sr, 1.0, 0.6), sr)
 
 
 def reverb(rng: np.random.Generator, x: np.ndarray, sr: int, seconds: float,
