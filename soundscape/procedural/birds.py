@@ -52,7 +52,7 @@ class Syl:
 
     dur_s: float
     contour_hz: tuple[float, ...]
-    harmonics: tuple[float, ...] = (1.0, 0.06)
+    harmonics: tuple[float, ...] = (1.0,)
     fm_hz: float = 0.0
     fm_depth: float = 0.0
     level: float = 1.0
@@ -113,7 +113,7 @@ class Species:
     tags: tuple[str, ...] = field(default=())
 
 
-def _s(ms: float, *khz: float, h: tuple[float, ...] = (1.0, 0.06), fm: float = 0.0,
+def _s(ms: float, *khz: float, h: tuple[float, ...] = (1.0,), fm: float = 0.0,
        depth: float = 0.0, level: float = 1.0, shape: float = 1.0) -> Syl:
     """Shorthand: a syllable of ``ms`` milliseconds through ``khz`` kHz points."""
     return Syl(ms / 1000.0, tuple(1000.0 * k for k in khz), h, fm, depth, level, shape)
@@ -160,11 +160,12 @@ SPECIES: dict[str, Species] = {s.name: s for s in (
                  "~0.5 s); Looduskalender 2016 (two-syllable songs 91 %)"),
         variety=1, event_songs=(1, 2)),
     Species("chaffinch", "Fringilla coelebs", (
-        # 'chip-chip-chip' descending, faster, a trill, then the flourish.
-        Part((_s(45, 6.2, 4.8),), reps=(3, 5), gap_s=0.095, accel=0.85, pitch_end=0.9),
-        Part((_s(40, 4.8, 3.2),), reps=(4, 7), gap_s=0.05, accel=0.8, pitch_end=0.88),
-        Part((_s(30, 3.8, 2.6),), reps=(3, 6), gap_s=0.035, accel=0.85, pitch_end=0.92),
-        Part((_s(70, 2.6, 4.4), _s(260, 5.4, 4.6, 3.2, 2.2)), gap_s=0.02),
+        # 'chip-chip-chip' descending, faster, a trill, then the flourish; each trill
+        # syllable a fast up-down stroke, the pitch stepping down phrase by phrase.
+        Part((_s(50, 3.5, 6.5, 3.0),), reps=(4, 6), gap_s=0.07, accel=0.85, pitch_end=0.9),
+        Part((_s(40, 3.0, 5.5, 2.5),), reps=(5, 8), gap_s=0.035, accel=0.8, pitch_end=0.9),
+        Part((_s(30, 2.5, 4.5, 2.0),), reps=(4, 7), gap_s=0.025, accel=0.85),
+        Part((_s(60, 2.4, 5.0), _s(300, 6.0, 5.0, 3.0, 2.0)), gap_s=0.02),
     ), Published((2000.0, 7000.0), (6.0, 16.0), (1.6, 2.9), (4.0, 10.0),
                  "Leitao et al. 2004 (2-5 trill phrases + flourish); fssbirding.org.uk "
                  "(song types 2.1-2.8 s, 5.8 songs/min)"),
