@@ -40,7 +40,7 @@ import scipy.fft
 from soundscape.procedural import _dsp
 from soundscape.procedural.creatures import level_and_limit, place
 
-ATTACK_S = 0.004  # s, shortest rise or fall of a syllable (no step, no click)
+ATTACK_S = 0.006  # s, shortest rise or fall of a syllable (no step, no click)
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,6 @@ def _s(ms: float, *khz: float, h: tuple[float, ...] = (1.0,), fm: float = 0.0,
     return Syl(ms / 1000.0, tuple(1000.0 * k for k in khz), h, fm, depth, level, shape)
 
 
-HOOT = (1.0, 0.35, 0.12, 0.05)  # pigeon coo: a soft hoot with a few harmonics
 CUCKOO_H = (1.0, 0.12, 0.04)
 
 _ROBIN = (
@@ -153,7 +152,7 @@ _AMROBIN = (
 SPECIES: dict[str, Species] = {s.name: s for s in (
     Species("great-tit", "Parus major", (
         # "tea-cher": high note 4.5-5 kHz, slightly falling; low note 3.5-4.5 kHz.
-        Part((_s(85, 5.1, 4.6), _s(75, 3.6, 4.3, 3.8)), reps=(3, 8), gap_s=0.05,
+        Part((_s(85, 5.1, 4.6), _s(75, 3.6, 4.3, 3.8)), reps=(4, 8), gap_s=0.05,
              motif_gap_s=0.13),
     ), Published((3300.0, 5600.0), (4.0, 8.0), (1.0, 3.5), (2.0, 6.0),
                  "wildechoes.org Great Tit (notes 4.5-5 / 3.5-4.5 kHz, a pair every "
@@ -162,9 +161,9 @@ SPECIES: dict[str, Species] = {s.name: s for s in (
     Species("chaffinch", "Fringilla coelebs", (
         # 'chip-chip-chip' descending, faster, a trill, then the flourish; each trill
         # syllable a fast up-down stroke, the pitch stepping down phrase by phrase.
-        Part((_s(50, 3.5, 6.5, 3.0),), reps=(4, 6), gap_s=0.07, accel=0.85, pitch_end=0.9),
-        Part((_s(40, 3.0, 5.5, 2.5),), reps=(5, 8), gap_s=0.035, accel=0.8, pitch_end=0.9),
-        Part((_s(30, 2.5, 4.5, 2.0),), reps=(4, 7), gap_s=0.025, accel=0.85),
+        Part((_s(50, 3.5, 6.5, 3.0),), reps=(4, 7), gap_s=0.09, accel=0.85, pitch_end=0.9),
+        Part((_s(40, 3.0, 5.5, 2.5),), reps=(6, 9), gap_s=0.05, accel=0.8, pitch_end=0.9),
+        Part((_s(30, 2.5, 4.5, 2.0),), reps=(4, 7), gap_s=0.035, accel=0.85),
         Part((_s(60, 2.4, 5.0), _s(300, 6.0, 5.0, 3.0, 2.0)), gap_s=0.02),
     ), Published((2000.0, 7000.0), (6.0, 16.0), (1.6, 2.9), (4.0, 10.0),
                  "Leitao et al. 2004 (2-5 trill phrases + flourish); fssbirding.org.uk "
@@ -172,7 +171,7 @@ SPECIES: dict[str, Species] = {s.name: s for s in (
         variety=2, event_songs=(1, 1)),
     Species("chiffchaff", "Phylloscopus collybita", (
         # 'chiff' and 'chaff': two short steep down-sweeps alternating.
-        Part((_s(70, 6.8, 4.6), _s(70, 5.6, 4.0)), reps=(5, 10), gap_s=0.3),
+        Part((_s(50, 6.2, 4.0), _s(50, 5.0, 3.6)), reps=(5, 11), gap_s=0.3),
     ), Published((3800.0, 7200.0), (2.0, 3.6), (3.0, 8.0), (3.0, 10.0),
                  "Collins Bird Guide; xeno-canto sonograms (notes 4-7 kHz, ~2-3 notes/s)"),
         variety=1, event_songs=(1, 1)),
@@ -185,43 +184,44 @@ SPECIES: dict[str, Species] = {s.name: s for s in (
                  "call every ~1-1.4 s)"),
         pitch_var=0.06, variety=1, event_songs=(1, 1)),
     Species("wood-pigeon", "Columba palumbus", (
-        # 'coo-COOO-coo, coo-coo' on a falling, harmonic hoot near 400 Hz.
-        Part((_s(220, 0.42, 0.40, h=HOOT), _s(450, 0.44, 0.46, 0.40, h=HOOT),
-              _s(240, 0.41, 0.38, h=HOOT), _s(220, 0.42, 0.39, h=HOOT, level=0.8),
-              _s(220, 0.41, 0.37, h=HOOT, level=0.75)),
-             reps=(3, 5), gap_s=0.14, motif_gap_s=0.55),
+        # 'coo-COOO-coo, coo-coo': near-pure falling hoots near 400 Hz (the coo is
+        # sung with a closed bill and an inflated oesophagus, which filters it).
+        Part((_s(300, 0.40, 0.38), _s(550, 0.42, 0.44, 0.38), _s(300, 0.39, 0.36),
+              _s(280, 0.40, 0.37, level=0.8), _s(280, 0.39, 0.35, level=0.75)),
+             reps=(3, 5), gap_s=0.12, motif_gap_s=0.6),
     ), Published((300.0, 700.0), (1.5, 3.5), (5.0, 14.0), (5.0, 20.0),
                  "Collins Bird Guide; xeno-canto (5-note coo near 300-600 Hz, phrase "
                  "repeated 3-5 times)"),
         variety=1, event_songs=(1, 1)),
     Species("wren", "Troglodytes troglodytes", (
-        Part((_s(60, 5.0, 6.0), _s(50, 6.5, 4.5)), reps=(2, 3), gap_s=0.06),
-        Part(_WREN, reps=(12, 22), gap_s=0.02, draw=(1, 1)),
-        Part(_WREN, reps=(1, 2), gap_s=0.04, draw=(3, 4)),
-        Part(_WREN, reps=(18, 30), gap_s=0.015, draw=(1, 1), pitch_end=0.95),
+        Part((_s(60, 5.0, 6.0), _s(50, 6.5, 4.5)), reps=(3, 5), gap_s=0.06),
+        Part(_WREN, reps=(16, 26), gap_s=0.02, draw=(1, 1)),
+        Part(_WREN, reps=(2, 3), gap_s=0.04, draw=(3, 4)),
+        Part(_WREN, reps=(24, 40), gap_s=0.015, draw=(1, 1), pitch_end=0.95),
         Part((_s(40, 7.0, 5.0), _s(30, 4.0, 6.0)), reps=(3, 6), gap_s=0.03),
     ), Published((3000.0, 8000.0), (10.0, 28.0), (3.0, 6.5), (4.0, 12.0),
                  "Collins Bird Guide; Catchpole & Slater 2008 (loud trills 3-8 kHz, "
                  "~5 s songs)"),
         variety=2, event_songs=(1, 1)),
     Species("blackbird", "Turdus merula", (
-        Part(_BLACKBIRD_FLUTE, draw=(4, 7), gap_s=0.06),
-        Part(_BLACKBIRD_TWITTER, draw=(3, 6), gap_s=0.03),
+        Part(_BLACKBIRD_FLUTE, draw=(5, 8), gap_s=0.07),
+        Part(_BLACKBIRD_TWITTER, draw=(4, 8), gap_s=0.03),
     ), Published((1400.0, 7500.0), (3.0, 9.0), (1.5, 4.0), (2.5, 8.0),
                  "Collins Bird Guide; xeno-canto (fluty warble 1.5-3 kHz, then a "
                  "quiet high twitter)"),
         variety=3, event_songs=(1, 1)),
     Species("robin", "Erithacus rubecula", (
-        Part(_ROBIN, draw=(2, 4), gap_s=0.07),
+        Part(_ROBIN, draw=(3, 5), gap_s=0.08),
         Part(_ROBIN, reps=(2, 4), draw=(1, 1), gap_s=0.05, prob=0.6),
-        Part(_ROBIN, draw=(2, 4), gap_s=0.08),
+        Part(_ROBIN, draw=(3, 5), gap_s=0.09),
     ), Published((2500.0, 8000.0), (5.0, 12.0), (1.0, 3.5), (2.0, 6.0),
                  "Collins Bird Guide; xeno-canto (high, varied, wistful phrases 2-8 kHz)"),
         pitch_var=0.04, variety=3, event_songs=(1, 2)),
     Species("song-thrush", "Turdus philomelos", (
         Part(_THRUSH, reps=(2, 4), draw=(1, 2), gap_s=0.06, motif_gap_s=0.05),
         Part(_THRUSH, reps=(2, 4), draw=(1, 2), gap_s=0.06, motif_gap_s=0.05),
-        Part(_THRUSH, reps=(2, 3), draw=(1, 3), gap_s=0.06, motif_gap_s=0.05, prob=0.7),
+        Part(_THRUSH, reps=(2, 3), draw=(1, 3), gap_s=0.06, motif_gap_s=0.05),
+        Part(_THRUSH, reps=(2, 4), draw=(1, 2), gap_s=0.06, motif_gap_s=0.05, prob=0.6),
     ), Published((1500.0, 7000.0), (4.0, 12.0), (1.5, 5.0), (0.5, 3.0),
                  "Collins Bird Guide (each phrase repeated 2-4 times); xeno-canto"),
         variety=3, event_songs=(1, 1)),
@@ -237,8 +237,8 @@ SPECIES: dict[str, Species] = {s.name: s for s in (
                  "Cornell All About Birds ('cheerily, cheer up'); xeno-canto (2-3.5 kHz)"),
         variety=2, event_songs=(1, 1)),
     Species("cardinal", "Cardinalis cardinalis", (
-        Part((_s(280, 4.2, 2.0),), reps=(2, 4), gap_s=0.16),
-        Part((_s(110, 2.4, 3.8, 2.6),), reps=(4, 8), gap_s=0.06, accel=0.9),
+        Part((_s(280, 4.2, 2.0),), reps=(3, 5), gap_s=0.16),
+        Part((_s(110, 2.4, 3.8, 2.6),), reps=(4, 7), gap_s=0.06, accel=0.9),
     ), Published((1500.0, 4600.0), (3.0, 8.0), (1.5, 3.5), (2.0, 8.0),
                  "Cornell All About Birds (loud 'cheer'/'birdy' whistles); xeno-canto"),
         variety=1, event_songs=(1, 2)),
@@ -425,7 +425,7 @@ def bird(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generato
 # --- the birds bed ----------------------------------------------------------------
 
 AIR_LEVEL = 0.3  # floor (air and leaf hiss) RMS re the songs
-HISS_SHARE = 0.15  # share of the floor's RMS above 2.5 kHz (a faint leaf hiss)
+HISS_SHARE = 0.3  # share of the floor's RMS above 2.5 kHz (a faint leaf hiss)
 BIRD_PEAK_RATIO = 8.0  # a near song may stand 18 dB above the bed's RMS
 DISTANCES = ((0.0, np.inf), (6.0, 10000.0), (12.0, 6000.0), (20.0, 3500.0))  # dB, Hz
 
@@ -444,14 +444,18 @@ class Singer:
 
 
 def cast(rng: np.random.Generator, density: float, choice: str) -> list[Singer]:
-    """The singers of one segment: 2 + 8 * density birds; with "mixed", species drawn
-    by weight; most far (level and absorption), a few near; countersinging pairs
-    are made by :func:`schedule` for any species present twice."""
+    """The singers of one segment: 2 + 8 * density birds, species drawn by weight
+    with "mixed"; distances (level and absorption, :data:`DISTANCES`) dealt so that
+    there is one near bird, then mid and far ones. A species present twice makes a
+    countersinging pair in :func:`birds`."""
     count = 2 + round(8 * density)
+    # Distances are dealt, not drawn: near, two mid, far, far, ... so every chorus has
+    # its depth (a near bird and a receding background) in a shuffled order.
+    deal = [DISTANCES[i] for i in (0, 1, 2, 3, 2, 3, 1, 3, 2, 0)][:count]
+    deal = [deal[int(i)] for i in rng.permutation(count)]
     out = []
-    for _ in range(count):
+    for d_db, cut in deal:
         sp = _pick(rng, choice)
-        d_db, cut = DISTANCES[int(rng.choice(len(DISTANCES), p=[0.15, 0.3, 0.3, 0.25]))]
         out.append(Singer(sp, float(rng.uniform(-0.9, 0.9)), d_db + float(rng.uniform(0, 4)),
                           cut, float(np.exp(rng.uniform(-sp.pitch_var, sp.pitch_var))),
                           float(np.exp(rng.uniform(-sp.tempo_var, sp.tempo_var)))))
@@ -529,6 +533,25 @@ def stereo_floor(rng: np.random.Generator, n: int, sr: int,
     return np.stack([mono, np.roll(mono, n // 2 + int(rng.integers(0, max(1, n // 4))))])
 
 
+END_CLEAR_S = 0.01  # s, no syllable starts this close to a bed's end
+
+
+def _clear_of_end(times: list[tuple[float, int]], songs: list[list[Placed]],
+                  seconds: float) -> list[tuple[float, int]]:
+    """``times`` with any song moved END_CLEAR_S earlier whose syllable would start in
+    the last END_CLEAR_S of the segment. A loud onset cut off a few milliseconds
+    after it begins is a step at the end of the segment (the click detector sees
+    nothing after it to compare with); syllables are at least 15 ms apart, so one
+    move clears it."""
+    out = []
+    for t, v in times:
+        onsets = t + np.array([o for o, _, _, _ in songs[v]])
+        if np.any((onsets >= seconds - END_CLEAR_S) & (onsets < seconds)):
+            t -= END_CLEAR_S
+        out.append((t, v))
+    return out
+
+
 def birds(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
     """Bird chorus (2, n): 2 + 8 * ``density`` singers of ``species`` ("mixed": a
     European wood) in bouts, same-species neighbours countersinging, each at its own
@@ -554,6 +577,7 @@ def birds(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) 
             lead_of[sp.name] = (times, lengths)
         if not times:
             continue
+        times = _clear_of_end(times, songs, seconds)
         gl, gr = _dsp.pan_gains(s.pan)
         g = 10 ** (-s.dist_db / 20.0) * r_song.uniform(0.85, 1.0, len(times))
         _dsp.add_grains(out, bank, np.array([v for _, v in times]),

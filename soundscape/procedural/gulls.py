@@ -63,7 +63,8 @@ def long_call(rng: np.random.Generator) -> list[tuple[float, Note]]:
                               float(rng.uniform(0.7, 0.8)), float(rng.uniform(0.2, 0.32)),
                               1.0, float(rng.uniform(0.25, 0.45)))))
         t += d + float(rng.uniform(0.12, 0.22))
-    shorts = int(rng.integers(5, 11))
+    # 8-14 elements in all (Mierauskas & Greimas 1992, coastal birds)
+    shorts = int(rng.integers(max(5, 8 - len(notes)), min(10, 14 - len(notes)) + 1))
     for i in range(shorts):  # the laugh: staccato, slowing, falling, fading
         d = float(rng.uniform(0.09, 0.14))
         fall = 1.0 - 0.025 * i
