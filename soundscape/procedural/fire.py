@@ -24,8 +24,7 @@ HISS_BAND = (2500.0, 10000.0)  # Hz
 CRACKLE_BAND = (1500.0, 4500.0)  # Hz, ring frequencies of the crackles
 CRACKLE_RING = (0.0002, 0.0015)  # s, 1/e decay of a crackle's ring
 FLICKER = 0.12  # depth of the roar's 4 Hz flicker
-PEAK_CEILING = 9.0  # largest peak re the bed RMS (0.9 at -20 dBFS)
-PEAK_KNEE = 6.0
+PEAK_CEILING = 9.0  # largest peak re the bed RMS (0.9 at -20 dBFS), held by a smooth gain
 
 
 def _crackle_bank(rng: np.random.Generator, sr: int, count: int) -> list[np.ndarray]:
@@ -100,7 +99,7 @@ def fire(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
     # stays equally impulsive at every intensity (the rate changes, not the contrast)
     out = (roar * roar_gain / roar_rms + crk * (CRACKLE_LEVEL * hiss_gain / crk_rms)
            + hiss * hiss_gain / hiss_rms + pop * POP_LEVEL)
-    return _dsp.bound_peaks(_dsp.steady_level(out, sr, 1.0, 0.5), PEAK_CEILING, PEAK_KNEE)
+    return _dsp.bound_peaks(_dsp.steady_level(out, sr, 1.0, 0.5), sr, PEAK_CEILING)
 
 
 def crackle(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:

@@ -59,8 +59,9 @@ def brook(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) 
     b_rms = np.sqrt(np.mean(bubbles**2)) + 1e-12
     w_rms = np.sqrt(np.mean(wash**2)) + 1e-12
     out = bubbles + wash * (BROOK_WASH_LEVEL * (0.6 + 0.8 * flow) * b_rms / w_rms)
-    # a pile-up of loud bubbles is rounded off (tanh) below full scale, never clipped
-    return _dsp.bound_peaks(out, 9.0, 6.0)
+    # a pile-up of loud bubbles is scaled down by a smooth gain below full scale,
+    # never clipped or bent into a flat top
+    return _dsp.bound_peaks(out, sr, 9.0)
 
 
 def drip(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
