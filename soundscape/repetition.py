@@ -30,14 +30,14 @@ material less, and independent noise about ``1 / sqrt(frames)`` (under 0.02 for 
 at 8 kHz). Real recordings score far below (see bench/repetition.py).
 
 Why confirm on a decimated waveform: an hour of 48 kHz mono is 690 MB in float32;
-at 8 kHz it is 115 MB, which the scanner keeps. A copy at full rate is a copy of its
+at 8 kHz in float16 it is 58 MB, which the scanner keeps. A copy at full rate is a copy of its
 0-3.3 kHz band too (the anti-alias filter is linear and time-invariant, and its
 stopband holds aliasing 80 dB down), so nothing is lost but the lag's precision
 beyond 1/32 ms.
 
 :class:`RepetitionScanner` takes the audio block by block (memory: the decimated
-mono and the fingerprints, about 125 MB an hour); :func:`find_repeats` runs it over
-one array. Pure: no I/O.
+mono and the fingerprints, about 70 MB an hour, twice that while :meth:`result`
+runs); :func:`find_repeats` runs it over one array. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -247,20 +247,21 @@ def confirm(wave: np.ndarray, start: int, length: int, lag: int, slack: int
     Returns ``(correlation, lag)``: the lag in (fractional) samples of ``wave``;
     ``(0.0, lag)`` when no such stretch exists.
     """
-    x = wave[start : start + length]
+    x = wave[start : start + length].astype(np.float32)  # the scanner keeps float16
     lo = max(0, start - lag - slack)
     hi = min(start - lag + slack, start - 1)  # an earlier stretch, not the window itself
     if hi < lo or x.shape[0] < length:
         return 0.0, float(lag)
+    span = wave[lo : hi + length].astype(np.float32)  # every candidate stretch
     # Find the lag with a PROBE_SECONDS probe from the window's middle (cheap), then
     # score the whole window at the probe's best few lags, +-1 sample.
     n = min(length, int(PROBE_SECONDS * length / WINDOW_SECONDS) or length)
     mid = (length - n) // 2
-    r = _ncc_at_lags(x[mid : mid + n], wave[lo + mid : hi + mid + n])
+    r = _ncc_at_lags(x[mid : mid + n], span[mid : hi - lo + mid + n])
     best, best_s = 0.0, -1
     for k in peaks(r, 3, -np.inf, 2):
         for s in range(max(lo, lo + k - 1), min(hi, lo + k + 1) + 1):
-            c = _ncc(x, wave[s : s + length])
+            c = _ncc(x, span[s - lo : s - lo + length])
             if c > best:
                 best, best_s = c, s
     if best_s < 0:
@@ -275,7 +276,8 @@ def confirm(wave: np.ndarray, start: int, length: int, lag: int, slack: int
     if e0 < 0 or best_s + 1 + length + m > wave.shape[0]:
         return best, best_lag
     xu = scipy.signal.resample_poly(x, up, 1)
-    yu = scipy.signal.resample_poly(wave[e0 : best_s + 1 + length + m], up, 1)
+    yu = scipy.signal.resample_poly(wave[e0 : best_s + 1 + length + m].astype(np.float32),
+                                    up, 1)
     ru = _ncc_at_lags(xu, yu[m * up : m * up + xu.shape[0] + 2 * up])
     j = int(np.argmax(ru))
     if ru[j] > best:
@@ -312,7 +314,10 @@ class RepetitionScanner:
         self.phase = 0  # full-rate samples to skip before the next kept decimated one
         self.frames = 0  # full-rate samples fed
         self.fp_rows: list[np.ndarray] = []
-        self.low: list[np.ndarray] = []  # decimated mono pieces
+        # decimated mono pieces, float16: half the memory, and a copy stays a copy
+        # (identical input rounds identically; the rounding, 2**-11 of the level,
+        # costs a correlation under 1e-5)
+        self.low: list[np.ndarray] = []
 
     def feed(self, block: np.ndarray) -> None:
         """Take the next ``block`` of audio (see the class docstring)."""
@@ -322,9 +327,9 @@ class RepetitionScanner:
             filtered, self.zi = scipy.signal.sosfilt(self.sos, mono, zi=self.zi)
             kept = filtered[self.phase :: self.factor]
             self.phase = (self.phase - mono.shape[0]) % self.factor
-            self.low.append(kept.astype(np.float32))
+            self.low.append(kept.astype(np.float16))
         else:
-            self.low.append(mono.copy())
+            self.low.append(mono.astype(np.float16))
         buf = np.concatenate([self.pending, mono])
         if buf.shape[0] < self.frame:
             self.pending = buf
@@ -342,7 +347,7 @@ class RepetitionScanner:
         windows = int((seconds - self.window) // self.hop) + 1 if seconds >= self.window else 0
         fp = (np.concatenate(self.fp_rows) if self.fp_rows
               else np.zeros((0, FP_BANDS)))
-        wave = np.concatenate(self.low) if self.low else np.zeros(0, dtype=np.float32)
+        wave = np.concatenate(self.low) if self.low else np.zeros(0, dtype=np.float16)
         low_rate = self.rate / self.factor
         # fingerprint frames wholly inside a window
         w = int(round((self.window - FP_FRAME_SECONDS) / FP_HOP_SECONDS)) + 1
