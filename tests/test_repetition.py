@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.signal
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
@@ -43,6 +44,19 @@ def test_fresh_noise_never_repeats() -> None:
     assert result.repeats == ()
     assert result.share == 0.0
     assert result.smallest_lag is None and result.median_lag is None
+
+
+@settings(max_examples=5, deadline=None)
+@given(seed=hs.integers(0, 2**32 - 1), gain=hs.floats(1e-3, 5.0), red=hs.booleans())
+def test_fresh_noise_of_any_colour_and_level_never_repeats(seed: int, gain: float,
+                                                           red: bool) -> None:
+    audio = _noise(25.0, seed) * gain
+    if red:  # a steep spectrum (-6 dB/octave above 80 Hz): more fingerprint candidates
+        audio = scipy.signal.lfilter([0.01], [1.0, -0.99], audio, axis=1).astype(np.float32)
+    result = find_repeats(audio, RATE)
+    assert result.windows == 5
+    assert result.repeats == ()
+    assert result.best_correlation < 0.5
 
 
 def test_a_copy_at_another_gain_and_an_odd_offset_is_found() -> None:
