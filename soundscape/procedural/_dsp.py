@@ -66,16 +66,36 @@ def butter_gain(kind: str, freq: float | tuple[float, float], sr: int, order: in
     frequency domain (same spectrum as ``sosfilt``, zero phase, no filter pass).
     """
     wn = _cutoffs(kind, freq, sr)
-    w = np.tan(np.pi * np.minimum(np.asarray(f, dtype=np.float64), 0.4999 * sr) / sr)
+    w = _warped(np.asarray(f, dtype=np.float64), sr)
     c = [np.tan(np.pi * x / sr) for x in wn]
     if kind == "lowpass":
-        r = w / c[0]
+        r2 = (w / c[0]) ** 2
     elif kind == "highpass":
-        r = c[0] / np.maximum(w, 1e-12)
+        r2 = (c[0] / np.maximum(w, 1e-12)) ** 2
     else:
         w0sq, bw = c[0] * c[1], c[1] - c[0]
-        r = (w**2 - w0sq) / (np.maximum(w, 1e-12) * bw)
-    return 1.0 / np.sqrt(1.0 + np.abs(r) ** (2 * order))
+        r2 = ((w * w - w0sq) / (np.maximum(w, 1e-12) * bw)) ** 2
+    p = r2
+    for _ in range(int(order) - 1):  # r**(2 order) by products: a float power is slow
+        p = p * r2
+    return 1.0 / np.sqrt(1.0 + p)
+
+
+def _warped(f: np.ndarray, sr: int) -> np.ndarray:
+    """tan(pi f / sr), the bilinear pre-warp (Nyquist held just below infinity); cached
+    for the rfft grid of one length, which every layer of a recipe shares."""
+    if f.ndim == 1 and len(f) > 2 and f[0] == 0.0:
+        n_bins, df = len(f), float(f[1])
+        if f[-1] == df * (n_bins - 1):
+            return _warped_grid(n_bins, df, int(sr))
+    return np.tan(np.pi * np.minimum(f, 0.4999 * sr) / sr)
+
+
+@lru_cache(maxsize=8)
+def _warped_grid(n_bins: int, df: float, sr: int) -> np.ndarray:
+    w = np.tan(np.pi * np.minimum(np.arange(n_bins) * df, 0.4999 * sr) / sr)
+    w.setflags(write=False)
+    return w
 
 
 def rfft_freqs(n: int, sr: int) -> np.ndarray:
@@ -171,6 +191,35 @@ def smooth_noise(rng: Rng, n: int, sr: int, rate_hz: float) -> np.ndarray:
     return (y - y.mean()) / s if s > 0 else y
 
 
+CONTROL_STEP = 32  # frames between the points of a control curve (1.5 kHz at 48 kHz)
+
+
+def control_rate(sr: int, step: int = CONTROL_STEP) -> float:
+    """Points per second of a control curve with one point every ``step`` frames."""
+    return sr / step
+
+
+def control_points(n: int, step: int = CONTROL_STEP) -> int:
+    """How many control points :func:`expand` needs to cover ``n`` frames."""
+    return n // step + 2
+
+
+def expand(ctl: np.ndarray, n: int, step: int = CONTROL_STEP) -> np.ndarray:
+    """A control curve (m,) with one point every ``step`` frames, linearly interpolated
+    to (n,) frames (point k sits at frame k * step); m >= n // step + 2.
+
+    Gains and band centres that move at most a few tens of Hz need no per-frame
+    evaluation: compute them at the control rate (cheap), expand once.
+    """
+    c = np.asarray(ctl, dtype=np.float64)
+    u = np.arange(step) / step
+    segs = n // step + 1
+    if len(c) < segs + 1:  # hold the last point
+        c = np.concatenate([c, np.full(segs + 1 - len(c), c[-1])])
+    y = c[:segs, None] + (c[1:segs + 1] - c[:segs])[:, None] * u[None, :]
+    return y.reshape(-1)[:n]
+
+
 def varying_bandpass(x: np.ndarray, centre: np.ndarray, q: float, sr: int,
                      block: int = 256) -> np.ndarray:
     """Resonant band-pass (RBJ, constant peak gain) whose centre follows ``centre`` (Hz).
@@ -239,6 +288,29 @@ def add_grains(out: np.ndarray, bank: list[np.ndarray], which: np.ndarray,
             out[:, o + a:o + b] += np.asarray(gains[k])[:, None] * g[a:b]
 
 
+def scatter_stereo(out: np.ndarray, bank: list[np.ndarray], which: np.ndarray,
+                   offsets: np.ndarray, gl: np.ndarray, gr: np.ndarray) -> None:
+    """Add grain ``bank[which[k]]`` at frame ``offsets[k]`` with gains (gl[k], gr[k]) into
+    stereo ``out`` (2, n), in place; grains running past either end are cut.
+
+    Same result as :func:`add_grains` with (k, 2) gains, but a plain loop over python
+    numbers (no numpy scalars, no (2, m) temporaries): a few thousand grains cost a
+    few milliseconds.
+    """
+    n = out.shape[1]
+    left, right = out[0], out[1]
+    for w, o, a_l, a_r in zip(np.asarray(which).tolist(), np.asarray(offsets).tolist(),
+                              np.asarray(gl).tolist(), np.asarray(gr).tolist(), strict=True):
+        g = bank[w]
+        a = -o if o < 0 else 0
+        b = min(len(g), n - o)
+        if b <= a:
+            continue
+        seg = g[a:b]
+        left[o + a:o + b] += a_l * seg
+        right[o + a:o + b] += a_r * seg
+
+
 def stereo_spread(x: np.ndarray, rng: Rng, sr: int, width: float = 0.35,
                   diffuse_s: float = 0.02) -> np.ndarray:
     """A natural, mono-compatible stereo image (2, n) from mono ``x`` (n,).
@@ -257,7 +329,7 @@ def stereo_spread(x: np.ndarray, rng: Rng, sr: int, width: float = 0.35,
 
 
 def steady_level(x: np.ndarray, sr: int, window_s: float = 1.0, amount: float = 0.7,
-                 max_db: float = 8.0) -> np.ndarray:
+                 max_db: float = 8.0, block: int = 1) -> np.ndarray:
     """Pull the slow level of a bed (2, n) towards its overall RMS.
 
     The power is averaged over a centred ``window_s`` box (truncated at the edges) and
@@ -266,7 +338,13 @@ def steady_level(x: np.ndarray, sr: int, window_s: float = 1.0, amount: float = 
     differ less than they would by chance. Faster detail (calls, crackles, waves
     within the window) is untouched, and the result stays stationary across seeds:
     segments can be crossfaded without pumping.
+
+    ``block`` > 1 computes the gain once per ``block`` frames (power summed over the
+    block) and interpolates it linearly: the same slow gain (the window is thousands
+    of frames) at a fraction of the cost.
     """
+    if block > 1 and x.shape[-1] >= 4 * block:
+        return _steady_level_blocks(x, sr, window_s, amount, max_db, block)
     n = x.shape[-1]
     w = max(1, min(n, int(window_s * sr)))
     power = np.mean(np.asarray(x) ** 2, axis=0) if x.ndim == 2 else np.asarray(x) ** 2
@@ -281,6 +359,30 @@ def steady_level(x: np.ndarray, sr: int, window_s: float = 1.0, amount: float = 
     dev_db = 10.0 * np.log10((local + 1e-12 * total) / total)
     gain_db = -np.clip(amount * dev_db, -max_db, max_db)
     return x * 10 ** (gain_db / 20.0)
+
+
+def _steady_level_blocks(x: np.ndarray, sr: int, window_s: float, amount: float,
+                         max_db: float, block: int) -> np.ndarray:
+    """:func:`steady_level` with the gain computed per ``block`` frames."""
+    n = x.shape[-1]
+    flat = np.asarray(x).reshape(-1, n)
+    m = n // block
+    sq = np.einsum("ij,ij->j", flat, flat) / flat.shape[0]
+    power = sq[: m * block].reshape(m, block).mean(axis=1)
+    w = max(1, min(m, int(round(window_s * sr / block))))
+    c = np.concatenate([[0.0], np.cumsum(power)])
+    i = np.arange(m)
+    lo = np.clip(i - w // 2, 0, m)
+    hi = np.clip(i + w - w // 2, 0, m)
+    local = (c[hi] - c[lo]) / (hi - lo)
+    total = float(sq.mean())
+    if total <= 0:
+        return x
+    dev_db = 10.0 * np.log10((local + 1e-12 * total) / total)
+    gain_db = -np.clip(amount * dev_db, -max_db, max_db)
+    centres = (i + 0.5) * block
+    gain = np.interp(np.arange(n), centres, 10 ** (gain_db / 20.0))
+    return x * gain
 
 
 PEAK_HOLD_S = 0.002  # s, the smooth limiter's hold: longer than any drop or crackle crest

@@ -127,25 +127,6 @@ def _grain_bank(rng: np.random.Generator, sr: int, surface: str,
     return bank
 
 
-def _scatter(out: np.ndarray, bank: list[np.ndarray], which: np.ndarray,
-             offsets: np.ndarray, gl: np.ndarray, gr: np.ndarray) -> None:
-    """Add grain ``which[k]`` at ``offsets[k]`` with gains (gl[k], gr[k]) into stereo
-    ``out`` (2, n), in place; grains are cut at either end. A plain loop over python
-    numbers: a few thousand grains cost a few milliseconds."""
-    n = out.shape[1]
-    left, right = out[0], out[1]
-    for w, o, a_l, a_r in zip(which.tolist(), offsets.tolist(), gl.tolist(), gr.tolist(),
-                              strict=True):
-        g = bank[w]
-        a = -o if o < 0 else 0
-        b = min(len(g), n - o)
-        if b <= a:
-            continue
-        seg = g[a:b]
-        left[o + a:o + b] += a_l * seg
-        right[o + a:o + b] += a_r * seg
-
-
 def _wash_gain(f: np.ndarray, sr: int, surf: Surface, level: float,
                patter_level: float) -> np.ndarray:
     """Amplitude spectrum of the wash plus the patter hiss, for :func:`_dsp.spectral_noise`.
@@ -192,7 +173,7 @@ def rain(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
                 amp: np.ndarray) -> np.ndarray:
         which, offsets, gl, gr = where
         out = np.zeros((2, n))
-        _scatter(out, bank, which, offsets, amp * gl, amp * gr)
+        _dsp.scatter_stereo(out, bank, which, offsets, amp * gl, amp * gr)
         return out
 
     # Far drops: the many unresolved impacts, levels spread over DIST_DB, their highs

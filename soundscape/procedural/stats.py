@@ -339,3 +339,108 @@ def flat_tops(audio: np.ndarray, rel: float = FLAT_REL, run: int = FLAT_RUN,
     _, runs, widths = transient_crests(audio, sample_rate, rel, ratio)
     flat = (runs >= run) & (runs > FLAT_SLACK * sine_run(widths, rel) + 1.0)
     return int(np.count_nonzero(flat))
+
+
+# --- cochlear-band envelope statistics (flutter) --------------------------------
+# After McDermott & Simoncelli (2011): the signal is split into bands one ERB wide
+# (Glasberg & Moore 1990), each band's Hilbert envelope is taken (at ENV_RATE), and
+# the statistics are of those envelopes: how their variance spreads over modulation
+# frequency, how peaky they are, and how the bands move together.
+
+FLUTTER_BAND = (2000.0, 10000.0)  # Hz, the bands whose flutter is measured
+FLUTTER_MOD = (6.0, 28.0)  # Hz, "flutter": fast envelope movement (fire 10-19 % here)
+TOP_OCTAVE = (5000.0, 10000.0)  # Hz, where envelope kurtosis tells crackle from hiss
+MID_BAND = (200.0, 800.0)  # Hz, where a fire's lapping moves the bands together
+ERB_ENV_RATE = 3000.0  # Hz: above twice the widest band here (1.1 kHz at 10 kHz), so an
+# envelope keeps its whole modulation spectrum (at ENV_RATE, 400 Hz, the block average
+# would cut a noise band's fast fluctuation and inflate every low-frequency share)
+
+
+def erb_number(f: np.ndarray | float) -> np.ndarray:
+    """Glasberg & Moore's ERB-rate scale: 21.4 log10(1 + 0.00437 f), f in Hz."""
+    return 21.4 * np.log10(1.0 + 0.00437 * np.asarray(f, dtype=float))
+
+
+def erb_edges(low: float, high: float, sample_rate: int) -> np.ndarray:
+    """Edges (Hz) of consecutive bands one ERB wide from ``low`` up to ``high``
+    (clipped below 0.45 * sample_rate); at least one band."""
+    high = min(high, 0.45 * sample_rate)
+    e_lo, e_hi = float(erb_number(low)), float(erb_number(high))
+    count = max(1, int(round(e_hi - e_lo)))
+    e = np.linspace(e_lo, e_hi, count + 1)
+    return (10 ** (e / 21.4) - 1.0) / 0.00437
+
+
+def erb_envelopes(audio: np.ndarray, sample_rate: int, low: float, high: float) -> np.ndarray:
+    """Hilbert envelopes (bands, frames) at ERB_ENV_RATE of the 1-ERB bands between
+    ``low`` and ``high`` Hz (brick-wall in the frequency domain, one FFT for all),
+    averaged over blocks of round(sample_rate / ERB_ENV_RATE) frames. Mono mix."""
+    x = to_mono(audio)
+    n = len(x)
+    nfft = scipy.fft.next_fast_len(n)
+    spec = scipy.fft.rfft(x, nfft)
+    freqs = scipy.fft.rfftfreq(nfft, 1.0 / sample_rate)
+    edges = erb_edges(low, high, sample_rate)
+    hop = max(1, round(sample_rate / ERB_ENV_RATE))
+    m = n // hop
+    envs = np.empty((len(edges) - 1, m))
+    for b in range(len(edges) - 1):
+        band = np.zeros(nfft, dtype=complex)
+        keep = (freqs >= edges[b]) & (freqs < edges[b + 1])
+        band[: len(freqs)][keep] = 2.0 * spec[keep]  # analytic: positive frequencies only
+        env = np.abs(scipy.fft.ifft(band)[:n])
+        envs[b] = env[: m * hop].reshape(m, hop).mean(axis=1)
+    return envs
+
+
+def modulation_share(envs: np.ndarray, low_hz: float, high_hz: float,
+                     rate: float = ERB_ENV_RATE) -> float:
+    """Mean over bands of the fraction (0..1) of each envelope's variance that lies at
+    modulation frequencies ``low_hz``..``high_hz`` (periodogram of the envelope, DC
+    excluded, Parseval). ``envs`` is (bands, frames) at ``rate`` Hz."""
+    m = envs.shape[1]
+    if m < 4:
+        return 0.0
+    mfreq = np.fft.rfftfreq(m, 1.0 / rate)
+    power = np.abs(np.fft.rfft(envs - envs.mean(axis=1, keepdims=True), axis=1)) ** 2
+    total = power[:, 1:].sum(axis=1)
+    part = power[:, (mfreq >= low_hz) & (mfreq < high_hz)].sum(axis=1)
+    ok = total > 0
+    return float(np.mean(part[ok] / total[ok])) if ok.any() else 0.0
+
+
+def flutter_share(audio: np.ndarray, sample_rate: int, mod: tuple[float, float] = FLUTTER_MOD,
+                  band: tuple[float, float] = FLUTTER_BAND) -> float:
+    """Fraction (0..1) of the envelope variance of the 1-ERB bands in ``band`` (Hz) that
+    lies at modulation frequencies ``mod`` (Hz), averaged over the bands.
+
+    Real fires: 10-19 % at 6-28 Hz in 2-10 kHz (independent analysis); real wind
+    about 3-20 % at 6-64 Hz. Steady noise spreads its envelope variance evenly up
+    to the band width (1-ERB bands at 2-10 kHz are 240-1100 Hz wide), so only a few
+    percent fall at 6-28 Hz; a slow swell piles it below 1 Hz.
+    """
+    return modulation_share(erb_envelopes(audio, sample_rate, *band), *mod)
+
+
+def band_envelope_kurtosis(audio: np.ndarray, sample_rate: int,
+                           band: tuple[float, float] = TOP_OCTAVE) -> float:
+    """Mean Pearson kurtosis of the 1-ERB band envelopes in ``band`` (Hz); 3 would be a
+    Gaussian envelope, steady noise measures about 3 too (a Rayleigh envelope averaged
+    over 2.5 ms); crackles over a quiet band measure far more (real fires 4.3-12.9
+    in the top octave)."""
+    envs = erb_envelopes(audio, sample_rate, *band)
+    return float(np.mean([_kurtosis(e) for e in envs]))
+
+
+def band_envelope_correlation(audio: np.ndarray, sample_rate: int,
+                              band: tuple[float, float] = MID_BAND) -> float:
+    """Mean pairwise Pearson correlation of the 1-ERB band envelopes in ``band`` (Hz):
+    about 0 for stationary noise (bands fluctuate independently), higher when
+    something broadband (a lick of flame, a gust) moves them together (real fires
+    0.23-0.57 at 200-800 Hz)."""
+    envs = erb_envelopes(audio, sample_rate, *band)
+    if envs.shape[0] < 2:
+        return 0.0
+    r = np.corrcoef(envs)
+    upper = r[np.triu_indices(len(r), k=1)]
+    return float(np.nanmean(upper))
