@@ -32,7 +32,7 @@ Figures and where they come from (read to learn; see also docs/procedural.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.fft
@@ -100,7 +100,10 @@ class Species:
     and tempo factors, +-``pitch_var`` and +-``tempo_var``). ``variety`` is how many
     different songs one singer has ready in a segment (1: it repeats one song type,
     3: every song differs, as a robin or blackbird). ``event_songs`` is how many
-    songs one ``bird`` event sings (a cuckoo's bout, a pigeon's repeated phrase)."""
+    songs one ``bird`` event sings (a cuckoo's bout, a pigeon's repeated phrase).
+    ``level_db`` is its level in a chorus re a song of unit peak: a pigeon's long
+    low coo carries far more power than its loudness in a wood (a soft sound), a
+    wren is small and very loud."""
 
     name: str
     latin: str
@@ -110,7 +113,7 @@ class Species:
     tempo_var: float = 0.08
     variety: int = 2
     event_songs: tuple[int, int] = (1, 1)
-    tags: tuple[str, ...] = field(default=())
+    level_db: float = 0.0
 
 
 def _s(ms: float, *khz: float, h: tuple[float, ...] = (1.0,), fm: float = 0.0,
@@ -174,7 +177,7 @@ SPECIES: dict[str, Species] = {s.name: s for s in (
         Part((_s(50, 6.2, 4.0), _s(50, 5.0, 3.6)), reps=(5, 11), gap_s=0.3),
     ), Published((3800.0, 7200.0), (2.0, 3.6), (3.0, 8.0), (3.0, 10.0),
                  "Collins Bird Guide; xeno-canto sonograms (notes 4-7 kHz, ~2-3 notes/s)"),
-        variety=1, event_songs=(1, 1)),
+        variety=1, event_songs=(1, 1), level_db=-4.0),
     Species("cuckoo", "Cuculus canorus", (
         # 'cu-coo': ~680 then ~560 Hz (a descending minor-to-major third), repeated.
         Part((_s(170, 0.68, 0.69, 0.66, h=CUCKOO_H), _s(300, 0.56, 0.565, 0.53, h=CUCKOO_H)),
@@ -182,7 +185,7 @@ SPECIES: dict[str, Species] = {s.name: s for s in (
     ), Published((450.0, 800.0), (1.2, 2.2), (5.0, 16.0), (5.0, 20.0),
                  "Collins Bird Guide; xeno-canto (notes ~650-700 and ~520-560 Hz, a "
                  "call every ~1-1.4 s)"),
-        pitch_var=0.06, variety=1, event_songs=(1, 1)),
+        pitch_var=0.06, variety=1, event_songs=(1, 1), level_db=-12.0),
     Species("wood-pigeon", "Columba palumbus", (
         # 'coo-COOO-coo, coo-coo': near-pure falling hoots near 400 Hz (the coo is
         # sung with a closed bill and an inflated oesophagus, which filters it).
@@ -192,7 +195,7 @@ SPECIES: dict[str, Species] = {s.name: s for s in (
     ), Published((300.0, 700.0), (1.5, 3.5), (5.0, 14.0), (5.0, 20.0),
                  "Collins Bird Guide; xeno-canto (5-note coo near 300-600 Hz, phrase "
                  "repeated 3-5 times)"),
-        variety=1, event_songs=(1, 1)),
+        variety=1, event_songs=(1, 1), level_db=-20.0),
     Species("wren", "Troglodytes troglodytes", (
         Part((_s(60, 5.0, 6.0), _s(50, 6.5, 4.5)), reps=(3, 5), gap_s=0.06),
         Part(_WREN, reps=(16, 26), gap_s=0.02, draw=(1, 1)),
@@ -202,14 +205,14 @@ SPECIES: dict[str, Species] = {s.name: s for s in (
     ), Published((3000.0, 8000.0), (10.0, 28.0), (3.0, 6.5), (4.0, 12.0),
                  "Collins Bird Guide; Catchpole & Slater 2008 (loud trills 3-8 kHz, "
                  "~5 s songs)"),
-        variety=2, event_songs=(1, 1)),
+        variety=2, event_songs=(1, 1), level_db=2.0),
     Species("blackbird", "Turdus merula", (
         Part(_BLACKBIRD_FLUTE, draw=(5, 8), gap_s=0.07),
         Part(_BLACKBIRD_TWITTER, draw=(4, 8), gap_s=0.03),
     ), Published((1400.0, 7500.0), (3.0, 9.0), (1.5, 4.0), (2.5, 8.0),
                  "Collins Bird Guide; xeno-canto (fluty warble 1.5-3 kHz, then a "
                  "quiet high twitter)"),
-        variety=3, event_songs=(1, 1)),
+        variety=3, event_songs=(1, 1), level_db=1.0),
     Species("robin", "Erithacus rubecula", (
         Part(_ROBIN, draw=(3, 5), gap_s=0.08),
         Part(_ROBIN, reps=(2, 4), draw=(1, 1), gap_s=0.05, prob=0.6),
@@ -224,13 +227,13 @@ SPECIES: dict[str, Species] = {s.name: s for s in (
         Part(_THRUSH, reps=(2, 4), draw=(1, 2), gap_s=0.06, motif_gap_s=0.05, prob=0.6),
     ), Published((1500.0, 7000.0), (4.0, 12.0), (1.5, 5.0), (0.5, 3.0),
                  "Collins Bird Guide (each phrase repeated 2-4 times); xeno-canto"),
-        variety=3, event_songs=(1, 1)),
+        variety=3, event_songs=(1, 1), level_db=1.0),
     Species("blue-tit", "Cyanistes caeruleus", (
         Part((_s(80, 7.6, 6.8),), reps=(2, 3), gap_s=0.08),
         Part((_s(30, 4.6, 3.8),), reps=(6, 12), gap_s=0.035),
     ), Published((3500.0, 8000.0), (6.0, 16.0), (0.6, 1.8), (2.0, 8.0),
                  "Collins Bird Guide; xeno-canto (2-3 thin high notes, then a lower trill)"),
-        variety=1, event_songs=(1, 2)),
+        variety=1, event_songs=(1, 2), level_db=-3.0),
     Species("american-robin", "Turdus migratorius", (
         Part(_AMROBIN, reps=(3, 7), draw=(2, 3), gap_s=0.06, motif_gap_s=0.45),
     ), Published((1800.0, 3800.0), (2.0, 5.0), (2.0, 8.0), (1.0, 5.0),
@@ -246,9 +249,9 @@ SPECIES: dict[str, Species] = {s.name: s for s in (
 
 # The bed's "mixed" chorus: a European broadleaf wood at dawn (cuckoo and pigeon rarer).
 MIXED: tuple[tuple[str, float], ...] = (
-    ("robin", 1.0), ("blackbird", 1.0), ("song-thrush", 0.8), ("chaffinch", 1.0),
-    ("great-tit", 0.9), ("wren", 0.8), ("chiffchaff", 0.7), ("blue-tit", 0.6),
-    ("wood-pigeon", 0.4), ("cuckoo", 0.2),
+    ("robin", 0.8), ("blackbird", 1.2), ("song-thrush", 1.0), ("chaffinch", 1.0),
+    ("great-tit", 0.8), ("wren", 0.6), ("chiffchaff", 0.5), ("blue-tit", 0.5),
+    ("wood-pigeon", 0.3), ("cuckoo", 0.15),
 )
 CHOICES: tuple[str, ...] = ("mixed", *SPECIES)
 
@@ -424,10 +427,10 @@ def bird(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generato
 
 # --- the birds bed ----------------------------------------------------------------
 
-AIR_LEVEL = 0.3  # floor (air and leaf hiss) RMS re the songs
-HISS_SHARE = 0.3  # share of the floor's RMS above 2.5 kHz (a faint leaf hiss)
+AIR_LEVEL = 0.5  # floor (air and leaf hiss) RMS re the songs
+HISS_SHARE = 0.15  # share of the floor's RMS above 2.5 kHz (a faint leaf hiss)
 BIRD_PEAK_RATIO = 8.0  # a near song may stand 18 dB above the bed's RMS
-DISTANCES = ((0.0, np.inf), (6.0, 10000.0), (12.0, 6000.0), (20.0, 3500.0))  # dB, Hz
+DISTANCES = ((3.0, np.inf), (7.0, 10000.0), (12.0, 6000.0), (18.0, 3500.0))  # dB, Hz
 
 
 @dataclass(frozen=True)
@@ -563,7 +566,7 @@ def birds(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) 
     singers = cast(r_cast, density, str(p["species"]))
     seconds = n / sr
     out = np.zeros((2, n))
-    bout_on = 0.45 + 0.5 * density
+    bout_on = 0.3 + 0.6 * density
     lead_of: dict[str, tuple[list[tuple[float, int]], list[float]]] = {}
     for s in singers:
         sp = s.species
@@ -579,7 +582,7 @@ def birds(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) 
             continue
         times = _clear_of_end(times, songs, seconds)
         gl, gr = _dsp.pan_gains(s.pan)
-        g = 10 ** (-s.dist_db / 20.0) * r_song.uniform(0.85, 1.0, len(times))
+        g = 10 ** ((sp.level_db - s.dist_db) / 20.0) * r_song.uniform(0.85, 1.0, len(times))
         _dsp.add_grains(out, bank, np.array([v for _, v in times]),
                         np.array([int(t * sr) for t, _ in times]),
                         np.stack([g * gl, g * gr], axis=1))
