@@ -130,6 +130,43 @@ def spectral_noise(rng: Rng, n: int, gain: np.ndarray, channels: int | None = No
     return y[0] if channels is None else y
 
 
+def stft_noise(rng: Rng, n: int, gains: np.ndarray, hop: int,
+               channels: int | None = None) -> np.ndarray:
+    """Noise (n,) or (channels, n) whose amplitude spectrum changes over time: frame j
+    (centred on frame j * hop of the output) has the spectrum ``gains[j]`` over the
+    ``hop + 1`` bins of a 2 * hop point rfft; needs n // hop + 2 rows.
+
+    Each frame is an independent random spectrum times its gains, inverse-transformed
+    and windowed by a sine window 2 * hop long, and the frames overlap by half: sine
+    squared plus cosine squared is 1, so a constant spectrum gives stationary noise,
+    and a slowly moving one (a wind band following its gusts) glides without zipper
+    or block edges. One batched inverse FFT for the whole signal, instead of a filter
+    whose coefficients are updated block by block in a Python loop.
+
+    Scale: a row of ones gives unit-variance noise (uniform real and imaginary parts,
+    Gaussian by the central limit, as in :func:`spectral_noise`).
+    """
+    rows = 1 if channels is None else channels
+    frames = n // hop + 2
+    g = np.asarray(gains, dtype=np.float32)[:frames]
+    bins = hop + 1
+    spec = rng.random((rows, frames, 2 * bins), dtype=np.float32)
+    spec -= 0.5
+    z = spec.view(np.complex64)
+    z *= g[None, :, :]
+    z[..., 0] = 0.0
+    # var of one frame: (2 / L**2) sum_k E|X_k|**2 g_k**2 with E|X|**2 = 1 / 6, L = 2 hop
+    z *= np.float32(np.sqrt(3.0) * 2 * hop / np.sqrt(bins))
+    seg = scipy.fft.irfft(z, 2 * hop, axis=-1)
+    seg *= np.sin(np.pi * (np.arange(2 * hop) + 0.5) / (2 * hop)).astype(np.float32)
+    out = np.zeros((rows, (frames + 1) * hop))
+    out[:, : frames * hop] += seg[:, :, :hop].reshape(rows, -1)
+    out[:, hop : (frames + 1) * hop] += seg[:, :, hop:].reshape(rows, -1)
+    # frame j is centred on output frame j * hop: drop the first half frame
+    y = out[:, hop : hop + n]
+    return y[0] if channels is None else y
+
+
 def pink_gain(f: np.ndarray, exponent: float, floor_hz: float = 20.0) -> np.ndarray:
     """Amplitude gain ~ 1/f**(exponent/2) (power 1/f**exponent), flat below ``floor_hz``."""
     return np.maximum(np.asarray(f, dtype=np.float64), floor_hz) ** (-exponent / 2.0)
@@ -165,7 +202,7 @@ def colored(rng: Rng, n: int, exponent: float, channels: int | None = None) -> n
     return y / (np.sqrt(np.mean(y**2, axis=-1, keepdims=True)) + 1e-12)
 
 
-def smooth_noise(rng: Rng, n: int, sr: int, rate_hz: float) -> np.ndarray:
+def smooth_noise(rng: Rng, n: int, sr: float, rate_hz: float) -> np.ndarray:
     """Slowly wandering control signal (n,), zero mean, unit std, bandwidth ~rate_hz.
 
     Random knots every 1/rate_hz seconds joined by cubic interpolation, so it has
