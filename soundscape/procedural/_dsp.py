@@ -184,6 +184,18 @@ def white(rng: Rng, n: int, channels: int | None = None) -> np.ndarray:
     return rng.standard_normal(shape)
 
 
+def uniform_white(rng: Rng, n: int, channels: int | None = None) -> np.ndarray:
+    """Unit-variance white noise, (n,) or (channels, n), from uniform draws (ten times
+    cheaper than Gaussian ones). Not Gaussian sample by sample (flat in -1.73..1.73),
+    but any band-limiting filter sums many samples into each output sample, so what
+    comes out of one is Gaussian (central limit): use it only where it is filtered."""
+    shape = (n,) if channels is None else (channels, n)
+    u = rng.random(shape)
+    u -= 0.5
+    u *= np.sqrt(12.0)
+    return u
+
+
 def colored(rng: Rng, n: int, exponent: float, channels: int | None = None) -> np.ndarray:
     """Noise with power spectrum ~ 1/f**exponent (0 white, 1 pink, 2 brown), unit RMS.
 
