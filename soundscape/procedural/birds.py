@@ -447,11 +447,13 @@ class Singer:
 
 
 def cast(rng: np.random.Generator, density: float, choice: str) -> list[Singer]:
-    """The singers of one segment: 2 + 8 * density birds, species drawn by weight
-    with "mixed"; distances (level and absorption, :data:`DISTANCES`) dealt so that
-    there is one near bird, then mid and far ones. A species present twice makes a
-    countersinging pair in :func:`birds`."""
-    count = 2 + round(8 * density)
+    """The singers of one segment: with "mixed", 2 + 8 * density birds, species drawn
+    by weight; of one species, 1 + 3 * density. Distances (level and absorption,
+    :data:`DISTANCES`) are dealt so that there is one near bird, then mid and far
+    ones. Two birds of a species make a countersinging pair in :func:`birds`."""
+    # A chorus of many species, or a few territorial neighbours of one (six great
+    # tits singing at once in earshot would be a crowd, and sounds like a skylark).
+    count = 2 + round(8 * density) if choice == "mixed" else 1 + round(3 * density)
     # Distances are dealt, not drawn: near, two mid, far, far, ... so every chorus has
     # its depth (a near bird and a receding background) in a shuffled order.
     deal = [DISTANCES[i] for i in (0, 1, 2, 3, 2, 3, 1, 3, 2, 0)][:count]
@@ -573,8 +575,10 @@ def birds(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) 
         songs = [sing(sp, r_song, s.pitch, s.tempo) for _ in range(sp.variety)]
         bank = [render_song(song, sr, s.cutoff_hz) for song in songs]
         lengths = [len(b) / sr for b in bank]
+        # Birds of one species pair off: the second answers the first (countersinging),
+        # a third starts a new pair, so no two answerers crowd into the same gaps.
         if sp.name in lead_of:
-            times = countersing(*lead_of[sp.name], lengths, r_song)
+            times = countersing(*lead_of.pop(sp.name), lengths, r_song)
         else:
             times = schedule(r_song, lengths, sp.published.pause_s, seconds, bout_on)
             lead_of[sp.name] = (times, lengths)
