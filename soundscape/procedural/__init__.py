@@ -83,7 +83,8 @@ _RECIPE_LIST: list[Recipe] = [
     }, "Cicada buzz (broad 2-8 kHz), a night-insect drone, or katydids, over a faint "
        "night floor.", insects.insects),
     make("birds", "bed", {
-        "density": _unit(0.5, "0 a few singers .. 1 a dawn chorus (2..10 birds)"),
+        "density": _unit(0.5, "0 a few singers .. 1 a dawn chorus (mixed: 2..10 birds; "
+                              "one species: 1..4)"),
         "species": ParamSpec("mixed", choices=birds.CHOICES,
                              doc="one species, or mixed: a European wood"),
     }, "Bird chorus: species songs in bouts, neighbours countersinging, at several "
