@@ -1,14 +1,17 @@
 """How much of what the shipped scenes play repeats earlier output (issue 14).
 
 Usage: python bench/repetition.py [--minutes N] [--markdown] [--only SCENE[/LAYER],...]
-                                  [--no-mix] [--no-events] [--references [DIR]]
+                                  [--threshold R] [--no-mix] [--no-events]
+                                  [--references [DIR]]
 
 For every bed layer of every shipped scene (``scenes/*.toml``), played alone the way
 it plays in the scene (``build_graph(scene, only=[layer])``: the scene's seed,
 filters, level automation, master gain and limiter), ``--minutes`` (default 60) are
 pulled in 1 s blocks through :class:`soundscape.repetition.RepetitionScanner`
 (5 s windows every 5 s; a window repeats when a stretch of earlier output at any
-shift correlates >= 0.9 with it). Printed per layer: windows, the share that repeat,
+shift correlates >= 0.9 with it; ``--threshold 0.7`` counts looser replays too: a
+window in which the replayed part is only as loud as the rest scores 0.7). Printed
+per layer: windows, the share that repeat,
 the median and the shortest lag, the best correlation, and the scanner's speed
 (audio seconds per second of scanning, graph pulls excluded). Then the same for
 each scene's full mix (``--no-mix`` skips it).
@@ -39,7 +42,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from soundscape.graph.build import build_graph  # noqa: E402
-from soundscape.repetition import RepetitionResult, RepetitionScanner, find_repeats  # noqa: E402
+from soundscape.repetition import (  # noqa: E402
+    THRESHOLD,
+    RepetitionResult,
+    RepetitionScanner,
+    find_repeats,
+)
 from soundscape.scene import Bed, Event, Scene, load_scene  # noqa: E402
 
 SCENES = REPO / "scenes"
@@ -64,12 +72,13 @@ def _arg(argv: list[str], flag: str, default: str | None) -> str | None:
     return default
 
 
-def scan(scene: Scene, only: list[str] | None, minutes: float) -> tuple[RepetitionResult, float]:
+def scan(scene: Scene, only: list[str] | None, minutes: float,
+         threshold: float = THRESHOLD) -> tuple[RepetitionResult, float]:
     """Pull ``minutes`` of the scene (``only`` those layers) and scan it; returns the
     result and the seconds spent scanning."""
     graph = build_graph(scene, only=only)
     rate = scene.master.sample_rate
-    scanner = RepetitionScanner(rate)
+    scanner = RepetitionScanner(rate, threshold=threshold)
     spent = 0.0
     for _ in range(int(round(minutes * 60))):
         block = graph.pull(rate)
@@ -165,6 +174,7 @@ def main(argv: list[str]) -> int:
     only_arg = _arg(argv, "--only", None)
     only = [o for o in only_arg.split(",") if o] if only_arg else None
     ref = _arg(argv, "--references", None)
+    threshold = float(_arg(argv, "--threshold", None) or THRESHOLD)
     rows: list[Row] = []
     events: list[tuple[str, str, dict[str, int]]] = []
     for path in sorted(SCENES.glob("*.toml")):
@@ -174,17 +184,18 @@ def main(argv: list[str]) -> int:
             if not _wanted(only, name, layer.name):
                 continue
             if isinstance(layer, Bed):
-                result, spent = scan(scene, [layer.name], minutes)
+                result, spent = scan(scene, [layer.name], minutes, threshold)
                 rows.append(Row(name, layer.name, result, spent))
                 print(bed_table(rows[-1:], minutes, False)[-1], file=sys.stderr)
             elif isinstance(layer, Event) and "--no-events" not in argv:
                 events.append((name, layer.name, event_counts(scene, layer, minutes)))
         if "--no-mix" not in argv and _wanted(only, name, None):
-            result, spent = scan(scene, None, minutes)
+            result, spent = scan(scene, None, minutes, threshold)
             rows.append(Row(name, "(mix)", result, spent))
             print(bed_table(rows[-1:], minutes, False)[-1], file=sys.stderr)
     print(f"\nBeds alone and full mixes, {minutes:g} minutes each: share of 5 s windows "
-          "that repeat earlier output (waveform correlation >= 0.9 at any shift)\n")
+          f"that repeat earlier output (waveform correlation >= {threshold:g} at any "
+          "shift)\n")
     print("\n".join(bed_table(rows, minutes, markdown)))
     if events:
         print(f"\nEvent layers alone, {minutes:g} minutes each\n")
