@@ -425,10 +425,10 @@ def analyze(scene: Scene, seconds: float, bank: SegmentBank | None = None,
         if progress is not None:
             progress(done)
     repeats = {name: r.result().as_dict(REPEAT_LIST_LIMIT) for name, r in bed_repeats.items()}
-    repeats[""] = mix_repeats.result().as_dict(REPEAT_LIST_LIMIT)
     return _assemble(graph, out, timeline, seconds, np.array(mix_power),
                      {k: np.array(v) for k, v in layer_power.items()}, clicks.times,
-                     envelope.envelope(), true_peak, repeats)
+                     envelope.envelope(), true_peak, repeats,
+                     mix_repeats.result().as_dict(REPEAT_LIST_LIMIT))
 
 
 def _event_spans(graph: SceneGraph, timeline: Timeline) -> list[tuple[str, float, float]]:
@@ -460,9 +460,10 @@ def split_clicks(times: list[float], spans: list[tuple[str, float, float]]
 def _assemble(graph: SceneGraph, out: OutputMeter, timeline: Timeline, seconds: float,
               mix_power: np.ndarray, layer_power: dict[str, np.ndarray],
               click_times: list[float], envelope: np.ndarray,
-              true_peak: float, repeats: dict[str, dict[str, Any]]) -> dict[str, Any]:
+              true_peak: float, repeats: dict[str, dict[str, Any]],
+              mix_repeat: dict[str, Any]) -> dict[str, Any]:
     """The analysis dict from what the render measured; ``repeats`` holds the
-    repetition ruler's dict per bed layer and, under "", the mix's."""
+    repetition ruler's dict per bed layer, ``mix_repeat`` the mix's."""
     scene = graph.scene
     counts = timeline.counts()
     report = build_report(graph, out, str(scene.path), seconds, events=counts)
@@ -491,8 +492,8 @@ def _assemble(graph: SceneGraph, out: OutputMeter, timeline: Timeline, seconds: 
             r = entry["repetition"] = repeats[name]
             if r["share"] > REPEAT_SHARE_WARN:
                 notes.append(f"layer {name!r} repeats itself: {100 * r['share']:.0f} % "
-                                f"of its {r['window_seconds']:g} s windows replay earlier "
-                                f"output (shortest lag {r['smallest_lag']:.1f} s)")
+                             f"of its {r['window_seconds']:g} s windows replay earlier "
+                             f"output (shortest lag {r['smallest_lag']:.1f} s)")
         if (len(scene.layers) > 1 and share > DOMINANT_SHARE
                 and not report["silent"]):
             warnings.append(f"layer {name!r} is dominant: {100 * share:.1f} % of the "
@@ -540,7 +541,7 @@ def _assemble(graph: SceneGraph, out: OutputMeter, timeline: Timeline, seconds: 
         warnings.append(f"{len(seam)} clicks in the mix where no event sounds "
                         f"({clicks['seam_per_min']:g} per minute), first at {shown} s")
     repeat = repetition(envelope)
-    repeat["waveform"] = repeats.get("")
+    repeat["waveform"] = mix_repeat
     if repeat["score"] is not None and repeat["score"] > REPEAT_WARN:
         warnings.append(f"the mix repeats: {repeat['window_seconds']:g} s at "
                         f"{repeat['first']:g} s and at {repeat['second']:g} s match "
