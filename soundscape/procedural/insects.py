@@ -56,28 +56,34 @@ def field_chirps_per_s(temperature_c: float) -> float:
 def pulse_train(rng: np.random.Generator, sr: int, carrier_hz: float, period_s: float,
                 pulses: int, duty: float, harmonics: tuple[float, ...] = (1.0, 0.15, 0.05),
                 fall: float = 0.02) -> np.ndarray:
-    """One chirp (m,): ``pulses`` sin**2-gated pulses of a near-pure carrier.
+    """One chirp or trill (m,): ``pulses`` sin**2-gated pulses of a near-pure carrier,
+    one every ``period_s``, each ``duty`` of the period long.
 
-    Each pulse is one closing stroke of the wing: its level jitters a little and its
-    pitch falls by ``fall`` (the file's tooth spacing narrows). Every pulse starts
-    and ends at zero, so nothing steps. Harmonics above 0.45 * sr are left out.
+    Each pulse is one closing stroke of the wing: its pitch falls by ``fall`` (the
+    file's tooth spacing narrows) and its level jitters a little. Three pulse
+    waveforms (random carrier phases) are made once and dealt out with their gains
+    as the rows of a (pulses, period) array, so a 3 s trill costs one multiply per
+    sample. Every pulse starts and ends at zero, so nothing steps. Harmonics above
+    0.45 * sr are left out.
     """
-    width = duty * period_s
-    m = int((period_s * (pulses - 1) + width) * sr) + 2
-    t = np.arange(m) / sr
-    k = np.minimum(pulses - 1, (t / period_s).astype(int))
-    u = np.clip((t - k * period_s) / width, 0.0, 1.0)
-    gain = rng.uniform(0.75, 1.0, pulses)[k]
-    gate = np.sin(np.pi * u) ** 2 * gain
+    period = max(2, int(round(period_s * sr)))
+    width = max(2, min(period, int(duty * period_s * sr)))
+    u = np.arange(width) / width
+    gate = np.sin(np.pi * u) ** 2
     phase = 2 * np.pi * carrier_hz * np.cumsum(1.0 - fall * u) / sr
-    c = np.cos(phase + rng.uniform(0, 2 * np.pi))
-    tone = harmonics[0] * c
-    t_prev, t_cur = np.ones(m), c
-    for h, a in enumerate(harmonics[1:], start=2):
-        t_prev, t_cur = t_cur, 2.0 * c * t_cur - t_prev
-        if h * carrier_hz < 0.45 * sr:
-            tone += a * t_cur
-    return gate * tone
+    rows = np.zeros((3, period))
+    for r in range(3):
+        c = np.cos(phase + rng.uniform(0, 2 * np.pi))
+        tone = harmonics[0] * c
+        t_prev, t_cur = np.ones(width), c
+        for h, a in enumerate(harmonics[1:], start=2):
+            t_prev, t_cur = t_cur, 2.0 * c * t_cur - t_prev
+            if h * carrier_hz < 0.45 * sr:
+                tone += a * t_cur
+        rows[r, :width] = gate * tone
+    gains = rng.uniform(0.75, 1.0, pulses)
+    train = rows[rng.integers(0, 3, pulses)] * gains[:, None]
+    return train.reshape(-1)[: (pulses - 1) * period + width]
 
 
 def _onsets(rng: np.random.Generator, seconds: float, rate_hz: float, jitter: float,
@@ -238,27 +244,42 @@ def _cicadas(rng: np.random.Generator, n: int, sr: int, density: float) -> np.nd
     return out
 
 
+NIGHT_CYCLES_S = (2.3, 3.1)  # s, the two loop lengths of the night insects (joint repeat ~7 s)
+
+
 def _night(rng: np.random.Generator, n: int, sr: int, density: float) -> np.ndarray:
     """8 + 16 * density distant insects (2, n): tone pulses at 2.5-7 kHz, 5-60 per
-    second with 3 % jitter; each insect's pulse train is made for 1-2 s and repeated
-    from a random point (a steady pulser's song repeats anyway) with a level wander."""
-    out = np.zeros((2, n))
-    for _ in range(8 + round(16 * density)):
+    second with 3 % jitter.
+
+    A steady pulser's song repeats anyway, so each insect's pulse train is made for
+    one of two loop lengths (NIGHT_CYCLES_S) from a random point and summed, panned,
+    into that loop; the two stereo loops are then repeated over the segment. The
+    cost is a few seconds of pulses per insect plus four passes over the output; the
+    mix repeats only every ~7 s, under a floor that never repeats.
+    """
+    loops = [np.zeros((2, int(c * sr))) for c in NIGHT_CYCLES_S]
+    for i in range(8 + round(16 * density)):
+        loop = loops[i % 2]
+        cycle = loop.shape[1]
         carrier = float(np.exp(rng.uniform(np.log(2500.0), np.log(7000.0))))
         rate = float(np.exp(rng.uniform(np.log(5.0), np.log(60.0))))
-        cycle = int(rng.uniform(1.0, 2.0) * sr)
         bank = [pulse_train(rng, sr, carrier * f, rng.uniform(0.3, 0.8) / rate, 1, 1.0,
                             (1.0,), 0.0) for f in rng.uniform(0.99, 1.01, 3)]
-        loop = np.zeros(cycle)
-        times = np.cumsum(np.exp(rng.normal(0.0, 0.03, int(2.2 * rate) + 2)) / rate)
+        times = np.cumsum(np.exp(rng.normal(0.0, 0.03, int(cycle / sr * rate) + 2)) / rate)
         times = times[times * sr < cycle - max(len(b) for b in bank)]
-        _dsp.add_grains(loop, bank, rng.integers(0, 3, len(times)), (times * sr).astype(int),
+        own = np.zeros(cycle)
+        _dsp.add_grains(own, bank, rng.integers(0, 3, len(times)), (times * sr).astype(int),
                         rng.uniform(0.8, 1.0, len(times)))
-        track = np.resize(np.roll(loop, int(rng.integers(0, cycle))), n)
+        own = np.roll(own, int(rng.integers(0, cycle)))
         g = 10 ** (-rng.uniform(0, 20) / 20.0)
         gl, gr = _dsp.pan_gains(rng.uniform(-1.0, 1.0))
-        out[0] += g * gl * track
-        out[1] += g * gr * track
+        loop[0] += g * gl * own
+        loop[1] += g * gr * own
+    out = np.zeros((2, n))
+    for loop in loops:
+        start = int(rng.integers(0, loop.shape[1]))
+        for c in range(2):
+            out[c] += np.resize(np.roll(loop[c], -start), n)
     return out
 
 
@@ -308,7 +329,7 @@ def insects(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator
         floor_bands: tuple[tuple[float, float, float, float], ...] = ((120.0, 1800.0, 1.0, 0.06),)
     elif kind == "night":
         out = _night(r_ins, n, sr, density)
-        floor_bands = ((120.0, 1800.0, 1.0, 0.1), (1500.0, 8000.0, 0.0, 0.5))
+        floor_bands = ((120.0, 1800.0, 1.0, 0.1), (1500.0, 8000.0, 0.0, 0.3))
     else:
         out = _katydids(r_ins, n, sr, density)
         floor_bands = ((120.0, 1800.0, 1.0, 0.1), (2500.0, 9000.0, 0.0, 0.15))
