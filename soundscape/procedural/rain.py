@@ -140,8 +140,9 @@ def _wash_gain(f: np.ndarray, sr: int, surf: Surface, level: float,
     wash = (_dsp.pink_gain(f, WASH_EXPONENT) * _dsp.butter_gain("highpass", surf.wash[0], sr, 2, f)
             * _dsp.butter_gain("lowpass", surf.wash[1], sr, WASH_ORDER, f))
     patter = _dsp.butter_gain("highpass", PATTER_HZ, sr, 2, f)
-    wash *= level / (np.sqrt(np.mean(wash[1:] ** 2)) + 1e-30)
-    patter *= patter_level / (np.sqrt(np.mean(patter[1:] ** 2)) + 1e-30)
+    body = slice(1, None) if len(f) > 1 else slice(None)  # the DC bin carries nothing
+    wash *= level / (np.sqrt(np.mean(wash[body] ** 2)) + 1e-30)
+    patter *= patter_level / (np.sqrt(np.mean(patter[body] ** 2)) + 1e-30)
     return np.sqrt(wash**2 + patter**2)
 
 
