@@ -1,11 +1,13 @@
 """Fire: a low flickering roar, a hiss, crackles and pops (after Farnell's fire).
 
-The roar is the turbulent combustion: brown/pink noise below ~500 Hz whose level
-flickers at 1-5 Hz. The hiss is escaping gas: band-passed noise (2.5-10 kHz) that
-flutters but never stops. Crackles are tiny bursts of wood resin, sparse (12-72 per
-second) and sharp: each a short decaying ring (0.2-1.5 ms at 1.5-4.5 kHz) with a
-rounded onset, levels spread over 30 dB, set against the hiss so the high band is
-impulsive (kurtosis above 2 kHz 20-70, real fires 10-195) at every intensity; pops
+The roar is the turbulent combustion: pink noise below ~700 Hz whose level flickers
+at 1-5 Hz and flutters at 6-30 Hz (a lick of flame lifts the 200-800 Hz bands
+together, as in real fires). The hiss is escaping gas: band-passed noise
+(2.5-10 kHz) that flutters at 6-30 Hz but never stops. Crackles are tiny bursts of
+wood resin, sparse (12-72 per second) and sharp: each a short decaying ring
+(0.2-1.5 ms at 1.5-4.5 kHz) with a rounded onset, levels spread over 30 dB, set
+against the hiss so the high band is
+impulsive (kurtosis above 2 kHz 30-50, real fires 10-195) at every intensity; pops
 are rarer, louder clicks that excite a low resonance (a splitting log).
 """
 

@@ -4,12 +4,18 @@ Drop diameters follow a Marshall-Palmer distribution N(D) ~ exp(-Lambda D) with
 Lambda = 4.1 R**-0.21 per mm for a rain rate R in mm/h (intensity 0..1 maps to
 R = 0.5..50 mm/h), so there are many small drops and a few large ones. Each impact
 is a short band-passed noise click plus a surface resonance (a glass "tick", a leaf
-flutter, a roof "tock"); its level and pitch follow the drop size. Far drops are
-many, spread over 30 dB and low-passed by distance; a few near drops per second keep
+flutter, a roof "tock"); its pitch follows the drop size. Far drops are many,
+spread over 30 dB and low-passed by distance; a few near drops per second keep
 their full bright click and stand out. The wash is the unresolved sum of still
-farther drops: band-passed pink noise well above the far drops. Real rain measures
-Gaussian-like below 2.7 kHz and impulsive above (see docs/procedural.md), and so
-does this recipe.
+farther drops: noise between white and pink that stops steeply below 2 kHz, well
+above the far drops. Real rain measures Gaussian-like below 2.7 kHz and impulsive
+above (see docs/procedural.md), and so does this recipe.
+
+Peaks are limited by design, never by bending samples: each near drop's level is set
+from the peak it will have (its grain, its pan), within NEAR_DB_SPREAD of the
+loudest, which stands NEAR_PEAK times the bed's RMS above it; what overlapping drops
+still add beyond PEAK_CEILING is taken off by a smooth gain (``_dsp.bound_peaks``).
+A v5 bed squared off 11-22 % of its drops with tanh (``stats.flat_tops``).
 """
 
 from __future__ import annotations
@@ -31,13 +37,13 @@ class Surface(NamedTuple):
     ring: float  # s, ring decay of a small drop
     wash: tuple[float, float]  # Hz, band of the unresolved far rain (steep above)
     wash_level: float  # wash RMS re the far drops (at intensity 0.5: x 1.0)
-    near_level: float  # near-drop RMS re the far drops
+    near_level: float  # near-drop RMS re the far drops (unless NEAR_PEAK binds first)
     patter: float  # RMS of the finest drops' hiss above PATTER_HZ, re the far drops
 
 
 SURFACES: dict[str, Surface] = {
-    # glass: bright ticks over a smooth wash that stops at 2.2 kHz, so above it the
-    # drops stand out (limited by level, they cannot tower; see NEAR_PEAK); a faint
+    # glass: bright ticks over a smooth wash that stops below 2 kHz, so above it the
+    # drops stand out (limited by level, they cannot tower; see NEAR_PEAK); the patter
     # hiss keeps the sharp ticks from reading as digital clicks (guard's detector)
     "window": Surface((2500.0, 9000.0), (1600.0, 5000.0), 0.004, (150.0, 1900.0), 6.4, 1.6, 1.0),
     "leaves": Surface((1500.0, 8000.0), (900.0, 3500.0), 0.008, (150.0, 1900.0), 4.0, 2.0, 0.5),

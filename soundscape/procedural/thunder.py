@@ -2,9 +2,12 @@
 
 Each short segment of the channel emits an N-wave when the air expands; the listener
 hears them in the order of their distance, so a channel kilometres long arrives over
-seconds as a rolling rumble. Close strikes start with the crack of the nearest
-segment (bright, sudden); far strikes lose their highs to air absorption and begin
-softly. A low reverberant tail (terrain echoes) follows the arrival density.
+seconds as a rolling rumble. Every strike opens with the first arrival of the
+nearest segment: close, a crack that is the loudest moment of the strike; far, a
+150-1200 Hz thud that the roll then outgrows (air absorption takes the highs of the
+roll, not all of its start: a phone speaker must still play it). A low reverberant
+tail (terrain echoes) follows the arrival density. Nothing is saturated: the
+rumble's peakiest clusters are scaled by a smooth gain.
 """
 
 from __future__ import annotations

@@ -4,7 +4,10 @@ After Farnell's wind design: wind itself is silent; what we hear is turbulence a
 obstacles. A broad low "body" (pink noise through a low-Q band-pass whose centre
 rises with wind speed), a brown-noise rumble, and narrow whistles (high-Q band-pass)
 that only sing in the stronger gusts. One control signal, the wind speed, drives the
-level and the band centres together, which is what makes gusts sound like gusts.
+level and the band centres together, which is what makes gusts sound like gusts. On
+top, turbulence flutters the highs (above 1.5 kHz) at 6-40 Hz, more in a strong wind:
+real wind keeps a fifth of its high-band envelope variance there, not only in slow
+gusts.
 """
 
 from __future__ import annotations
