@@ -303,6 +303,15 @@ def _absorb(f: float, cutoff_hz: float) -> float:
     return float(1.0 / np.sqrt(1.0 + (f / cutoff_hz) ** 4))
 
 
+def song_frames(song: list[Placed], sr: int) -> int:
+    """The length in frames of :func:`render_song`'s output for ``song``."""
+    if not song:
+        return 1
+    att = max(2, int(ATTACK_S * sr))
+    t, syl, _, _ = song[-1]
+    return int(t * sr) + max(2 * att + 2, int(syl.dur_s * sr)) + 1
+
+
 def render_song(song: list[Placed], sr: int, cutoff_hz: float = np.inf) -> np.ndarray:
     """The placed syllables as mono audio (m,), peak about 1, at ``sr`` Hz.
 
@@ -324,7 +333,8 @@ def render_song(song: list[Placed], sr: int, cutoff_hz: float = np.inf) -> np.nd
     nh = max(len(syl.harmonics) for _, syl, _, _ in song)
     freq = np.empty(total)
     env = np.empty(total)
-    hamp = np.zeros((nh, total))
+    # Partials 2.. only when some syllable has them (most songbirds: none).
+    hamp = np.zeros((nh - 1, total)) if nh > 1 else None
     ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(att) / att)
     o = 0
     for (_, syl, pf, level), k in zip(song, lens, strict=True):
@@ -335,28 +345,34 @@ def render_song(song: list[Placed], sr: int, cutoff_hz: float = np.inf) -> np.nd
             f *= 1.0 + syl.fm_depth * np.sin(2 * np.pi * syl.fm_hz * np.arange(k) / sr)
         # A smooth arch (sin**shape) whose first and last ATTACK_S are raised-cosine
         # ramps: it starts and ends at exactly zero.
-        e = np.sin(np.pi * u) ** (0.5 * syl.shape) * level
+        arch = np.sin(np.pi * u)
+        e = np.sqrt(arch) if syl.shape == 1.0 else arch ** (0.5 * syl.shape)
         e[:att] *= ramp
         e[k - att:] *= ramp[::-1]
         freq[o:o + k] = f
-        env[o:o + k] = e
         # Per syllable: distance absorption at its mean pitch, and partials that
-        # could pass 0.45 * sr at its highest pitch are left out (no aliasing).
+        # could pass 0.45 * sr at its highest pitch are left out (no aliasing); the
+        # fundamental's gain goes into the envelope.
         f_mean = float(np.exp(np.mean(np.log(syl.contour_hz)))) * pf
         f_max = max(syl.contour_hz) * pf * (1.0 + syl.fm_depth)
-        for h, ah in enumerate(syl.harmonics, start=1):
-            if h * f_max < 0.45 * sr:
-                hamp[h - 1, o:o + k] = ah * _absorb(h * f_mean, cutoff_hz)
+        gains = [ah * _absorb(h * f_mean, cutoff_hz) if h * f_max < 0.45 * sr else 0.0
+                 for h, ah in enumerate(syl.harmonics, start=1)]
+        env[o:o + k] = e * (level * gains[0])
+        if hamp is not None:
+            for h, g in enumerate(gains[1:]):
+                hamp[h, o:o + k] = g / gains[0] if gains[0] else 0.0
         o += k
     # Partial h is cos(h * phase) = T_h(cos(phase)) (Chebyshev): one cosine, then
     # two multiply-adds per harmonic.
     c = np.cos((2 * np.pi / sr) * np.cumsum(freq))
-    tone = hamp[0] * c
-    t_prev, t_cur = np.ones(total), c
-    for h in range(1, nh):
-        t_prev, t_cur = t_cur, 2.0 * c * t_cur - t_prev
-        if hamp[h].any():
-            tone += hamp[h] * t_cur
+    tone = c
+    if hamp is not None:
+        tone = c.copy()
+        t_prev, t_cur = np.ones(total), c
+        for h in range(nh - 1):
+            t_prev, t_cur = t_cur, 2.0 * c * t_cur - t_prev
+            if hamp[h].any():
+                tone += hamp[h] * t_cur
     out = np.zeros(m)
     idx = np.arange(total) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
     out[idx] = tone * env
@@ -558,11 +574,11 @@ def _clear_of_end(times: list[tuple[float, int]], songs: list[list[Placed]],
 
 
 def birds(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
-    """Bird chorus (2, n): 2 + 8 * ``density`` singers of ``species`` ("mixed": a
-    European wood) in bouts, same-species neighbours countersinging, each at its own
-    pan and distance (0-24 dB, absorption cut-off 3.5-10 kHz), over faint air and
-    leaf hiss. Each singer has ``variety`` songs ready and repeats them, so the
-    cost is that of a few seconds of song per singer."""
+    """Bird chorus (2, n): the singers of :func:`cast` (``species``, ``density``) in
+    bouts, same-species pairs countersinging, each at its own pan and distance
+    (3-22 dB, absorption cut-off 3.5-10 kHz or none), over faint air and leaf hiss.
+    Each singer has ``variety`` songs ready and repeats them; only the songs heard
+    in the segment are synthesised."""
     density = float(p["density"])
     r_cast, r_song, r_floor = rng.spawn(3)
     singers = cast(r_cast, density, str(p["species"]))
@@ -573,8 +589,7 @@ def birds(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) 
     for s in singers:
         sp = s.species
         songs = [sing(sp, r_song, s.pitch, s.tempo) for _ in range(sp.variety)]
-        bank = [render_song(song, sr, s.cutoff_hz) for song in songs]
-        lengths = [len(b) / sr for b in bank]
+        lengths = [song_frames(song, sr) / sr for song in songs]
         # Birds of one species pair off: the second answers the first (countersinging),
         # a third starts a new pair, so no two answerers crowd into the same gaps.
         if sp.name in lead_of:
@@ -585,6 +600,11 @@ def birds(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) 
         if not times:
             continue
         times = _clear_of_end(times, songs, seconds)
+        # Only the songs heard in this segment are synthesised (a singer resting or
+        # repeating one song type costs nothing for the others).
+        heard = {v for t, v in times if t + lengths[v] > 0.0}
+        bank = [render_song(song, sr, s.cutoff_hz) if v in heard else np.zeros(1)
+                for v, song in enumerate(songs)]
         gl, gr = _dsp.pan_gains(s.pan)
         g = 10 ** ((sp.level_db - s.dist_db) / 20.0) * r_song.uniform(0.85, 1.0, len(times))
         _dsp.add_grains(out, bank, np.array([v for _, v in times]),
