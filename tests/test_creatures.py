@@ -154,13 +154,16 @@ def test_species_param_is_validated() -> None:
 def test_gull_long_call_structure() -> None:
     for seed in range(50):
         notes = gulls.long_call(np.random.default_rng(seed))
-        assert 8 <= len(notes) <= 14
-        longs = [n for _, n in notes if n.dur_s > 0.3]
-        assert 1 <= len(longs) <= 2
-        laugh = [n for _, n in notes[-5:]]
-        assert all(n.dur_s < 0.15 for n in laugh)
-        # the laugh falls in pitch and level
+        assert 8 <= len(notes) <= 14  # coastal herring gulls (Mierauskas & Greimas 1992)
+        longs = [n for _, n in notes if n.dur_s >= 0.25]
+        assert 3 <= len(longs) <= 4
+        laugh = [n for _, n in notes[len(longs):]]
+        assert all(n.dur_s < 0.21 for n in laugh)
+        # the laugh fades and falls in pitch
         assert laugh[-1].peak < laugh[0].peak and laugh[-1].level < laugh[0].level
+        onsets = [t for t, _ in notes]
+        rate = (len(notes) - 1) / (onsets[-1] - onsets[0])
+        assert 2.5 <= rate <= 4.5  # notes per second
 
 
 @pytest.mark.parametrize("call", gulls.CALLS)
@@ -179,12 +182,12 @@ def test_gull_is_harsh_harmonic_and_clean(call: str) -> None:
 def test_gull_roughness_adds_a_subharmonic() -> None:
     note = gulls.Note(0.4, 1.0, 1.0, 1.0, 0.5, 1.0, 0.4)
     smooth = gulls.Note(0.4, 1.0, 1.0, 1.0, 0.5, 1.0, 0.0)
-    f0 = 800.0
+    f0 = 1000.0
 
     def sub_share(n: gulls.Note) -> float:
         x = gulls.render_notes([(0.0, n)], f0, SR, np.random.default_rng(0))
         f, p = scipy.signal.welch(x, SR, nperseg=8192)
-        return float(p[(f > 350) & (f < 450)].sum() / p.sum())
+        return float(p[(f > 450) & (f < 550)].sum() / p.sum())
 
     assert sub_share(note) > 20 * sub_share(smooth)
 

@@ -2,17 +2,19 @@
 
 The long call (Tinbergen, The Herring Gull's World, 1953; Mierauskas & Greimas 1992,
 Bioacoustics 4: 8-14 elements in coastal Baltic birds) is sung with a head toss:
-a few short, low notes with the head down, one or two long, loud "kee-ow" notes as
-the head is thrown back, then a run of staccato "ha" notes ("laughing") that slow,
-fall in pitch and die away. The "kyow" (yeow) call is one such long note alone, a
+long, loud "kee-ow" notes as the head is thrown back, then a run of shorter "ha"
+notes ("laughing") that fade away. The "kyow" (yeow) call is one such long note alone, a
 clear, sharp note of descending pitch, given singly or repeated (The 'Yeow' Call,
 Appledore gull study notes, 2012).
 
-Voice: harsh and harmonic-rich. The fundamental is 600-1000 Hz (note peak), with a
-dozen partials shaped by a broad vocal-tract resonance near 2-3 kHz, so the energy
-lies at 1-4 kHz; nonlinear roughness comes from period doubling (a subharmonic at
-f0 / 2, amplitude modulation of the tone by half its own phase), pitch jitter and
-shimmer, and a little breath noise that follows the amplitude.
+Voice: harsh and harmonic-rich. The fundamental rises to 900-1300 Hz at a note's
+peak and spans about 650-1300 Hz over the note (a first version peaking at 600-1000
+Hz was never heard as a gull by BirdNET; at these pitches it names the herring gull
+or its relatives), with 14 partials shaped by a broad vocal-tract resonance near
+2-3 kHz, so the energy lies at 1-4 kHz; nonlinear roughness comes from period
+doubling (a subharmonic at f0 / 2, amplitude modulation of the tone by half its own
+phase), pitch jitter and shimmer, and a little breath noise that follows the
+amplitude.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ import scipy.signal
 from soundscape.procedural.creatures import place
 
 CALLS = ("mixed", "long", "kyow")
-F0_HZ = (600.0, 1000.0)  # note-peak fundamental of an individual
+F0_HZ = (900.0, 1300.0)  # Hz, an individual's fundamental at its notes' peak
 PARTIALS = 14
-FORMANT_HZ = 2600.0  # centre of the vocal-tract resonance
+FORMANT_HZ = 2300.0  # Hz, centre of the vocal-tract resonance
 FORMANT_WIDTH_HZ = 1100.0
 ATTACK_S = 0.012  # s, the shortest rise of a note (no click)
 
@@ -48,29 +50,21 @@ class Note:
 
 
 def long_call(rng: np.random.Generator) -> list[tuple[float, Note]]:
-    """(onset s, note) of one long call: 1-3 low introductory notes, 1-2 long
-    "kee-ow" notes, then 5-10 "ha" notes that slow down, fall and fade; 8-14
-    elements in all, as in coastal herring gulls."""
+    """(onset s, note) of one long call, 8-11 elements: 3-4 long "kee-ow" notes
+    (0.25-0.35 s, 0.15 s apart) as the head is thrown back, then 5-7 shorter "ha"
+    notes (0.15-0.2 s, 0.1 s apart) that fade and fall slightly in pitch: about
+    3.5 notes per second throughout, as in coastal herring gulls (8-14 elements)."""
     notes: list[tuple[float, Note]] = []
     t = 0.0
-    for _ in range(int(rng.integers(1, 4))):  # head down: short, low, soft
-        d = float(rng.uniform(0.08, 0.13))
-        notes.append((t, Note(d, 0.72, 0.8, 0.7, 0.4, 0.45, 0.35)))
-        t += d + float(rng.uniform(0.12, 0.2))
-    for _ in range(int(rng.integers(1, 3))):  # head thrown back: long and loud
-        d = float(rng.uniform(0.32, 0.5))
-        notes.append((t, Note(d, float(rng.uniform(0.8, 0.9)), float(rng.uniform(1.1, 1.22)),
-                              float(rng.uniform(0.7, 0.8)), float(rng.uniform(0.2, 0.32)),
-                              1.0, float(rng.uniform(0.25, 0.45)))))
-        t += d + float(rng.uniform(0.12, 0.22))
-    # 8-14 elements in all (Mierauskas & Greimas 1992, coastal birds)
-    shorts = int(rng.integers(max(5, 8 - len(notes)), min(10, 14 - len(notes)) + 1))
-    for i in range(shorts):  # the laugh: staccato, slowing, falling, fading
-        d = float(rng.uniform(0.09, 0.14))
-        fall = 1.0 - 0.025 * i
-        notes.append((t, Note(d, 0.9 * fall, 1.06 * fall, 0.84 * fall, 0.35,
-                              0.9 * 0.92**i, float(rng.uniform(0.2, 0.4)))))
-        t += d + 0.06 * (1.0 + 0.08 * i) * float(rng.uniform(0.9, 1.1))
+    for _ in range(int(rng.integers(3, 5))):
+        d = float(rng.uniform(0.25, 0.35))
+        notes.append((t, Note(d, 0.8, 1.15, 0.8, 0.15, 1.0, 0.15)))
+        t += d + 0.15
+    for i in range(int(rng.integers(5, 8))):
+        d = float(rng.uniform(0.15, 0.2))
+        fall = 0.99**i
+        notes.append((t, Note(d, 0.85 * fall, 1.1 * fall, 0.85 * fall, 0.2, 0.95**i, 0.15)))
+        t += d + 0.1
     return notes
 
 
@@ -152,7 +146,7 @@ def render_notes(notes: list[tuple[float, Note]], f0: float, sr: int,
 
 
 def gull(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
-    """A herring gull (2, m): its long call (1.5-4 s) or 1-3 "kyow" notes, per ``call``
+    """A herring gull (2, m): its long call (3-4 s) or 1-3 "kyow" notes, per ``call``
     ("mixed": the long call 60 % of the time), with a short open-air tail."""
     call = str(p["call"])
     if call == "mixed":
