@@ -2,10 +2,14 @@
 
 Usage: python bench/recipe_speed.py [--repeat 3]
 
-The timing goal (a 10 s bed in under 0.5 s on a 2-core machine, so a cold bank of
-a six-layer scene is ready in seconds) lives here, not in the unit tests: each row
-prints the best of --repeat runs and its ratio to the `noise` recipe measured in the
-same process, which is what to compare across machines.
+The timing goal lives here, not in the unit tests. Beds now synthesise fresh
+material for as long as they play, so a bed recipe is on the hot path: a 10 s,
+48 kHz stereo segment of rain, fire, wind, brook or surf must cost at most 0.08 s on
+the project's 2-core machine, plain noise at most 0.03 s, and any other bed under
+0.5 s (issue 14; v5 took rain 0.27, fire 0.24, wind 0.20, brook 0.10, surf 0.08,
+noise 0.04). Each row prints the best of --repeat runs and its ratio to the `noise`
+recipe measured in the same process, which is what to compare across machines (or
+on a busy one: the goals are about 2.7x noise for the five, 1x for noise itself).
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from soundscape.procedural import RECIPES, render
+
+GOALS = {"rain": 0.08, "fire": 0.08, "wind": 0.08, "brook": 0.08, "surf": 0.08,
+         "noise": 0.03}  # s per 10 s segment; other beds: BED_GOAL
+BED_GOAL = 0.5
 
 
 def best(name: str, repeat: int) -> float:
@@ -34,7 +42,9 @@ def main(argv: list[str]) -> int:
     print(f"{'recipe':10s} {'kind':6s} {'s / 10 s':>9s} {'x noise':>8s} goal")
     for name, recipe in sorted(RECIPES.items()):
         t = best(name, repeat)
-        goal = "ok" if recipe.kind == "event" or t < 0.5 else "SLOW (goal < 0.5 s)"
+        limit = GOALS.get(name, BED_GOAL)
+        goal = ("ok" if recipe.kind == "event" or t <= limit
+                else f"SLOW (goal <= {limit:g} s)")
         print(f"{name:10s} {recipe.kind:6s} {t:9.3f} {t / base:8.1f} {goal}")
     return 0
 

@@ -1,8 +1,18 @@
 """Texture statistics of real recordings vs the procedural recipes vs plain noise.
 
-Usage: python bench/texture_stats.py [REFERENCE_DIR] [--markdown] [--ranges]
+Usage: python bench/texture_stats.py [REFERENCE_DIR] [--markdown] [--ranges] [--scenes]
 
-First (skipped with ``--ranges``: only the second part), the per-recording tables
+``--scenes`` prints only the as-played table: every bed layer of every shipped scene
+(``scenes/*.toml``) measured the way it plays, i.e. its first AS_PLAYED_VARIANTS
+segments (the scene's seed, as ``soundscape.sources`` makes them) after the layer's
+static processing (lowcut / highcut filters, width, pan:
+``soundscape.graph.build.prepare_material``), the median of each statistic next to
+its category's REFERENCE_RANGES with in / OUT marks, and how many layers are wholly
+inside (the same check as tests/test_realism.py). A scene's filters can move a
+recipe out of its range (a lowcut above a recipe's floor steepens its slope), so
+this, not the recipe alone, is what a listener hears.
+
+Otherwise, first (skipped with ``--ranges``: only the second part), the per-recording tables
 described below. Then the reference-range table: every case of
 ``soundscape.procedural.references.CASES`` (each bed recipe at the params of the
 shipped scenes and at its defaults), rendered 10 s at 48 kHz with seeds 1-3, the
@@ -29,9 +39,12 @@ import soundfile as sf
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from soundscape.graph.build import prepare_material
 from soundscape.procedural import render
 from soundscape.procedural import stats as st
-from soundscape.procedural.references import CASES, REFERENCE_RANGES, inside
+from soundscape.procedural.references import CASES, REFERENCE_RANGES, case_for, inside
+from soundscape.scene import Bed, Scene, load_scene
+from soundscape.sources import LayerMaterial, ProceduralSource, layer_seed
 
 SR = 48000
 # reference file -> (recipe, params)
@@ -60,6 +73,8 @@ CATEGORY_FILES: dict[str, tuple[str, ...]] = {
     "surf": (),
 }
 RANGE_SEEDS = (1, 2, 3)
+AS_PLAYED_VARIANTS = 3  # the first variants of each layer (tests/test_realism.py too)
+SCENES = REPO / "scenes"
 RANGE_METRICS = {
     "mod_depth_db": st.mod_depth_db,
     "centroid_hz": st.spectral_centroid,
@@ -137,10 +152,79 @@ def ranges_table(ref_dir: Path, markdown: bool) -> list[str]:
     return lines
 
 
+def category_of(recipe: str, params: dict[str, object]) -> str | None:
+    """The bed category a recipe at ``params`` is measured against: its CASES entry's,
+    else that of any case of the same recipe (None: no real counterpart)."""
+    case = case_for(recipe, params)
+    if case is not None:
+        return case.category
+    return next((c.category for c in CASES if c.recipe == recipe), None)
+
+
+def shipped_beds(scenes: Path = SCENES) -> list[tuple[Scene, Bed, str | None]]:
+    """Every recipe bed of every scene file in ``scenes``, with its category."""
+    out = []
+    for path in sorted(scenes.glob("*.toml")):
+        scene = load_scene(path)
+        for layer in scene.layers:
+            if isinstance(layer, Bed) and layer.recipe is not None and not layer.files:
+                out.append((scene, layer, category_of(layer.recipe, layer.params)))
+    return out
+
+
+def as_played(scene: Scene, layer: Bed, variants: int = AS_PLAYED_VARIANTS
+              ) -> list[np.ndarray]:
+    """The layer's first ``variants`` segments as the scene plays them: synthesised
+    with the scene's seeds (first attempt; no bank), then filtered, widened and
+    panned by ``prepare_material``. Each (2, frames) float32 at the scene's rate."""
+    rate = scene.master.sample_rate
+    src = ProceduralSource(rate, scene.master.segment_seconds)
+    segs = [src.segment(layer, v, layer_seed(scene.master.seed, layer, v))
+            for v in range(min(variants, layer.variants))]
+    return prepare_material(scene, layer, LayerMaterial(segs, "procedural", layer.recipe or ""))
+
+
+def scenes_table(markdown: bool) -> list[str]:
+    """Lines of the as-played table (see the module docstring) and its count."""
+    metrics = list(RANGE_METRICS)
+    widths = [34, 9, 14, 14, 14, 14]
+    lines = [_row(["scene / layer (median of variants 0-2)", "category", *metrics],
+                  markdown, widths)]
+    if markdown:
+        lines.append("|" + "---|" * (2 + len(metrics)))
+    measured = good = 0
+    for scene, layer, category in shipped_beds():
+        label = f"{scene.path.stem} / {layer.name}" if scene.path else layer.name
+        if category is None:
+            lines.append(_row([label, "-", *["-"] * len(metrics)], markdown, widths))
+            continue
+        ranges = REFERENCE_RANGES[category]
+        xs = as_played(scene, layer)
+        rate = scene.master.sample_rate
+        cells, ok = [label, category], True
+        for metric, f in RANGE_METRICS.items():
+            value = float(np.median([f(x, rate) for x in xs]))
+            rng = ranges.get(metric)
+            mark = "" if rng is None else (" in" if inside(value, rng) else " OUT")
+            ok = ok and mark != " OUT"
+            cells.append(_fmt(value) + mark)
+        measured += 1
+        good += ok
+        lines.append(_row(cells, markdown, widths))
+    lines.append("")
+    lines.append(f"{good} of {measured} shipped bed layers inside every range of their "
+                 "category, as played")
+    return lines
+
+
 def main(argv: list[str]) -> int:
     markdown = "--markdown" in argv
     args = [a for a in argv if not a.startswith("--")]
     ref_dir = Path(args[0]) if args else REPO.parent / "shared" / "reference-recordings"
+    print("\nShipped bed layers as played (scene filters, width and pan applied)\n")
+    print("\n".join(scenes_table(markdown)))
+    if "--scenes" in argv:
+        return 0
     if "--ranges" not in argv:
         per_recording(ref_dir, markdown)
     print("\nReference ranges (soundscape/procedural/references.py)\n")

@@ -38,6 +38,13 @@ target and silence warnings) and adds:
   starting at any frame at least REPEAT_APART_SECONDS after the query window ends;
   the best pair is reported (``score`` 0..1 and both start times). Independent
   textures score about 0.1-0.2; a literal replay of 10 s of the mix scores near 1.
+  ``repetition.waveform`` is the stricter ruler of :mod:`soundscape.repetition` run
+  on the mix: the share of 5 s windows whose waveform a stretch of earlier output
+  (at any shift) matches with a correlation of at least 0.9, their lags and the
+  first REPEAT_LIST_LIMIT repeats.
+* ``layers[i].repetition`` (beds only): the same ruler on the bed as heard in the
+  mix (after its level automation, before the master gain): a bed that replays its
+  own material shows it here even when the other layers hide it in the mix.
 
 Warnings (``warnings``, each naming the layer; besides the render report's):
 
@@ -54,6 +61,10 @@ Warnings (``warnings``, each naming the layer; besides the render report's):
   had no event in a span too short for its rate gets a note instead.
 * ``clicks``: any discontinuity in the mix while no event sounds.
 * ``repetition``: a best match above REPEAT_WARN.
+
+A bed whose share of repeating 5 s windows is above REPEAT_SHARE_WARN gets a note
+(``notes``), not yet a warning: until the bed player stops replaying its segments
+(issue 14) every shipped bed would warn within minutes.
 
 Pure: no I/O (the segment bank aside). Deterministic for a scene, seed and duration.
 """
@@ -74,8 +85,9 @@ from .graph.build import SceneGraph
 from .graph.events import mean_gap
 from .graph.meter import OutputMeter
 from .guard import find_clicks
+from .repetition import RepetitionScanner
 from .report import INAUDIBLE_LU, build_report
-from .scene import Event, Scene
+from .scene import Bed, Event, Scene
 from .timeline import Timeline
 
 DEFAULT_MIN_SECONDS = 300.0  # at least 5 minutes, or one phase cycle if longer
@@ -98,6 +110,8 @@ REPEAT_LOW_HZ, REPEAT_HIGH_HZ = 100.0, 12000.0
 REPEAT_WINDOW_SECONDS = 10.0
 REPEAT_APART_SECONDS = 10.0
 REPEAT_WARN = 0.9
+REPEAT_SHARE_WARN = 0.1  # a bed replaying more than 1 in 10 of its 5 s windows
+REPEAT_LIST_LIMIT = 5
 
 
 def default_seconds(scene: Scene) -> float:
@@ -187,6 +201,20 @@ class _EnvelopeScan:
         if not self.rows:
             return np.zeros((0, REPEAT_BANDS))
         return np.concatenate(self.rows, axis=0)
+
+
+class _RepeatTap:
+    """Pass-through node: hands every block of ``source`` to a RepetitionScanner as
+    it goes by (before the mix adds other layers into the same array)."""
+
+    def __init__(self, source: Any, scanner: RepetitionScanner):
+        self.source = source
+        self.scanner = scanner
+
+    def pull(self, frames: int) -> np.ndarray:
+        out: np.ndarray = self.source.pull(frames)
+        self.scanner.feed(out)  # copies what it keeps
+        return out
 
 
 def _detrended(envelope: np.ndarray, span: int) -> np.ndarray:
@@ -371,6 +399,12 @@ def analyze(scene: Scene, seconds: float, bank: SegmentBank | None = None,
     layer_power: dict[str, list[float]] = {name: [] for name in taps}
     clicks = _ClickScan(rate)
     envelope = _EnvelopeScan(rate)
+    mix_repeats = RepetitionScanner(rate)
+    bed_repeats: dict[str, RepetitionScanner] = {}
+    for name, meter in graph.meters.items():
+        if isinstance(scene.layer(name), Bed):
+            bed_repeats[name] = RepetitionScanner(rate)
+            meter.source = _RepeatTap(meter.source, bed_repeats[name])
     true_peak = float("-inf")
     done = 0
     while done < total:
@@ -383,15 +417,18 @@ def analyze(scene: Scene, seconds: float, bank: SegmentBank | None = None,
             layer_power[name].append(tap.take())
         clicks.feed(block)
         envelope.feed(block)
+        mix_repeats.feed(block)
         peak = float(np.max(np.abs(block))) if block.size else 0.0
         if peak > 0 and 20 * math.log10(peak) > true_peak - TRUE_PEAK_MARGIN_DB:
             true_peak = max(true_peak, true_peak_db(block))
         done += n
         if progress is not None:
             progress(done)
+    repeats = {name: r.result().as_dict(REPEAT_LIST_LIMIT) for name, r in bed_repeats.items()}
     return _assemble(graph, out, timeline, seconds, np.array(mix_power),
                      {k: np.array(v) for k, v in layer_power.items()}, clicks.times,
-                     envelope.envelope(), true_peak)
+                     envelope.envelope(), true_peak, repeats,
+                     mix_repeats.result().as_dict(REPEAT_LIST_LIMIT))
 
 
 def _event_spans(graph: SceneGraph, timeline: Timeline) -> list[tuple[str, float, float]]:
@@ -420,7 +457,10 @@ def split_clicks(times: list[float], spans: list[tuple[str, float, float]]
 def _assemble(graph: SceneGraph, out: OutputMeter, timeline: Timeline, seconds: float,
               mix_power: np.ndarray, layer_power: dict[str, np.ndarray],
               click_times: list[float], envelope: np.ndarray,
-              true_peak: float) -> dict[str, Any]:
+              true_peak: float, repeats: dict[str, dict[str, Any]],
+              mix_repeat: dict[str, Any]) -> dict[str, Any]:
+    """The analysis dict from what the render measured; ``repeats`` holds the
+    repetition ruler's dict per bed layer, ``mix_repeat`` the mix's."""
     scene = graph.scene
     counts = timeline.counts()
     report = build_report(graph, out, str(scene.path), seconds, events=counts)
@@ -445,6 +485,12 @@ def _assemble(graph: SceneGraph, out: OutputMeter, timeline: Timeline, seconds: 
             if stats["count"] == 0:
                 line, is_warning = _never_fired(name, stats, seconds)
                 (warnings if is_warning else notes).append(line)
+        if name in repeats:
+            r = entry["repetition"] = repeats[name]
+            if r["share"] > REPEAT_SHARE_WARN:
+                notes.append(f"layer {name!r} repeats itself: {100 * r['share']:.0f} % "
+                             f"of its {r['window_seconds']:g} s windows replay earlier "
+                             f"output (shortest lag {r['smallest_lag']:.1f} s)")
         if (len(scene.layers) > 1 and share > DOMINANT_SHARE
                 and not report["silent"]):
             warnings.append(f"layer {name!r} is dominant: {100 * share:.1f} % of the "
@@ -492,6 +538,7 @@ def _assemble(graph: SceneGraph, out: OutputMeter, timeline: Timeline, seconds: 
         warnings.append(f"{len(seam)} clicks in the mix where no event sounds "
                         f"({clicks['seam_per_min']:g} per minute), first at {shown} s")
     repeat = repetition(envelope)
+    repeat["waveform"] = mix_repeat
     if repeat["score"] is not None and repeat["score"] > REPEAT_WARN:
         warnings.append(f"the mix repeats: {repeat['window_seconds']:g} s at "
                         f"{repeat['first']:g} s and at {repeat['second']:g} s match "
@@ -522,6 +569,18 @@ def _clock(seconds: float | None) -> str:
     return f"{int(m)}:{s:04.1f}"
 
 
+def _repeat_text(r: dict[str, Any]) -> str:
+    """One line for a repetition ruler's dict (soundscape.repetition.as_dict)."""
+    if not r["windows"]:
+        return f"repeats: span too short for a {r['window_seconds']:g} s window"
+    text = (f"repeats: {r['repeating']} of {r['windows']} {r['window_seconds']:g} s windows "
+            f"({100 * r['share']:.1f} %) replay earlier output")
+    if r["repeating"]:
+        text += (f", lag shortest {r['smallest_lag']:.1f} s, median "
+                 f"{r['median_lag']:.1f} s")
+    return text
+
+
 def format_analysis(a: dict[str, Any]) -> str:
     """The analysis as lines for the terminal: mix, one line per layer, events,
     clicks, repetition, then notes and warnings."""
@@ -549,6 +608,9 @@ def format_analysis(a: dict[str, Any]) -> str:
                     f"(min / median / max), {100 * s['gaps_at_min_gap']:.0f} % at min_gap")
             lines.append(f"  {'':<{width}}  {s['count']} events, {_fmt(s['per_min'], '.2f')}/min "
                          f"(expected {_fmt(s['expected_per_min'], '.2f')}), {gaps}")
+        r = e.get("repetition")
+        if r is not None:
+            lines.append(f"  {'':<{width}}  {_repeat_text(r)}")
     c = a["clicks"]
     extra = ""
     if c["during_events"]:
@@ -563,6 +625,8 @@ def format_analysis(a: dict[str, Any]) -> str:
         lines.append(f"  repetition: best match {r['score']:.2f} between "
                      f"{_clock(r['first'])} and {_clock(r['second'])} "
                      f"({r['window_seconds']:g} s windows)")
+    if r.get("waveform") is not None:
+        lines.append(f"  mix {_repeat_text(r['waveform'])}")
     for n in a["notes"]:
         lines.append(f"note: {n}")
     for w in a["warnings"]:

@@ -152,6 +152,36 @@ def test_figures_events_and_phases(phased) -> None:
     assert r["second"] - r["first"] >= r["window_seconds"] + r["apart_seconds"] - 0.1
 
 
+def test_repetition_of_each_bed_and_of_the_mix(phased) -> None:
+    _, a = phased
+    for name in ("hiss", "rumble"):
+        r = layer(a, name)["repetition"]
+        assert r["windows"] == 12 and r["window_seconds"] == 5.0 and r["threshold"] == 0.9
+        assert r["repeating"] == len(r["repeats"]) <= 5
+        assert r["share"] == pytest.approx(r["repeating"] / 12, abs=1e-4)
+    assert "repetition" not in layer(a, "drops")  # events: not a bed
+    assert a["repetition"]["waveform"]["windows"] == 12
+    text = format_analysis(a)
+    assert text.count(" 5 s windows (") == 3  # two beds and the mix
+    assert "replay earlier output" in text
+
+
+def test_a_bed_that_loops_gets_a_repetition_note(tmp_path: Path, bank) -> None:
+    # one 12 s variant, short crossfades: every play is a stretch of the same 12 s
+    looping = SMALL_SCENE.replace("segment_seconds = 4", "segment_seconds = 12").replace(
+        'variants = 3\ncrossfade = "1s"\nbreathing = { depth_db = 3, period = ["5s", "9s"] }',
+        'variants = 1\ncrossfade = "0.5s"')
+    a = analyze(load_scene(write(tmp_path, looping)), 90.0, bank)
+    r = layer(a, "hiss")["repetition"]
+    assert r["windows"] == 18
+    assert r["share"] > 0.3
+    assert 0.5 < r["smallest_lag"] < 90.0
+    assert all(x["correlation"] >= 0.9 for x in r["repeats"])
+    line = next(n for n in a["notes"] if n.startswith("layer 'hiss' repeats itself"))
+    assert not any("repeats itself" in w for w in a["warnings"])  # a note, for now
+    assert f"{100 * r['share']:.0f} % of its 5 s windows" in line
+
+
 def test_same_seed_same_analysis_other_seed_other_events(tmp_path: Path, bank) -> None:
     scene = load_scene(write(tmp_path, SMALL_SCENE))
     one = analyze(scene, 30.0, bank, seed=11)

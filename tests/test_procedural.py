@@ -145,10 +145,11 @@ def test_rain_is_impulsive_like_real_rain(beds_10s: dict[str, np.ndarray]) -> No
     s = st.texture_stats(beds_10s["rain"], SR)
     noise = st.texture_stats(beds_10s["noise"], SR)
     assert s.env_kurtosis > 4 * noise.env_kurtosis
-    # v5: near drops carry the highs over a steep wash (high-band kurtosis 60-130,
-    # real 206), which makes the top band's envelope spikier than real rain's
-    assert 40.0 < s.env_kurtosis < 300.0  # 180 (seeds 1-4: 90..180); real 30..62 per 5 s
-    assert 0.5 < s.env_cv < 0.75  # 0.64; real rain 0.49
+    # v6: near drops carry the highs over a wash that stops below 2 kHz (high-band
+    # kurtosis 35-80, real 206); their peaks are held by level, not squashed, so the
+    # envelopes are less spiky than v5's (180)
+    assert 20.0 < s.env_kurtosis < 300.0  # 30 (seeds 1-3: 27..35); real 49.5, 30..62 per 5 s
+    assert 0.5 < s.env_cv < 0.85  # 0.80 (v5 0.64): drops over a quieter top band; real 0.49
     assert 1450.0 < s.centroid_hz < 2000.0  # 1630 Hz (seeds 1-4: 1630..1670); real 1760 Hz
     assert 0.28 < s.low_frac < 0.40  # 0.34; real 0.285
     # bed contract (-20 dBFS RMS, peak <= 1) caps the mono crest near 23 dB; real 32 dB

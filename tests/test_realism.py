@@ -6,6 +6,13 @@ defaults and at the params of every shipped scene layer) is rendered for 10 s at
 :data:`~soundscape.procedural.references.REFERENCE_RANGES`, and every render must
 pass the strict segment guard (no clipping, clicks, DC or NaN). Renders are cached
 for the module so each is made once.
+
+Then every recipe bed of every shipped scene is measured *as it plays*: its first
+AS_PLAYED_VARIANTS segments, made with the scene's seeds, after the layer's lowcut /
+highcut filters, width and pan (``prepare_material``), against the same ranges. A
+scene's filters can take a recipe that passes alone out of its category (a lowcut
+above the floor a recipe was tuned with steepens its slope); this is what is heard.
+``bench/texture_stats.py --scenes`` prints the same table.
 """
 
 from __future__ import annotations
@@ -17,10 +24,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from soundscape.graph.build import prepare_material
 from soundscape.guard import check_segment
 from soundscape.procedural import RECIPES, render
 from soundscape.procedural import stats as st
 from soundscape.procedural.references import CASES, REFERENCE_RANGES, Case, case_for, inside
+from soundscape.scene import Bed, Scene, load_scene
+from soundscape.sources import LayerMaterial, ProceduralSource, layer_seed
 
 SR = 48000
 SECONDS = 10.0
@@ -33,6 +43,45 @@ METRICS = {
     "high_kurtosis": st.high_kurtosis,
 }
 MEASURED = [c for c in CASES if c.category is not None]
+AS_PLAYED_VARIANTS = 3  # as bench/texture_stats.py
+
+
+def _category(recipe: str, params: dict[str, object]) -> str | None:
+    """The category of the case covering ``recipe`` at ``params``, else of any case
+    of that recipe (None: no real counterpart, e.g. plain noise)."""
+    case = case_for(recipe, params)
+    if case is not None:
+        return case.category
+    return next((c.category for c in CASES if c.recipe == recipe), None)
+
+
+def _shipped_beds() -> list[tuple[str, str, str]]:
+    """(scene file, layer name, category) of every measurable recipe bed shipped."""
+    out = []
+    for path in sorted(SCENES.glob("*.toml")):
+        for layer in load_scene(path).layers:
+            if isinstance(layer, Bed) and layer.recipe is not None and not layer.files:
+                category = _category(layer.recipe, layer.params)
+                if category is not None:
+                    out.append((path.name, layer.name, category))
+    return out
+
+
+SHIPPED = _shipped_beds()
+
+
+@cache
+def _scene(name: str) -> Scene:
+    return load_scene(SCENES / name)
+
+
+def _as_played(scene: Scene, layer: Bed) -> list[np.ndarray]:
+    """The layer's first AS_PLAYED_VARIANTS segments as the scene plays them."""
+    rate = scene.master.sample_rate
+    src = ProceduralSource(rate, scene.master.segment_seconds)
+    segs = [src.segment(layer, v, layer_seed(scene.master.seed, layer, v))
+            for v in range(min(AS_PLAYED_VARIANTS, layer.variants))]
+    return prepare_material(scene, layer, LayerMaterial(segs, "procedural", "test"))
 
 
 @cache
@@ -89,6 +138,31 @@ def test_in_reference_ranges(case: Case) -> None:
         if not inside(value, rng):
             out.append(f"{name} {value:.2f} not in {rng[0]:g}..{rng[1]:g}")
     assert not out, f"{case.label} ({case.category}): " + "; ".join(out)
+
+
+@pytest.mark.parametrize(("scene_file", "name", "category"), SHIPPED,
+                         ids=[f"{s.removesuffix('.toml')}/{n}" for s, n, _ in SHIPPED])
+def test_shipped_layers_as_played_in_reference_ranges(scene_file: str, name: str,
+                                                      category: str) -> None:
+    scene = _scene(scene_file)
+    layer = scene.layer(name)
+    assert isinstance(layer, Bed)
+    xs = _as_played(scene, layer)
+    rate = scene.master.sample_rate
+    out = []
+    for metric, rng in REFERENCE_RANGES[category].items():
+        value = float(np.median([METRICS[metric](x, rate) for x in xs]))
+        if not inside(value, rng):
+            out.append(f"{metric} {value:.2f} not in {rng[0]:g}..{rng[1]:g}")
+    assert not out, (f"{scene_file} layer {name!r} as played (lowcut {layer.lowcut_hz}, "
+                     f"highcut {layer.highcut_hz}) vs {category}: " + "; ".join(out))
+
+
+def test_every_shipped_recipe_bed_is_measured() -> None:
+    # 26 recipe beds in the shipped scenes; only mountain-wind's brown-noise valley
+    # has no real counterpart
+    assert len(SHIPPED) == 25
+    assert {c for _, _, c in SHIPPED} == set(REFERENCE_RANGES)
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids(CASES))

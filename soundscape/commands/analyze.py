@@ -4,7 +4,8 @@ The scene is rendered in memory (nothing is written but what is asked for) for
 ``--duration`` (default: one full phase cycle or 5 minutes, whichever is longer, at
 most an hour) and measured (:mod:`soundscape.analyze`): per-layer loudness in the
 mix, inaudible / dominant / never-firing layers, LRA and short-term range, event
-counts and gaps, clicks, repetition.
+counts and gaps, clicks, repetition (of the mix, and the share of each bed's 5 s
+windows that replay earlier output: :mod:`soundscape.repetition`).
 
 Output: the text report on stdout; ``--json FILE`` writes the analysis as JSON
 (``--json -`` prints it on stdout instead of the text report); ``--plot FILE.png``
@@ -41,8 +42,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="measure a scene: loudness per layer, events, clicks, repetition",
         description="Render SCENE in memory and report per-layer loudness in the mix, "
                     "inaudible or dominant layers, loudness range, event counts and "
-                    "gaps, clicks and repetition. Exit 0 when analysed (1 with --strict "
-                    "and any warning, 2 on an error).",
+                    "gaps, clicks and repetition (the mix's, and the share of each "
+                    "bed's 5 s windows that replay earlier output). Exit 0 when "
+                    "analysed (1 with --strict and any warning, 2 on an error).",
     )
     p.add_argument("scene", type=Path, help="scene file (.toml)")
     p.add_argument("--duration", "-d", default=None,

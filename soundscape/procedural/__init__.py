@@ -20,7 +20,18 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from soundscape.procedural import creatures, fire, noise, rain, thunder, water, wind
+from soundscape.procedural import (
+    birds,
+    creatures,
+    fire,
+    gulls,
+    insects,
+    noise,
+    rain,
+    thunder,
+    water,
+    wind,
+)
 from soundscape.procedural._spec import ParamSpec, Recipe, make, problems
 
 __all__ = ["PROCEDURAL_VERSION", "RECIPES", "ParamSpec", "Recipe", "render", "validate_params"]
@@ -54,18 +65,30 @@ _RECIPE_LIST: list[Recipe] = [
     }, "Soft roar and hiss with sparse, sharp crackles and occasional pops.", fire.fire),
     make("crickets", "bed", {
         "density": _unit(0.5, "0 a few individuals .. 1 a dense chorus"),
-    }, "A steady cricket chorus: jittered chirps and trills at 2.5-6 kHz from 8-30 "
-       "singers over a shimmering far chorus.", creatures.crickets),
+        "species": ParamSpec("mixed", choices=insects.CRICKET_SPECIES,
+                             doc="field: 3-5 pulse chirps at 4.5-5 kHz; tree: snowy tree "
+                                 "crickets chirping together; trill: trilling tree "
+                                 "crickets; mixed: all three"),
+        "temperature_c": ParamSpec(22.0, 10.0, 35.0,
+                                   doc="air temperature in C: chirp rates follow it "
+                                       "(Dolbear's law)"),
+    }, "A cricket chorus: field crickets' chirps and snowy tree crickets chirping in "
+       "synchrony at temperature-set rates, from 8-30 singers over a shimmering far "
+       "chorus.", insects.crickets),
     make("insects", "bed", {
-        "kind": ParamSpec("cicada", choices=("cicada", "night"),
-                          doc="cicada: dense pulsed buzz; night: soft drone of many insects"),
+        "kind": ParamSpec("cicada", choices=insects.INSECT_KINDS,
+                          doc="cicada: dense pulsed buzz; night: soft drone of many "
+                              "insects; katydid: rasping 'ka-ty-did' groups"),
         "density": _unit(0.5, "number of insects"),
-    }, "Cicada buzz (broad 2-7 kHz) or a night-insect drone over a faint night floor.",
-         creatures.insects),
+    }, "Cicada buzz (broad 2-8 kHz), a night-insect drone, or katydids, over a faint "
+       "night floor.", insects.insects),
     make("birds", "bed", {
-        "density": _unit(0.5, "0 an occasional call .. 1 a dawn chorus"),
-    }, "Bird chorus: calls and short songs scattered in stereo over a soft air bed.",
-         creatures.birds),
+        "density": _unit(0.5, "0 a few singers .. 1 a dawn chorus (mixed: 2..10 birds; "
+                              "one species: 1..4)"),
+        "species": ParamSpec("mixed", choices=birds.CHOICES,
+                             doc="one species, or mixed: a European wood"),
+    }, "Bird chorus: species songs in bouts, neighbours countersinging, at several "
+       "distances, over faint air and leaf hiss.", birds.birds),
     make("noise", "bed", {
         "color": ParamSpec("pink", choices=tuple(noise.EXPONENTS), doc="spectral colour"),
     }, "Independent L/R coloured noise.", noise.noise),
@@ -73,7 +96,11 @@ _RECIPE_LIST: list[Recipe] = [
     make("thunder", "event", {
         "distance": _unit(0.5, "0 close crack .. 1 distant rumble"),
     }, "Thunder: N-waves from a tortuous channel, arriving over seconds.", thunder.thunder),
-    make("bird", "event", {}, "One bird call or short song phrase.", creatures.bird),
+    make("bird", "event", {
+        "species": ParamSpec("mixed", choices=birds.CHOICES,
+                             doc="who sings; mixed: a European woodland bird"),
+    }, "One bird singing its species' song (a cuckoo or pigeon its phrase series).",
+         birds.bird),
     make("owl", "event", {}, "An owl hooting: 'hoo ... hoo-hoo'.", creatures.owl),
     make("crackle", "event", {}, "One loud fire pop with a short sizzle.", fire.crackle),
     make("gust", "event", {
@@ -81,8 +108,11 @@ _RECIPE_LIST: list[Recipe] = [
     }, "A single wind gust swelling and dying away, 3-8 s.", wind.gust),
     make("wave", "event", {}, "A single wave: swell, crash and backwash hiss.", water.wave),
     make("drip", "event", {}, "A water drop falling into water.", water.drip),
-    make("gull", "event", {}, "A herring gull: a few 'kyow' calls or its laughing call.",
-         creatures.gull),
+    make("gull", "event", {
+        "call": ParamSpec("mixed", choices=gulls.CALLS,
+                          doc="long: the laughing long call; kyow: 1-3 single notes"),
+    }, "A herring gull: its long call (head-toss 'kee-ow' then laughing 'ha' notes) or "
+       "single 'kyow' notes; harsh, harmonic, rough.", gulls.gull),
 ]
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in _RECIPE_LIST}

@@ -14,6 +14,8 @@ import numpy as np
 
 from soundscape.procedural import _dsp
 
+BUBBLE_ONSET_S = 0.00015  # s, linear onset of a bubble (v5: 0.5 ms)
+
 
 def bubble(f0: float, sr: int, amp_jitter: float = 0.0) -> np.ndarray:
     """One bubble grain (mono, peak ~1) at Minnaert frequency ``f0`` Hz."""
@@ -23,7 +25,9 @@ def bubble(f0: float, sr: int, amp_jitter: float = 0.0) -> np.ndarray:
     t = np.arange(n) / sr
     f = f0 * (1.0 + 0.1 * d * t)
     phase = 2 * np.pi * np.cumsum(np.minimum(f, 0.45 * sr)) / sr
-    env = np.exp(-d * t) * np.minimum(1.0, t / 0.0005)
+    # a 0.15 ms onset ramp: settled before the first crest, whose lobe would otherwise
+    # be bent flat by the rising envelope (stats.flat_tops)
+    env = np.exp(-d * t) * np.minimum(1.0, t / BUBBLE_ONSET_S)
     return np.sin(phase) * env * (1.0 + amp_jitter)
 
 
@@ -51,16 +55,21 @@ def brook(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) 
     cluster_pan = np.repeat(r_sched.uniform(-0.9, 0.9, clusters), sizes)
     gl, gr = _dsp.pan_gains(np.clip(cluster_pan + r_sched.normal(0, 0.15, k), -1, 1))
     bubbles = np.zeros((2, n))
-    _dsp.add_grains(bubbles, bank, which, offsets, amp[:, None] * np.stack([gl, gr], axis=1))
+    _dsp.scatter_stereo(bubbles, bank, which, offsets, amp * gl, amp * gr)
 
-    wash = _dsp.filt(_dsp.colored(r_wash, n, 1.0, channels=2), "bandpass", BROOK_WASH_BAND, sr)
-    babble = np.clip(1.0 + BROOK_BABBLE * _dsp.smooth_noise(r_wash, n, sr, 10.0), 0.1, None)
-    wash *= babble
+    f = _dsp.rfft_freqs(n, sr)
+    wash = _dsp.spectral_noise(r_wash, n, _dsp.pink_gain(f, 1.0)
+                               * _dsp.butter_gain("bandpass", BROOK_WASH_BAND, sr, 2, f),
+                               channels=2)
+    m, rate = _dsp.control_points(n), _dsp.control_rate(sr)
+    babble = np.clip(1.0 + BROOK_BABBLE * _dsp.smooth_noise(r_wash, m, rate, 10.0), 0.1, None)
+    wash *= _dsp.expand(babble, n)
     b_rms = np.sqrt(np.mean(bubbles**2)) + 1e-12
     w_rms = np.sqrt(np.mean(wash**2)) + 1e-12
     out = bubbles + wash * (BROOK_WASH_LEVEL * (0.6 + 0.8 * flow) * b_rms / w_rms)
-    # a pile-up of loud bubbles is rounded off (tanh) below full scale, never clipped
-    return _dsp.bound_peaks(out, 9.0, 6.0)
+    # a pile-up of loud bubbles is scaled down by a smooth gain below full scale,
+    # never clipped or bent into a flat top
+    return _dsp.bound_peaks(out, sr, 9.0)
 
 
 def drip(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
@@ -116,14 +125,14 @@ def _wave_bands(rng: np.random.Generator, sr: int, n: int,
                 channels: int | None = None) -> np.ndarray:
     """Swell, crash and backwash noise (3, n) or (3, channels, n), unit RMS each: one
     noise source split into bands, since the same water makes all three sounds."""
-    w = _dsp.white(rng, n, channels)
+    w = _dsp.uniform_white(rng, n, channels)  # every band below is filtered: Gaussian
     swell = _dsp.filt(w, "lowpass", 400.0, sr, order=3)
     crash = _dsp.filt(_dsp.filt(w, "bandpass", (150.0, 7000.0), sr), "lowpass", 900.0, sr,
                       order=1)
     fizz = _dsp.filt(w, "bandpass", (1500.0, 7000.0), sr)
     # Popping foam and rolling sand: the hiss flickers at ~60 Hz.
     coarse = np.exp(0.6 * rng.standard_normal(n // 400 + 2))
-    fizz *= np.interp(np.arange(n) / 400.0, np.arange(len(coarse)), coarse)
+    fizz *= _dsp.expand(coarse, n, 400)
     out = np.stack([swell, crash, fizz])
     axes = tuple(range(1, out.ndim))
     return out / (np.sqrt(np.mean(out**2, axis=axes, keepdims=True)) + 1e-12)
@@ -132,9 +141,10 @@ def _wave_bands(rng: np.random.Generator, sr: int, n: int,
 def _apply_envs(bands: np.ndarray, envs: np.ndarray) -> np.ndarray:
     """sum_i bands[i] * envs[i] with the coarse envelopes interpolated to each frame."""
     n = bands.shape[-1]
-    pos = np.arange(n) / ENV_STEP
-    grid = np.arange(envs.shape[1])
-    return sum(bands[i] * np.interp(pos, grid, envs[i]) for i in range(3))
+    out = bands[0] * _dsp.expand(envs[0], n, ENV_STEP)
+    for i in (1, 2):
+        out += bands[i] * _dsp.expand(envs[i], n, ENV_STEP)
+    return out
 
 
 def _wave_shape(rng: np.random.Generator, sr: int, seconds: float) -> np.ndarray:
@@ -163,7 +173,7 @@ def _breaker(rng: np.random.Generator, n: int, sr: int, period: float) -> np.nda
 SURF_FAR_GAIN = 0.3  # two breakers farther along the beach (-10 dB), one each side
 SURF_FAR_PANS = (-0.7, 0.7)
 SURF_ROAR = (0.15, 0.1, 0.02)  # constant distant roar in each band, re a wave's peak
-SURF_PEAK = 6.0  # soft limit of the surf's peaks, re its RMS (crashes are noisy bursts)
+SURF_PEAK = 6.0  # limit of the surf's peaks, re its RMS (crashes are noisy bursts)
 
 
 def surf(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
@@ -191,12 +201,10 @@ def surf(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
         for far, g in zip(fars, gains, strict=True):
             env = env + SURF_FAR_GAIN * np.sqrt(2.0) * g[c] * far
         out[c] = _apply_envs(bands[:, c], env)
-    # Crashes are loud noise bursts: round off their rare highest peaks (smoothly, so
-    # the bed contract's limiter knee is never reached).
-    for _ in range(2):
-        limit = SURF_PEAK * np.sqrt(np.mean(out**2))
-        out = limit * np.tanh(out / limit)
-    return out
+    # Crashes are loud noise bursts: their rare highest peaks are scaled down by a
+    # smooth gain (never bent sample by sample), so the bed contract's knee is never
+    # reached.
+    return _dsp.bound_peaks(out, sr, SURF_PEAK)
 
 
 def wave(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:

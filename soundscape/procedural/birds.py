@@ -1,0 +1,622 @@
+"""Bird song, species by species: a syrinx-inspired tone model and a phrase grammar.
+
+Each species is data (:data:`SPECIES`): its published figures (:class:`Published`:
+band, syllable rate, song length, pause between songs, with the source) and its
+song grammar, a sequence of :class:`Part` (a motif of :class:`Syl` syllables sung
+``reps`` times, optionally drawn at random from a palette so that no two songs of a
+versatile singer are alike). A syllable is what one syrinx gesture makes: a tone
+whose instantaneous frequency follows a contour (sweeps, chevrons), optionally
+frequency-modulated (trills, vibrato), with a few harmonics where the species has
+them (pigeon coo, cuckoo) and a smooth amplitude envelope.
+
+A whole song is synthesised at once (:func:`render_song`): per-sample frequency and
+amplitude tracks are filled syllable by syllable, then one phase accumulation and
+one sine per harmonic, so the cost is a few vector operations per output sample.
+Distance is level plus air and foliage absorption applied to each harmonic's
+instantaneous frequency (a gain, not a filter pass: exact for tones and free).
+
+Figures and where they come from (read to learn; see also docs/procedural.md):
+
+* great tit: two-note "tea-cher" sung about every half second, first note 4.5-5 kHz
+  slightly down-inflected, second 3.5-4.5 kHz (wildechoes.org, Great Tit); 91 % of
+  songs two-syllable (Looduskalender, Great Tit Year 2016).
+* chaffinch: 2-5 trill phrases of repeated syllables then a flourish (Leitao, van
+  Dooren & Riebel 2004, J. Avian Biol. 35); song types 2.1-2.8 s, ~5.8 songs/min
+  while singing (FSC Kindrogan sonograms, fssbirding.org.uk); descending and
+  accelerating, flourish rising then falling (wildechoes.org, Chaffinch).
+* the other species: typical values read from field-guide descriptions and
+  xeno-canto sonograms (Collins Bird Guide; Catchpole & Slater, Bird Song, 2008),
+  stated per species in :data:`SPECIES`; they are ranges a listener would accept,
+  not measurements of one population.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.fft
+
+from soundscape.procedural import _dsp
+from soundscape.procedural.creatures import level_and_limit, place
+
+ATTACK_S = 0.006  # s, shortest rise or fall of a syllable (no step, no click)
+
+
+@dataclass(frozen=True)
+class Syl:
+    """One syllable: ``dur_s`` seconds of tone whose frequency follows ``contour_hz``
+    (evenly spaced points, linearly interpolated), times ``1 + fm_depth *
+    sin(2 pi fm_hz t)`` (a trill or vibrato); ``harmonics`` are the amplitudes of
+    partials 1, 2, ...; ``level`` is linear; ``shape`` > 1 sharpens the envelope."""
+
+    dur_s: float
+    contour_hz: tuple[float, ...]
+    harmonics: tuple[float, ...] = (1.0,)
+    fm_hz: float = 0.0
+    fm_depth: float = 0.0
+    level: float = 1.0
+    shape: float = 1.0
+
+
+@dataclass(frozen=True)
+class Part:
+    """One phrase of a song: a motif repeated ``reps`` (inclusive range) times.
+
+    ``motif`` is sung in order, or, when ``draw`` is not (0, 0), ``draw`` syllables are
+    drawn at random from it (a palette) once per song and that motif repeated.
+    ``gap_s`` is the silence after each syllable, ``motif_gap_s`` the extra silence
+    after each motif; over the reps the gaps shrink to ``accel`` times and the pitch
+    moves to ``pitch_end`` times its start (a chaffinch's descending, accelerating
+    trill). The part is sung with probability ``prob``."""
+
+    motif: tuple[Syl, ...]
+    reps: tuple[int, int] = (1, 1)
+    gap_s: float = 0.05
+    motif_gap_s: float = 0.0
+    draw: tuple[int, int] = (0, 0)
+    accel: float = 1.0
+    pitch_end: float = 1.0
+    prob: float = 1.0
+
+
+@dataclass(frozen=True)
+class Published:
+    """What the literature says a song measures: ``band_hz`` (where its energy lies),
+    ``syllable_rate_hz`` (syllables per second within a song), ``song_s`` (one song,
+    first onset to last offset), ``pause_s`` (silence between songs) and ``source``."""
+
+    band_hz: tuple[float, float]
+    syllable_rate_hz: tuple[float, float]
+    song_s: tuple[float, float]
+    pause_s: tuple[float, float]
+    source: str
+
+
+@dataclass(frozen=True)
+class Species:
+    """A species: its name (the ``species`` param), scientific name, song grammar
+    (``parts`` in order), published figures, and how an individual varies (pitch
+    and tempo factors, +-``pitch_var`` and +-``tempo_var``). ``variety`` is how many
+    different songs one singer has ready in a segment (1: it repeats one song type,
+    3: every song differs, as a robin or blackbird). ``event_songs`` is how many
+    songs one ``bird`` event sings (a cuckoo's bout, a pigeon's repeated phrase).
+    ``level_db`` is its level in a chorus re a song of unit peak: a pigeon's long
+    low coo carries far more power than its loudness in a wood (a soft sound), a
+    wren is small and very loud."""
+
+    name: str
+    latin: str
+    parts: tuple[Part, ...]
+    published: Published
+    pitch_var: float = 0.05
+    tempo_var: float = 0.08
+    variety: int = 2
+    event_songs: tuple[int, int] = (1, 1)
+    level_db: float = 0.0
+
+
+def _s(ms: float, *khz: float, h: tuple[float, ...] = (1.0,), fm: float = 0.0,
+       depth: float = 0.0, level: float = 1.0, shape: float = 1.0) -> Syl:
+    """Shorthand: a syllable of ``ms`` milliseconds through ``khz`` kHz points."""
+    return Syl(ms / 1000.0, tuple(1000.0 * k for k in khz), h, fm, depth, level, shape)
+
+
+CUCKOO_H = (1.0, 0.12, 0.04)
+
+_ROBIN = (
+    _s(120, 6.5, 6.8), _s(90, 7.8, 5.5), _s(60, 3.5, 5.0, 4.0, fm=45, depth=0.12),
+    _s(150, 4.2, 4.4, fm=30, depth=0.08), _s(40, 6.0, 3.0), _s(70, 2.6, 3.4, 2.9),
+    _s(100, 5.2, 7.2, 5.6), _s(30, 7.0, 6.0), _s(80, 3.0, 4.6, fm=55, depth=0.15),
+)
+_BLACKBIRD_FLUTE = (
+    _s(220, 2.0, 2.4, 2.1), _s(180, 1.7, 2.2, fm=9, depth=0.05), _s(150, 2.6, 2.3),
+    _s(250, 1.6, 1.9, 2.3, 2.0), _s(120, 2.8, 3.0, 2.5), _s(200, 2.2, 1.8),
+    _s(140, 1.9, 2.6, fm=12, depth=0.06),
+)
+_BLACKBIRD_TWITTER = (
+    _s(30, 6.5, 5.0, level=0.35), _s(25, 5.0, 7.5, level=0.3),
+    _s(35, 7.0, 6.0, fm=80, depth=0.08, level=0.3), _s(20, 4.5, 6.0, level=0.3),
+)
+_THRUSH = (
+    _s(90, 2.5, 4.5, 3.0), _s(60, 5.5, 3.5), _s(120, 3.2, 3.4, fm=40, depth=0.1),
+    _s(50, 2.0, 2.6), _s(70, 4.8, 5.6, 4.4), _s(40, 6.0, 4.0), _s(100, 1.8, 2.4, 2.0),
+    _s(80, 3.6, 2.8, fm=60, depth=0.12),
+)
+_WREN = (
+    _s(25, 6.5, 4.5), _s(20, 4.0, 6.0), _s(30, 5.5, 5.2, fm=90, depth=0.1),
+    _s(22, 7.5, 5.5), _s(18, 3.5, 4.5),
+)
+_AMROBIN = (
+    _s(220, 2.2, 3.0, 2.4), _s(180, 2.8, 2.2), _s(250, 2.0, 2.6, 3.2, 2.5),
+    _s(200, 3.0, 2.6, fm=18, depth=0.05), _s(160, 2.4, 3.4),
+)
+
+SPECIES: dict[str, Species] = {s.name: s for s in (
+    Species("great-tit", "Parus major", (
+        # "tea-cher": high note 4.5-5 kHz, slightly falling; low note 3.5-4.5 kHz.
+        Part((_s(85, 5.1, 4.6), _s(75, 3.6, 4.3, 3.8)), reps=(4, 8), gap_s=0.05,
+             motif_gap_s=0.13),
+    ), Published((3300.0, 5600.0), (4.0, 8.0), (1.0, 3.5), (2.0, 6.0),
+                 "wildechoes.org Great Tit (notes 4.5-5 / 3.5-4.5 kHz, a pair every "
+                 "~0.5 s); Looduskalender 2016 (two-syllable songs 91 %)"),
+        variety=1, event_songs=(1, 2)),
+    Species("chaffinch", "Fringilla coelebs", (
+        # 'chip-chip-chip' descending, faster, a trill, then the flourish; each trill
+        # syllable a fast up-down stroke, the pitch stepping down phrase by phrase.
+        Part((_s(50, 3.5, 6.5, 3.0),), reps=(4, 7), gap_s=0.09, accel=0.85, pitch_end=0.9),
+        Part((_s(40, 3.0, 5.5, 2.5),), reps=(6, 9), gap_s=0.05, accel=0.8, pitch_end=0.9),
+        Part((_s(30, 2.5, 4.5, 2.0),), reps=(4, 7), gap_s=0.035, accel=0.85),
+        Part((_s(60, 2.4, 5.0), _s(300, 6.0, 5.0, 3.0, 2.0)), gap_s=0.02),
+    ), Published((2000.0, 7000.0), (6.0, 16.0), (1.6, 2.9), (4.0, 10.0),
+                 "Leitao et al. 2004 (2-5 trill phrases + flourish); fssbirding.org.uk "
+                 "(song types 2.1-2.8 s, 5.8 songs/min)"),
+        variety=2, event_songs=(1, 1)),
+    Species("chiffchaff", "Phylloscopus collybita", (
+        # 'chiff' and 'chaff': two short steep down-sweeps alternating.
+        Part((_s(50, 6.2, 4.0), _s(50, 5.0, 3.6)), reps=(5, 11), gap_s=0.3),
+    ), Published((3800.0, 7200.0), (2.0, 3.6), (3.0, 8.0), (3.0, 10.0),
+                 "Collins Bird Guide; xeno-canto sonograms (notes 4-7 kHz, ~2-3 notes/s)"),
+        variety=1, event_songs=(1, 1), level_db=-4.0),
+    Species("cuckoo", "Cuculus canorus", (
+        # 'cu-coo': ~680 then ~560 Hz (a descending minor-to-major third), repeated.
+        Part((_s(170, 0.68, 0.69, 0.66, h=CUCKOO_H), _s(300, 0.56, 0.565, 0.53, h=CUCKOO_H)),
+             reps=(5, 12), gap_s=0.22, motif_gap_s=0.45),
+    ), Published((450.0, 800.0), (1.2, 2.2), (5.0, 16.0), (5.0, 20.0),
+                 "Collins Bird Guide; xeno-canto (notes ~650-700 and ~520-560 Hz, a "
+                 "call every ~1-1.4 s)"),
+        pitch_var=0.06, variety=1, event_songs=(1, 1), level_db=-12.0),
+    Species("wood-pigeon", "Columba palumbus", (
+        # 'coo-COOO-coo, coo-coo': near-pure falling hoots near 400 Hz (the coo is
+        # sung with a closed bill and an inflated oesophagus, which filters it).
+        Part((_s(300, 0.40, 0.38), _s(550, 0.42, 0.44, 0.38), _s(300, 0.39, 0.36),
+              _s(280, 0.40, 0.37, level=0.8), _s(280, 0.39, 0.35, level=0.75)),
+             reps=(3, 5), gap_s=0.12, motif_gap_s=0.6),
+    ), Published((300.0, 700.0), (1.5, 3.5), (5.0, 14.0), (5.0, 20.0),
+                 "Collins Bird Guide; xeno-canto (5-note coo near 300-600 Hz, phrase "
+                 "repeated 3-5 times)"),
+        variety=1, event_songs=(1, 1), level_db=-20.0),
+    Species("wren", "Troglodytes troglodytes", (
+        Part((_s(60, 5.0, 6.0), _s(50, 6.5, 4.5)), reps=(3, 5), gap_s=0.06),
+        Part(_WREN, reps=(16, 26), gap_s=0.02, draw=(1, 1)),
+        Part(_WREN, reps=(2, 3), gap_s=0.04, draw=(3, 4)),
+        Part(_WREN, reps=(24, 40), gap_s=0.015, draw=(1, 1), pitch_end=0.95),
+        Part((_s(40, 7.0, 5.0), _s(30, 4.0, 6.0)), reps=(3, 6), gap_s=0.03),
+    ), Published((3000.0, 8000.0), (10.0, 28.0), (3.0, 6.5), (4.0, 12.0),
+                 "Collins Bird Guide; Catchpole & Slater 2008 (loud trills 3-8 kHz, "
+                 "~5 s songs)"),
+        variety=2, event_songs=(1, 1), level_db=2.0),
+    Species("blackbird", "Turdus merula", (
+        Part(_BLACKBIRD_FLUTE, draw=(5, 8), gap_s=0.07),
+        Part(_BLACKBIRD_TWITTER, draw=(4, 8), gap_s=0.03),
+    ), Published((1400.0, 7500.0), (3.0, 9.0), (1.5, 4.0), (2.5, 8.0),
+                 "Collins Bird Guide; xeno-canto (fluty warble 1.5-3 kHz, then a "
+                 "quiet high twitter)"),
+        variety=3, event_songs=(1, 1), level_db=1.0),
+    Species("robin", "Erithacus rubecula", (
+        Part(_ROBIN, draw=(3, 5), gap_s=0.08),
+        Part(_ROBIN, reps=(2, 4), draw=(1, 1), gap_s=0.05, prob=0.6),
+        Part(_ROBIN, draw=(3, 5), gap_s=0.09),
+    ), Published((2500.0, 8000.0), (5.0, 12.0), (1.0, 3.5), (2.0, 6.0),
+                 "Collins Bird Guide; xeno-canto (high, varied, wistful phrases 2-8 kHz)"),
+        pitch_var=0.04, variety=3, event_songs=(1, 2)),
+    Species("song-thrush", "Turdus philomelos", (
+        Part(_THRUSH, reps=(2, 4), draw=(1, 2), gap_s=0.06, motif_gap_s=0.05),
+        Part(_THRUSH, reps=(2, 4), draw=(1, 2), gap_s=0.06, motif_gap_s=0.05),
+        Part(_THRUSH, reps=(2, 3), draw=(1, 3), gap_s=0.06, motif_gap_s=0.05),
+        Part(_THRUSH, reps=(2, 4), draw=(1, 2), gap_s=0.06, motif_gap_s=0.05, prob=0.6),
+    ), Published((1500.0, 7000.0), (4.0, 12.0), (1.5, 5.0), (0.5, 3.0),
+                 "Collins Bird Guide (each phrase repeated 2-4 times); xeno-canto"),
+        variety=3, event_songs=(1, 1), level_db=1.0),
+    Species("blue-tit", "Cyanistes caeruleus", (
+        Part((_s(80, 7.6, 6.8),), reps=(2, 3), gap_s=0.08),
+        Part((_s(30, 4.6, 3.8),), reps=(6, 12), gap_s=0.035),
+    ), Published((3500.0, 8000.0), (6.0, 16.0), (0.6, 1.8), (2.0, 8.0),
+                 "Collins Bird Guide; xeno-canto (2-3 thin high notes, then a lower trill)"),
+        variety=1, event_songs=(1, 2), level_db=-3.0),
+    Species("american-robin", "Turdus migratorius", (
+        Part(_AMROBIN, reps=(3, 7), draw=(2, 3), gap_s=0.06, motif_gap_s=0.45),
+    ), Published((1800.0, 3800.0), (2.0, 5.0), (2.0, 8.0), (1.0, 5.0),
+                 "Cornell All About Birds ('cheerily, cheer up'); xeno-canto (2-3.5 kHz)"),
+        variety=2, event_songs=(1, 1)),
+    Species("cardinal", "Cardinalis cardinalis", (
+        Part((_s(280, 4.2, 2.0),), reps=(3, 5), gap_s=0.16),
+        Part((_s(110, 2.4, 3.8, 2.6),), reps=(4, 7), gap_s=0.06, accel=0.9),
+    ), Published((1500.0, 4600.0), (3.0, 8.0), (1.5, 3.5), (2.0, 8.0),
+                 "Cornell All About Birds (loud 'cheer'/'birdy' whistles); xeno-canto"),
+        variety=1, event_songs=(1, 2)),
+)}
+
+# The bed's "mixed" chorus: a European broadleaf wood at dawn (cuckoo and pigeon rarer).
+MIXED: tuple[tuple[str, float], ...] = (
+    ("robin", 0.8), ("blackbird", 1.2), ("song-thrush", 1.0), ("chaffinch", 1.0),
+    ("great-tit", 0.8), ("wren", 0.6), ("chiffchaff", 0.5), ("blue-tit", 0.5),
+    ("wood-pigeon", 0.3), ("cuckoo", 0.15),
+)
+CHOICES: tuple[str, ...] = ("mixed", *SPECIES)
+
+
+# --- one song -------------------------------------------------------------------
+
+Placed = tuple[float, Syl, float, float]  # onset s, syllable, pitch factor, level
+
+
+def sing(sp: Species, rng: np.random.Generator, pitch: float = 1.0,
+         tempo: float = 1.0, max_s: float = np.inf) -> list[Placed]:
+    """One song of ``sp`` as placed syllables (onset s, syllable, pitch factor, level).
+
+    ``pitch`` and ``tempo`` are the individual's factors; each syllable also jitters
+    by about 1.5 % in pitch and 5 % in timing, as no two renditions are identical.
+    A motif that would start after ``max_s`` seconds is not sung (a shorter bout).
+    """
+    out: list[Placed] = []
+    t = 0.0
+    for part in sp.parts:
+        if part.prob < 1.0 and rng.random() > part.prob:
+            continue
+        if part.draw != (0, 0):
+            k = int(rng.integers(part.draw[0], part.draw[1] + 1))
+            motif = tuple(part.motif[int(i)] for i in rng.integers(0, len(part.motif), k))
+        else:
+            motif = part.motif
+        reps = int(rng.integers(part.reps[0], part.reps[1] + 1))
+        for r in range(reps):
+            if t > max_s and out:
+                break
+            frac = r / max(1, reps - 1)
+            gap_f = 1.0 + (part.accel - 1.0) * frac
+            pf = pitch * (1.0 + (part.pitch_end - 1.0) * frac)
+            for syl in motif:
+                level = syl.level * float(rng.uniform(0.85, 1.0))
+                out.append((t, syl, pf * float(rng.normal(1.0, 0.015)), level))
+                t += syl.dur_s + part.gap_s * gap_f * tempo * float(rng.uniform(0.9, 1.1))
+            t += part.motif_gap_s * tempo * float(rng.uniform(0.9, 1.1))
+        t += 0.02
+    return out
+
+
+def _absorb(f: float, cutoff_hz: float) -> float:
+    """Gain of distance (air and foliage) at ``f`` Hz: a 2nd-order low-pass magnitude
+    with corner ``cutoff_hz`` (inf: none), applied to each partial of a syllable."""
+    if not np.isfinite(cutoff_hz):
+        return 1.0
+    return float(1.0 / np.sqrt(1.0 + (f / cutoff_hz) ** 4))
+
+
+def song_frames(song: list[Placed], sr: int) -> int:
+    """The length in frames of :func:`render_song`'s output for ``song``."""
+    if not song:
+        return 1
+    att = max(2, int(ATTACK_S * sr))
+    t, syl, _, _ = song[-1]
+    return int(t * sr) + max(2 * att + 2, int(syl.dur_s * sr)) + 1
+
+
+def render_song(song: list[Placed], sr: int, cutoff_hz: float = np.inf) -> np.ndarray:
+    """The placed syllables as mono audio (m,), peak about 1, at ``sr`` Hz.
+
+    Only the sounding samples are computed: the syllables are laid end to end in a
+    compact track (frequency, envelope, harmonic amplitudes), one phase accumulation
+    and one sine per harmonic run over it, and the result is scattered to the
+    syllables' onsets (silence between them costs nothing). Harmonics above
+    0.45 * sr are silent (no aliasing); ``cutoff_hz`` is the distance low-pass
+    (:func:`_absorb`). Syllables never overlap (:func:`sing` places each after the
+    previous one's end).
+    """
+    if not song:
+        return np.zeros(1)
+    att = max(2, int(ATTACK_S * sr))
+    starts = np.array([int(t * sr) for t, _, _, _ in song])
+    lens = np.array([max(2 * att + 2, int(syl.dur_s * sr)) for _, syl, _, _ in song])
+    m = int(starts[-1] + lens[-1]) + 1
+    total = int(lens.sum())
+    nh = max(len(syl.harmonics) for _, syl, _, _ in song)
+    freq = np.empty(total)
+    env = np.empty(total)
+    # Partials 2.. only when some syllable has them (most songbirds: none).
+    hamp = np.zeros((nh - 1, total)) if nh > 1 else None
+    ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(att) / att)
+    o = 0
+    for (_, syl, pf, level), k in zip(song, lens, strict=True):
+        u = np.arange(k) / k
+        grid = np.linspace(0.0, 1.0, len(syl.contour_hz))
+        f = np.interp(u, grid, syl.contour_hz) * pf
+        if syl.fm_hz:
+            f *= 1.0 + syl.fm_depth * np.sin(2 * np.pi * syl.fm_hz * np.arange(k) / sr)
+        # A smooth arch (sin**shape) whose first and last ATTACK_S are raised-cosine
+        # ramps: it starts and ends at exactly zero.
+        arch = np.sin(np.pi * u)
+        e = np.sqrt(arch) if syl.shape == 1.0 else arch ** (0.5 * syl.shape)
+        e[:att] *= ramp
+        e[k - att:] *= ramp[::-1]
+        freq[o:o + k] = f
+        # Per syllable: distance absorption at its mean pitch, and partials that
+        # could pass 0.45 * sr at its highest pitch are left out (no aliasing); the
+        # fundamental's gain goes into the envelope.
+        f_mean = float(np.exp(np.mean(np.log(syl.contour_hz)))) * pf
+        f_max = max(syl.contour_hz) * pf * (1.0 + syl.fm_depth)
+        gains = [ah * _absorb(h * f_mean, cutoff_hz) if h * f_max < 0.45 * sr else 0.0
+                 for h, ah in enumerate(syl.harmonics, start=1)]
+        env[o:o + k] = e * (level * gains[0])
+        if hamp is not None:
+            for h, g in enumerate(gains[1:]):
+                hamp[h, o:o + k] = g / gains[0] if gains[0] else 0.0
+        o += k
+    # Partial h is cos(h * phase) = T_h(cos(phase)) (Chebyshev): one cosine, then
+    # two multiply-adds per harmonic.
+    c = np.cos((2 * np.pi / sr) * np.cumsum(freq))
+    tone = c
+    if hamp is not None:
+        tone = c.copy()
+        t_prev, t_cur = np.ones(total), c
+        for h in range(nh - 1):
+            t_prev, t_cur = t_cur, 2.0 * c * t_cur - t_prev
+            if hamp[h].any():
+                tone += hamp[h] * t_cur
+    out = np.zeros(m)
+    idx = np.arange(total) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
+    out[idx] = tone * env
+    return out
+
+
+# --- measurement (tests, bench) ---------------------------------------------------
+
+def song_stats(x: np.ndarray, sr: int) -> dict[str, float]:
+    """Measure one dry song (m,): ``syllables`` (count of envelope bursts above -25 dB
+    re the peak, 3 ms smoothing, at least 8 ms apart), ``song_s`` (first onset to
+    last offset), ``syllable_rate_hz`` (syllables / song_s) and ``band_lo_hz`` /
+    ``band_hi_hz`` (5th and 95th percentile of the power spectrum above 150 Hz)."""
+    x = np.asarray(x, dtype=np.float64)
+    hop = max(1, int(0.001 * sr))
+    m = len(x) // hop
+    env = np.sqrt(np.mean(x[: m * hop].reshape(m, hop) ** 2, axis=1))
+    env = np.convolve(env, np.ones(3) / 3, mode="same")
+    on = env > env.max() * 10 ** (-25 / 20)
+    edges = np.flatnonzero(np.diff(on.astype(int)) == 1) + 1
+    if on[0]:
+        edges = np.concatenate([[0], edges])
+    keep = [int(e) for i, e in enumerate(edges) if i == 0 or e - edges[i - 1] >= 8]
+    idx = np.flatnonzero(on)
+    song_s = (idx[-1] - idx[0] + 1) * hop / sr if len(idx) else 0.0
+    spec = np.abs(scipy.fft.rfft(x)) ** 2
+    freqs = np.fft.rfftfreq(len(x), 1.0 / sr)
+    spec[freqs < 150.0] = 0.0
+    c = np.cumsum(spec) / max(float(spec.sum()), 1e-30)
+    lo = float(freqs[np.searchsorted(c, 0.05)])
+    hi = float(freqs[min(len(freqs) - 1, int(np.searchsorted(c, 0.95)))])
+    return {"syllables": float(len(keep)), "song_s": float(song_s),
+            "syllable_rate_hz": len(keep) / song_s if song_s > 0 else 0.0,
+            "band_lo_hz": lo, "band_hi_hz": hi}
+
+
+# --- the bird event ---------------------------------------------------------------
+
+EVENT_SONG_S = 7.0  # s, a cuckoo's or pigeon's bout in one event stops after this
+
+def _pick(rng: np.random.Generator, choice: str) -> Species:
+    """The named species, or one drawn from :data:`MIXED` by its weight."""
+    if choice != "mixed":
+        return SPECIES[choice]
+    w = np.array([wt for _, wt in MIXED])
+    return SPECIES[MIXED[int(rng.choice(len(MIXED), p=w / w.sum()))][0]]
+
+
+def bird(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
+    """One bird singing (2, m): ``species`` sings its song (a cuckoo or pigeon its
+    phrase series; great tit, robin, blue tit and cardinal 1-2 songs), at a near
+    distance, with a short diffuse woodland tail."""
+    sp = _pick(rng, str(p["species"]))
+    pitch = float(np.exp(rng.uniform(-sp.pitch_var, sp.pitch_var)))
+    tempo = float(np.exp(rng.uniform(-sp.tempo_var, sp.tempo_var)))
+    placed: list[Placed] = []
+    t0 = 0.01
+    for _ in range(int(rng.integers(sp.event_songs[0], sp.event_songs[1] + 1))):
+        song = sing(sp, rng, pitch, tempo, max_s=EVENT_SONG_S)
+        placed += [(t0 + t, s, pf, lv) for t, s, pf, lv in song]
+        t0 += max(t + s.dur_s for t, s, _, _ in song) + float(rng.uniform(*sp.published.pause_s))
+        if t0 > 12.0:
+            break
+    x = render_song(placed, sr, cutoff_hz=float(rng.uniform(9000.0, 14000.0)))
+    x = x[: max_n]
+    return place(rng, x, sr, 0.35, 0.08)
+
+
+# --- the birds bed ----------------------------------------------------------------
+
+AIR_LEVEL = 0.5  # floor (air and leaf hiss) RMS re the songs
+HISS_SHARE = 0.15  # share of the floor's RMS above 2.5 kHz (a faint leaf hiss)
+BIRD_PEAK_RATIO = 8.0  # a near song may stand 18 dB above the bed's RMS
+DISTANCES = ((3.0, np.inf), (7.0, 10000.0), (12.0, 6000.0), (18.0, 3500.0))  # dB, Hz
+
+
+@dataclass(frozen=True)
+class Singer:
+    """One bird of the chorus: species, pan (-1..1), distance (dB of attenuation and
+    the absorption cut-off in Hz), its pitch and tempo factors."""
+
+    species: Species
+    pan: float
+    dist_db: float
+    cutoff_hz: float
+    pitch: float
+    tempo: float
+
+
+def cast(rng: np.random.Generator, density: float, choice: str) -> list[Singer]:
+    """The singers of one segment: with "mixed", 2 + 8 * density birds, species drawn
+    by weight; of one species, 1 + 3 * density. Distances (level and absorption,
+    :data:`DISTANCES`) are dealt so that there is one near bird, then mid and far
+    ones. Two birds of a species make a countersinging pair in :func:`birds`."""
+    # A chorus of many species, or a few territorial neighbours of one (six great
+    # tits singing at once in earshot would be a crowd, and sounds like a skylark).
+    count = 2 + round(8 * density) if choice == "mixed" else 1 + round(3 * density)
+    # Distances are dealt, not drawn: near, two mid, far, far, ... so every chorus has
+    # its depth (a near bird and a receding background) in a shuffled order.
+    deal = [DISTANCES[i] for i in (0, 1, 2, 3, 2, 3, 1, 3, 2, 0)][:count]
+    deal = [deal[int(i)] for i in rng.permutation(count)]
+    out = []
+    for d_db, cut in deal:
+        sp = _pick(rng, choice)
+        out.append(Singer(sp, float(rng.uniform(-0.9, 0.9)), d_db + float(rng.uniform(0, 4)),
+                          cut, float(np.exp(rng.uniform(-sp.pitch_var, sp.pitch_var))),
+                          float(np.exp(rng.uniform(-sp.tempo_var, sp.tempo_var)))))
+    return out
+
+
+def schedule(rng: np.random.Generator, lengths: list[float], pause: tuple[float, float],
+             seconds: float, bout_on: float) -> list[tuple[float, int]]:
+    """Song onsets (s, variant index) over ``[-lead, seconds)``: songs separated by
+    pauses drawn from ``pause``; the singer is in a singing bout a share ``bout_on``
+    of the time (bouts of 20-60 s), otherwise silent. Variants are sung in runs
+    (A A B B ...), the eventual variety of most songbirds."""
+    out: list[tuple[float, int]] = []
+    t = -float(rng.uniform(0.0, max(lengths) + pause[1]))
+    # Bout state at the segment start, then alternating bout and rest lengths.
+    singing = rng.random() < bout_on
+    switch = t + float(rng.uniform(5.0, 40.0))
+    v = int(rng.integers(0, len(lengths)))
+    while t < seconds:
+        if t >= switch:
+            singing = not singing
+            mean = 40.0 if singing else 40.0 * (1.0 - bout_on) / max(bout_on, 0.05)
+            switch = t + float(rng.exponential(mean)) + 2.0
+        if singing:
+            out.append((t, v))
+            t += lengths[v]
+            if rng.random() < 0.3:
+                v = (v + 1) % len(lengths)
+        t += float(rng.uniform(*pause))
+    return out
+
+
+def countersing(lead: list[tuple[float, int]], lead_len: list[float],
+                lengths: list[float], rng: np.random.Generator) -> list[tuple[float, int]]:
+    """A neighbour answering ``lead`` (onsets, variant): each of its songs starts
+    0.3-1 s after one of the lead's ends, where the gap before the lead's next song
+    leaves room; so the two alternate instead of overlapping (countersinging)."""
+    out = []
+    for i, (t, v) in enumerate(lead):
+        start = t + lead_len[v] + float(rng.uniform(0.3, 1.0))
+        nxt = lead[i + 1][0] if i + 1 < len(lead) else np.inf
+        w = int(rng.integers(0, len(lengths)))
+        if start + lengths[w] + 0.2 < nxt and rng.random() < 0.8:
+            out.append((start, w))
+    return out
+
+
+def band_noise(rng: np.random.Generator, n: int, sr: int,
+               bands: tuple[tuple[float, float, float, float], ...],
+               channels: int = 2) -> np.ndarray:
+    """Noise (channels, n) made in the frequency domain: for each (low Hz, high Hz,
+    spectral exponent, RMS) band, Gaussian bins with power ~ 1/f**exponent; one
+    inverse FFT for everything (cheaper than noise plus filters)."""
+    nfft = scipy.fft.next_fast_len(n, real=True)
+    freqs = np.fft.rfftfreq(nfft, 1.0 / sr)
+    spec = np.zeros((channels, len(freqs)), dtype=np.complex128)
+    for lo, hi, expo, rms in bands:
+        i0, i1 = np.searchsorted(freqs, [lo, min(hi, 0.45 * sr)])
+        if i1 <= i0:
+            continue
+        w = freqs[i0:i1] ** (-expo / 2.0)
+        z = rng.standard_normal((channels, i1 - i0)) + 1j * rng.standard_normal((channels, i1 - i0))
+        # Parseval: sum |X|^2 = nfft^2 * rms^2 / 2 for a real signal's rfft half.
+        w *= rms * nfft / np.sqrt(2.0 * 2.0 * np.sum(w**2))
+        spec[:, i0:i1] = z * w
+    return scipy.fft.irfft(spec, nfft, axis=-1)[:, :n]
+
+
+def stereo_floor(rng: np.random.Generator, n: int, sr: int,
+                 bands: tuple[tuple[float, float, float, float], ...]) -> np.ndarray:
+    """Like :func:`band_noise` but with one inverse FFT: the right channel is the
+    left one rotated by about half the segment, which for noise is as good as
+    independent (its correlation is gone after a few milliseconds)."""
+    mono = band_noise(rng, n, sr, bands, channels=1)[0]
+    return np.stack([mono, np.roll(mono, n // 2 + int(rng.integers(0, max(1, n // 4))))])
+
+
+END_CLEAR_S = 0.01  # s, no syllable starts this close to a bed's end
+
+
+def _clear_of_end(times: list[tuple[float, int]], songs: list[list[Placed]],
+                  seconds: float) -> list[tuple[float, int]]:
+    """``times`` with any song moved END_CLEAR_S earlier whose syllable would start in
+    the last END_CLEAR_S of the segment. A loud onset cut off a few milliseconds
+    after it begins is a step at the end of the segment (the click detector sees
+    nothing after it to compare with); syllables are at least 15 ms apart, so one
+    move clears it."""
+    out = []
+    for t, v in times:
+        onsets = t + np.array([o for o, _, _, _ in songs[v]])
+        if np.any((onsets >= seconds - END_CLEAR_S) & (onsets < seconds)):
+            t -= END_CLEAR_S
+        out.append((t, v))
+    return out
+
+
+def birds(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
+    """Bird chorus (2, n): the singers of :func:`cast` (``species``, ``density``) in
+    bouts, same-species pairs countersinging, each at its own pan and distance
+    (3-22 dB, absorption cut-off 3.5-10 kHz or none), over faint air and leaf hiss.
+    Each singer has ``variety`` songs ready and repeats them; only the songs heard
+    in the segment are synthesised."""
+    density = float(p["density"])
+    r_cast, r_song, r_floor = rng.spawn(3)
+    singers = cast(r_cast, density, str(p["species"]))
+    seconds = n / sr
+    out = np.zeros((2, n))
+    bout_on = 0.3 + 0.6 * density
+    lead_of: dict[str, tuple[list[tuple[float, int]], list[float]]] = {}
+    for s in singers:
+        sp = s.species
+        songs = [sing(sp, r_song, s.pitch, s.tempo) for _ in range(sp.variety)]
+        lengths = [song_frames(song, sr) / sr for song in songs]
+        # Birds of one species pair off: the second answers the first (countersinging),
+        # a third starts a new pair, so no two answerers crowd into the same gaps.
+        if sp.name in lead_of:
+            times = countersing(*lead_of.pop(sp.name), lengths, r_song)
+        else:
+            times = schedule(r_song, lengths, sp.published.pause_s, seconds, bout_on)
+            lead_of[sp.name] = (times, lengths)
+        if not times:
+            continue
+        times = _clear_of_end(times, songs, seconds)
+        # Only the songs heard in this segment are synthesised (a singer resting or
+        # repeating one song type costs nothing for the others).
+        heard = {v for t, v in times if t + lengths[v] > 0.0}
+        bank = [render_song(song, sr, s.cutoff_hz) if v in heard else np.zeros(1)
+                for v, song in enumerate(songs)]
+        gl, gr = _dsp.pan_gains(s.pan)
+        g = 10 ** ((sp.level_db - s.dist_db) / 20.0) * r_song.uniform(0.85, 1.0, len(times))
+        _dsp.add_grains(out, bank, np.array([v for _, v in times]),
+                        np.array([int(t * sr) for t, _ in times]),
+                        np.stack([g * gl, g * gr], axis=1))
+    level = float(np.sqrt(np.mean(out**2)))
+    if level == 0.0:  # nobody sang (a silent stretch): the floor alone, at a bird's level
+        level = 0.02
+    floor = stereo_floor(r_floor, n, sr, (
+        (80.0, 2500.0, 1.0, AIR_LEVEL * level * np.sqrt(1 - HISS_SHARE**2)),
+        (2500.0, 10000.0, 0.0, AIR_LEVEL * level * HISS_SHARE),
+    ))
+    # Songs are sparse and depend on who sings: level the 1 s scale so a segment's
+    # first and last second sound like its middle.
+    return level_and_limit(out + floor, sr, 0.8, BIRD_PEAK_RATIO)

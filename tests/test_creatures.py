@@ -1,0 +1,251 @@
+"""Creature recipes: each species sings within its published figures, every layer is
+clean over many seeds, and the insect rhythms follow temperature (Dolbear's law).
+
+Figures are measured on the synthesis itself (dry songs, rendered beds), with the
+same functions that ``bench/creatures_stats.py`` prints.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.signal
+
+from soundscape.guard import check_segment
+from soundscape.procedural import RECIPES, birds, gulls, insects, render, validate_params
+
+SR = 48000
+SEEDS = range(20)
+SPECIES = list(birds.SPECIES)
+
+
+def flat_tops(x: np.ndarray, run: int = 3, tol: float = 0.015) -> int:
+    """How many flat-topped crests ``x`` has: runs of ``run`` or more consecutive
+    samples within ``tol`` (relative) of the segment's crest that are longer than the
+    waveform around them allows. A sine's top stays within 1.5 % of its crest for
+    0.11 of its half-period (a 400 Hz coo: 6 samples at 48 kHz), so a run is only
+    flat when it is longer than 0.15 of the half-period between the zero crossings
+    around it, plus 2 samples: clipping a sine by 1.2x flattens 0.37 of it."""
+    crest = float(np.max(np.abs(x)))
+    count = 0
+    for ch in np.atleast_2d(x):
+        near = np.abs(ch) >= crest * (1.0 - tol)
+        edges = np.diff(np.concatenate([[0], near.astype(int), [0]]))
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        sign = np.signbit(ch)
+        for a, b in zip(starts, ends, strict=True):
+            if b - a < run:
+                continue
+            s0 = sign[a]
+            before = np.flatnonzero(sign[:a] != s0)
+            after = np.flatnonzero(sign[b:] != s0)
+            lo = int(before[-1]) if len(before) else 0
+            hi = b + int(after[0]) if len(after) else len(ch)
+            if b - a > 0.15 * (hi - lo) + 2:
+                count += 1
+    return count
+
+
+def test_flat_tops_sees_a_clipped_peak() -> None:
+    t = np.arange(4800) / SR
+    tone = np.sin(2 * np.pi * 440 * t)
+    assert flat_tops(tone) == 0
+    assert flat_tops(np.sin(2 * np.pi * 90 * t)) == 0  # a slow wave's round top
+    assert flat_tops(np.clip(1.2 * tone, -1.0, 1.0)) > 0
+    assert flat_tops(np.tanh(3.0 * tone)) > 0  # hard saturation flattens it too
+
+
+@pytest.mark.parametrize("name", SPECIES)
+def test_song_within_published_figures(name: str) -> None:
+    sp = birds.SPECIES[name]
+    pub = sp.published
+    for seed in range(8):
+        song = birds.sing(sp, np.random.default_rng(seed))
+        st = birds.song_stats(birds.render_song(song, SR), SR)
+        # The measure counts one burst per syllable: check it against the grammar.
+        assert st["syllables"] == len(song), (name, seed, st["syllables"], len(song))
+        lo, hi = pub.syllable_rate_hz
+        assert lo <= st["syllable_rate_hz"] <= hi, (name, seed, st)
+        lo, hi = pub.song_s
+        assert lo <= st["song_s"] <= hi, (name, seed, st)
+        assert st["band_lo_hz"] >= pub.band_hz[0], (name, seed, st)
+        assert st["band_hi_hz"] <= pub.band_hz[1], (name, seed, st)
+
+
+def test_species_figures_that_tell_them_apart() -> None:
+    rng = np.random.default_rng(3)
+
+    def stats(name: str) -> dict[str, float]:
+        return birds.song_stats(birds.render_song(birds.sing(birds.SPECIES[name], rng), SR), SR)
+
+    # Great tit "tea-cher": the pair about every 0.35 s, high note ~5 kHz, low ~3.8 kHz.
+    gt = stats("great-tit")
+    assert 4.5 <= gt["syllable_rate_hz"] <= 7.0
+    # The cuckoo's two notes a falling third apart, both below 800 Hz.
+    cu = birds.SPECIES["cuckoo"].parts[0].motif
+    ratio = np.mean(cu[0].contour_hz) / np.mean(cu[1].contour_hz)
+    assert 1.15 <= ratio <= 1.3  # minor third 1.19, major third 1.26
+    assert stats("cuckoo")["band_hi_hz"] < 800.0
+    # The wren trills fastest; the wood pigeon sings lowest.
+    rates = {n: stats(n)["syllable_rate_hz"] for n in SPECIES}
+    assert max(rates, key=rates.__getitem__) == "wren"
+    lows = {n: stats(n)["band_hi_hz"] for n in SPECIES}
+    assert min(lows, key=lows.__getitem__) == "wood-pigeon"
+
+
+@pytest.mark.parametrize("species", ["mixed", *SPECIES])
+def test_bird_event_is_clean(species: str) -> None:
+    for seed in SEEDS:
+        x = render("bird", {"species": species}, seconds=20.0, sample_rate=SR, seed=seed)
+        assert x.dtype == np.float32 and x.shape[0] == 2
+        assert 0.3 < x.shape[1] / SR <= 20.0, (species, seed, x.shape)
+        assert check_segment(x, SR, "event", strict=True) == [], (species, seed)
+        assert flat_tops(x) == 0, (species, seed)
+
+
+@pytest.mark.parametrize("species", ["mixed", *SPECIES])
+def test_birds_bed_is_clean(species: str) -> None:
+    for seed in SEEDS:
+        x = render("birds", {"species": species, "density": 0.5}, seconds=5.0,
+                   sample_rate=SR, seed=seed)
+        assert x.shape == (2, 5 * SR)
+        assert check_segment(x, SR, "bed", strict=True) == [], (species, seed)
+
+
+def test_birds_bed_is_deterministic_and_any_rate() -> None:
+    a = render("birds", {"density": 0.9}, seconds=3.0, sample_rate=SR, seed=7)
+    b = render("birds", {"density": 0.9}, seconds=3.0, sample_rate=SR, seed=7)
+    assert np.array_equal(a, b)
+    for sr in (16000, 22050, 96000):
+        x = render("birds", {"species": "wren"}, seconds=2.0, sample_rate=sr, seed=1)
+        assert x.shape == (2, 2 * sr) and np.isfinite(x).all()
+        e = render("bird", {"species": "robin"}, seconds=20.0, sample_rate=sr, seed=1)
+        assert np.isfinite(e).all() and np.max(np.abs(e)) > 0.5
+
+
+def test_dawn_chorus_has_more_singers_at_several_distances() -> None:
+    rng = np.random.default_rng(0)
+    sparse = birds.cast(rng, 0.25, "mixed")
+    dense = birds.cast(rng, 0.9, "mixed")
+    assert len(dense) == 9 and len(sparse) == 4
+    assert len({s.species.name for s in dense}) >= 4
+    assert len({s.cutoff_hz for s in dense}) >= 3  # near, mid and far (low-passed)
+
+
+def test_countersinging_alternates() -> None:
+    rng = np.random.default_rng(2)
+    lead = birds.schedule(rng, [2.0], (3.0, 5.0), 60.0, 1.0)
+    answer = birds.countersing(lead, [2.0], [2.0], rng)
+    assert len(answer) >= len(lead) // 2
+    for t, _ in answer:  # every answer sits in a gap of the lead's songs
+        assert all(t >= s + 2.0 or t + 2.0 <= s for s, _ in lead)
+
+
+def test_species_param_is_validated() -> None:
+    assert validate_params("birds", {"species": "robin"}) == []
+    assert validate_params("bird", {"species": "nightingale"})
+    assert "species" in RECIPES["bird"].params and "species" in RECIPES["birds"].params
+    assert set(SPECIES) <= set(RECIPES["birds"].params["species"].choices or ())
+    assert len(SPECIES) >= 8
+
+
+# --- gull -------------------------------------------------------------------------
+
+def test_gull_long_call_structure() -> None:
+    for seed in range(50):
+        notes = gulls.long_call(np.random.default_rng(seed))
+        assert 8 <= len(notes) <= 14  # coastal herring gulls (Mierauskas & Greimas 1992)
+        longs = [n for _, n in notes if n.dur_s >= 0.25]
+        assert 3 <= len(longs) <= 4
+        laugh = [n for _, n in notes[len(longs):]]
+        assert all(n.dur_s < 0.21 for n in laugh)
+        # the laugh fades and falls in pitch
+        assert laugh[-1].peak < laugh[0].peak and laugh[-1].level < laugh[0].level
+        onsets = [t for t, _ in notes]
+        rate = (len(notes) - 1) / (onsets[-1] - onsets[0])
+        assert 2.5 <= rate <= 4.5  # notes per second
+
+
+@pytest.mark.parametrize("call", gulls.CALLS)
+def test_gull_is_harsh_harmonic_and_clean(call: str) -> None:
+    for seed in SEEDS:
+        x = render("gull", {"call": call}, seconds=20.0, sample_rate=SR, seed=seed)
+        assert check_segment(x, SR, "event", strict=True) == [], (call, seed)
+        assert flat_tops(x) == 0, (call, seed)
+    f, p = scipy.signal.welch(x.mean(axis=0), SR, nperseg=4096)
+    # Energy mostly at 0.5-4 kHz; a fundamental band at 600-1000 Hz (times the note
+    # contour) with partials above it: more power at 1-4 kHz than below 1 kHz.
+    assert p[(f >= 500) & (f < 4000)].sum() > 0.7 * p.sum()
+    assert p[(f >= 1000) & (f < 4000)].sum() > p[(f >= 300) & (f < 1000)].sum()
+
+
+def test_gull_roughness_adds_a_subharmonic() -> None:
+    note = gulls.Note(0.4, 1.0, 1.0, 1.0, 0.5, 1.0, 0.4)
+    smooth = gulls.Note(0.4, 1.0, 1.0, 1.0, 0.5, 1.0, 0.0)
+    f0 = 1000.0
+
+    def sub_share(n: gulls.Note) -> float:
+        x = gulls.render_notes([(0.0, n)], f0, SR, np.random.default_rng(0))
+        f, p = scipy.signal.welch(x, SR, nperseg=8192)
+        return float(p[(f > 450) & (f < 550)].sum() / p.sum())
+
+    assert sub_share(note) > 20 * sub_share(smooth)
+
+
+# --- insects ----------------------------------------------------------------------
+
+def test_dolbear() -> None:
+    # T_C = 10 + (N60 - 40) / 7  <=>  N60 = 7 (T - 10) + 40
+    assert insects.dolbear_tree_chirps_per_s(22.0) == pytest.approx(124 / 60)
+    assert insects.dolbear_tree_chirps_per_s(10.0) == pytest.approx(40 / 60)
+    assert 1.8 <= insects.field_chirps_per_s(22.0) <= 2.4
+
+
+def _beat_hz(x: np.ndarray, lo: float, hi: float) -> float:
+    """The strongest rate (Hz) in lo..hi of the 2-8 kHz envelope of a bed."""
+    sos = scipy.signal.butter(4, [2000, 8000], "bandpass", fs=SR, output="sos")
+    env = np.abs(scipy.signal.sosfilt(sos, x.mean(axis=0)))
+    hop = SR // 200
+    env = env[: len(env) // hop * hop].reshape(-1, hop).mean(axis=1)
+    spec = np.abs(np.fft.rfft(env - env.mean()))
+    f = np.fft.rfftfreq(len(env), 1 / 200)
+    keep = (f >= lo) & (f <= hi)
+    return float(f[keep][np.argmax(spec[keep])])
+
+
+@pytest.mark.parametrize("temp", [14.0, 22.0, 30.0])
+def test_tree_crickets_chirp_at_dolbears_rate(temp: float) -> None:
+    x = render("crickets", {"species": "tree", "temperature_c": temp, "density": 0.5},
+               seconds=20.0, sample_rate=SR, seed=1)
+    want = insects.dolbear_tree_chirps_per_s(temp)
+    assert _beat_hz(x, 0.4, 4.0) == pytest.approx(want, rel=0.1)
+
+
+def test_field_crickets_chirp_3_to_5_pulses_at_4_5_to_5_khz() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        bank, times = insects._singer(rng, SR, 10.0, "field", 22.0, np.zeros(0), (1.0,))
+        assert 1.0 <= len(times) / 10.0 <= 3.5  # chirps per second
+        for chirp in bank:
+            env = np.abs(scipy.signal.hilbert(chirp))
+            peaks, _ = scipy.signal.find_peaks(env, height=0.3 * env.max(),
+                                               distance=int(0.015 * SR))
+            assert 3 <= len(peaks) <= 5
+            f, p = scipy.signal.welch(chirp, SR, nperseg=min(len(chirp), 2048))
+            assert 4300 <= f[np.argmax(p)] <= 5100
+
+
+@pytest.mark.parametrize(("recipe", "params"), [
+    ("crickets", {"species": s}) for s in insects.CRICKET_SPECIES
+] + [("insects", {"kind": k}) for k in insects.INSECT_KINDS])
+def test_insect_beds_are_clean(recipe: str, params: dict[str, object]) -> None:
+    for seed in range(10):
+        x = render(recipe, params, seconds=5.0, sample_rate=SR, seed=seed)
+        assert check_segment(x, SR, "bed", strict=True) == [], (recipe, params, seed)
+
+
+def test_katydid_rasps_come_in_groups() -> None:
+    x = render("insects", {"kind": "katydid", "density": 0.0}, seconds=20.0,
+               sample_rate=SR, seed=4)
+    # Rasps ~8 per second (0.1-0.14 s apart) inside groups ~1 per second.
+    assert 6.0 <= _beat_hz(x, 5.0, 12.0) <= 10.5
