@@ -222,20 +222,33 @@ def _procedural_material(scene: Scene, layer: Layer, bank: SegmentBank,
     return LayerMaterial(segments, "procedural", detail, warnings, notes)
 
 
+FRESH_BED_SEGMENTS = 2  # a fresh bed segment is this many bank segments long
+
+
+def fresh_frames(scene: Scene) -> int:
+    """Frames in every fresh bed segment (see ``fresh_segment``)."""
+    return int(round(FRESH_BED_SEGMENTS * scene.master.segment_seconds
+                     * scene.master.sample_rate))
+
+
 def fresh_segment(scene: Scene, layer: Layer, index: int,
                   base_seed: int | None = None) -> Segment | None:
     """Procedural segment ``index`` of ``layer``, made now and not kept in the bank: a
     bed's endless renewal, or one event per trigger (see ``soundscape.graph.pool``).
 
     Seeded like the bank's variants (``layer_seed(base, layer, index)``, then the same
-    other seeds when the strict guard rejects it), so index ``i < variants`` is exactly
-    the bank's variant ``i``. None when every seed fails (the player then replays a
-    fixed variant); the audio is at the scene's rate.
+    other seeds when the strict guard rejects it). A bed's fresh segment is
+    ``fresh_frames(scene)`` long (``FRESH_BED_SEGMENTS`` bank segments: longer plays,
+    fewer joins, less synthesis per minute heard); an event has its natural length.
+    None when every seed fails (the player then replays a fixed variant); the audio
+    is at the scene's rate.
     """
     assert layer.recipe is not None
     rate = scene.master.sample_rate
     base = scene.master.seed if base_seed is None else base_seed
-    src = ProceduralSource(rate, scene.master.segment_seconds)
+    seconds = scene.master.segment_seconds * (FRESH_BED_SEGMENTS if isinstance(layer, Bed)
+                                              else 1)
+    src = ProceduralSource(rate, seconds)
     for attempt in range(PROCEDURAL_ATTEMPTS):
         seed = layer_seed(base, layer, index + 1000 * attempt)
         seg = src.segment(layer, index, seed)

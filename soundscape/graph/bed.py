@@ -29,6 +29,7 @@ Why the output never repeats:
 from __future__ import annotations
 
 from collections import deque
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,11 +37,39 @@ import soxr
 from scipy import signal
 
 from ..dsp.fades import equal_power, fade_position
-from .pool import SegmentPool, as_pool
+from .pool import SegmentPool, as_pool, executor
 
 RATES: tuple[float, ...] = tuple(1.0 + 0.005 * k for k in range(-6, 7))  # playback speeds
 USES = len(RATES)  # plays of one segment of a renewable pool before it is retired
+LOOKAHEAD = 3 * 48000  # frames: plays are drawn this far ahead, resampled on a worker
 _PAD = 16  # extra source frames read past a resampled play's end
+
+
+def resample_play(src: np.ndarray, play: Play) -> np.ndarray:
+    """``play``'s stretch of segment ``src`` at its speed: float32 (2, play.length)."""
+    if play.rate == 1.0:
+        return src[:, play.offset : play.offset + play.length]
+    region = src[:, play.offset : play.offset + play.source_frames()]
+    # soxr takes (frames, channels); the ratio is all that matters to it
+    out = soxr.resample(np.ascontiguousarray(region.T), 48000.0 * play.rate, 48000.0,
+                        quality="HQ")
+    if out.shape[0] < play.length:  # never expected: pad the (faded) tail
+        out = np.pad(out, ((0, play.length - out.shape[0]), (0, 0)))
+    return np.ascontiguousarray(out[: play.length].T, dtype=np.float32)
+
+
+class _Later:
+    """A play being resampled on a worker thread. A copy of the player (``copy_chain``)
+    gets the finished audio, so a copy never shares a future with its original."""
+
+    def __init__(self, future: Future[np.ndarray]):
+        self.future = future
+
+    def result(self) -> np.ndarray:
+        return self.future.result()
+
+    def __deepcopy__(self, memo: dict[int, object]) -> np.ndarray:
+        return self.future.result().copy()
 
 
 @dataclass(frozen=True)
@@ -81,7 +110,7 @@ class BedPlayer:
         self._next_fresh = self.pool.count
         self._last_variant = -1
         self._next_start = -self.crossfade  # the first play is faded in before frame 0
-        self._rendered: dict[Play, np.ndarray] = {}  # resampled plays still sounding
+        self._rendered: dict[Play, np.ndarray | _Later] = {}  # resampled plays sounding
         self.position = 0
         self.history: list[Play] = []  # every play drawn (for tests and inspection)
         self.keep_history = False
@@ -124,16 +153,20 @@ class BedPlayer:
     def _draw(self, ahead: bool = True) -> Play:
         variant = self._next_variant()
         rate = RATES[self._next_rate(variant)]
-        size = self.pool.shortest() if variant >= self.pool.count else \
-            self.segments[variant].shape[1]
+        size = self.pool.frames(variant)
         longest = size if rate == 1.0 else min(size, int((size - _PAD - 1) / rate))
-        low = min(self.min_length, longest)
+        # fresh segments may be longer than the bank's: half of one at least, as for those
+        low = min(max(self.min_length, size // 2), longest)
         length = int(self.rng.integers(low, longest + 1))
         play = Play(variant, 0, length, self._next_start, rate)
         offset = int(self.rng.integers(0, size - play.source_frames() + 1))
         play = Play(variant, offset, length, self._next_start, rate)
         self._next_start = play.end - self.crossfade
         self._retire(variant, ahead)
+        if ahead and rate != 1.0:
+            source = self.pool.future(variant)
+            self._rendered[play] = _Later(executor().submit(
+                lambda: resample_play(source.result(), play)))
         if self.keep_history:
             self.history.append(play)
         return play
@@ -163,26 +196,23 @@ class BedPlayer:
 
     def _audio(self, play: Play) -> np.ndarray:
         """The play's source material at its speed: (2, >= play.length) float32."""
-        src = self.pool.get(play.variant)
         if play.rate == 1.0:
-            return src[:, play.offset : play.offset + play.length]
+            return resample_play(self.pool.get(play.variant), play)
         audio = self._rendered.get(play)
-        if audio is None:
-            region = src[:, play.offset : play.offset + play.source_frames()]
-            # soxr takes (frames, channels); the ratio is all that matters to it
-            out = soxr.resample(np.ascontiguousarray(region.T), 48000.0 * play.rate, 48000.0,
-                                quality="HQ")
-            if out.shape[0] < play.length:  # never expected: pad the (faded) tail
-                out = np.pad(out, ((0, play.length - out.shape[0]), (0, 0)))
-            audio = np.ascontiguousarray(out[: play.length].T, dtype=np.float32)
-            self._rendered[play] = audio
+        if audio is None:  # drawn by a seek: made now
+            audio = resample_play(self.pool.get(play.variant), play)
+        elif isinstance(audio, _Later):
+            audio = audio.result()
+        self._rendered[play] = audio
         return audio
 
     def pull(self, frames: int) -> np.ndarray:
         a, b = self.position, self.position + frames
         self.position = b
         drew = False
-        while not self.plays or self.plays[-1].end - self.crossfade < b:
+        # drawn ahead of need (the chain is the same whenever it is drawn), so that
+        # fresh segments and resampled plays are made on worker threads in time
+        while not self.plays or self.plays[-1].start < b + LOOKAHEAD:
             self.plays.append(self._draw())
             drew = True
         dropped = False

@@ -20,7 +20,7 @@ from ..filesource import FileSource
 from ..guard import check_segment
 from ..scene import Bed, Event, Layer, Scene
 from ..segment import digest
-from ..sources import LayerMaterial, fresh_segment, layer_material
+from ..sources import LayerMaterial, fresh_frames, fresh_segment, layer_material
 from .automation import level_curve, rate_timeline
 from .bed import BedPlayer, SplitBed
 from .core import Mix, Node, Strip, seek_node
@@ -141,8 +141,8 @@ def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int
     elif isinstance(layer, Bed) and source in FINITE_SOURCES:
         player = SplitBed(segments, int(round(layer.crossfade * rate)), aseed, rate)
     elif isinstance(layer, Bed):
-        player = BedPlayer(SegmentPool(segments, make), int(round(layer.crossfade * rate)),
-                           aseed)
+        pool = SegmentPool(segments, make, fresh_frames(scene))
+        player = BedPlayer(pool, int(round(layer.crossfade * rate)), aseed)
     else:
         assert isinstance(layer, Event)
         player = EventPlayer(SegmentPool(segments, make), event_plan(scene, layer), rate,

@@ -33,7 +33,7 @@ _EXECUTOR: ThreadPoolExecutor | None = None
 _EXECUTOR_LOCK = threading.Lock()
 
 
-def _executor() -> ThreadPoolExecutor:
+def executor() -> ThreadPoolExecutor:
     """The process-wide synthesis threads (numpy and scipy release the GIL in their
     heavy loops, so these run beside the mixer on another core)."""
     global _EXECUTOR
@@ -47,12 +47,15 @@ def _executor() -> ThreadPoolExecutor:
 class SegmentPool:
     """``count`` fixed segments, plus fresh ones from ``make`` for indices >= count."""
 
-    def __init__(self, segments: list[np.ndarray], make: Make | None = None):
+    def __init__(self, segments: list[np.ndarray], make: Make | None = None,
+                 fresh_frames: int | None = None):
         if not segments:
             raise ValueError("a pool needs at least one segment")
         self.segments = segments
         self.count = len(segments)
         self.make = make
+        # frames in every fresh segment (a bed's players draw lengths before it is made)
+        self.fresh_frames = fresh_frames or self.shortest()
         self._made: dict[int, Future[np.ndarray | None]] = {}
         self.fresh = 0  # fresh segments asked for (for tests and the bench)
         self.fallbacks = 0  # fresh segments that failed and were replaced by a fixed one
@@ -70,7 +73,36 @@ class SegmentPool:
         if self.make is None or index < self.count or index in self._made:
             return
         self.fresh += 1
-        self._made[index] = _executor().submit(self.make, index)
+        self._made[index] = executor().submit(self.make, index)
+
+    def frames(self, index: int) -> int:
+        """Frames in segment ``index`` (known before a fresh one is made)."""
+        if self.make is None or index < self.count:
+            return int(self.segments[index % self.count].shape[1])
+        return self.fresh_frames
+
+    def future(self, index: int) -> Future[np.ndarray]:
+        """Segment ``index`` as a future, for work queued behind it on the worker threads
+        (a fresh segment that failed becomes its fixed replacement)."""
+        if self.make is None or index < self.count:
+            done: Future[np.ndarray] = Future()
+            done.set_result(self.segments[index % self.count])
+            return done
+        self.prefetch(index)
+        fallback = self.segments[index % self.count]
+        made = self._made[index]
+        out: Future[np.ndarray] = Future()
+
+        def settle(f: Future[np.ndarray | None]) -> None:
+            try:
+                audio = f.result()
+            except BaseException as exc:  # noqa: BLE001 - handed to whoever waits
+                out.set_exception(exc)
+                return
+            out.set_result(fallback if audio is None else audio)
+
+        made.add_done_callback(settle)
+        return out
 
     def get(self, index: int) -> np.ndarray:
         """Segment ``index``: fixed for ``index < count`` (or any index of a pool that is
@@ -99,7 +131,7 @@ class SegmentPool:
         """A copy of a player's pool (``copy_chain``): the same fixed segments and
         ``make``, nothing made yet. Fresh segments are a pure function of their index,
         so the copy plays the same samples; it only makes them again."""
-        twin = SegmentPool(self.segments, self.make)
+        twin = SegmentPool(self.segments, self.make, self.fresh_frames)
         memo[id(self)] = twin
         return twin
 
