@@ -59,7 +59,8 @@ def test_report_and_cue_sheet(tmp_path: Path, bank) -> None:
     assert len(events) == report["layers"][2]["events"] > 5
     assert {r["layer"] for r in events} == {"drops"}
     for r in events:
-        assert set(r) == {"time", "type", "layer", "variant", "gain_db", "pan", "distance"}
+        assert set(r) == {"time", "type", "layer", "variant", "seconds", "gain_db", "pan",
+                          "distance"}
         assert 0 <= r["variant"] < 3 and -12 <= r["gain_db"] <= -3 and -1 <= r["pan"] <= 1
     phases = [(r["time"], r["phase"], r["cycle"]) for r in records if r["type"] == "phase"]
     assert phases == [(0.0, "calm", 0), (8.0, "busy", 0), (15.0, "calm", 1),

@@ -47,6 +47,7 @@ class LayerMeter:
         self.peak = 0.0
         self.stride = 1
         self.pulls = 0
+        self._open = False  # the last sparse block sounded up to its end
 
     def seek(self, frame: int) -> None:
         seek_node(self.source, frame)
@@ -58,18 +59,35 @@ class LayerMeter:
         start = self.position
         self.position += frames
         self.pulls += 1
-        if self.sparse:
-            if not out.any():  # nothing sounding: nothing to measure
-                self.loudness.restart()
-                return out
-        elif (self.pulls - 1) % self.stride:
-            return out
         gain = np.float32(10 ** (self.master_db(start + frames // 2) / 20))
-        if self.stride > 1 and not self.sparse:
+        if self.sparse:
+            self._feed_sounding(out, gain)
+            return out
+        if (self.pulls - 1) % self.stride:
+            return out
+        if self.stride > 1:
             self.loudness.restart()
         self.loudness.feed(out * gain)
         self.peak = max(self.peak, float(np.max(np.abs(out))) * float(gain))
         return out
+
+    def _feed_sounding(self, out: np.ndarray, gain: np.float32) -> None:
+        """Meter only the part of the block where events sound: the silence around a
+        drip is below the -70 LUFS gate anyway, and skipping it makes an event layer's
+        meter cost what it plays, not what the render lasts. A sound that runs on from
+        the previous block continues the meter's filter; any other starts afresh."""
+        sounding = np.flatnonzero(np.any(out != 0, axis=0))
+        if sounding.size == 0:  # nothing sounding: nothing to measure
+            self.loudness.restart()
+            self._open = False
+            return
+        first, last = int(sounding[0]), int(sounding[-1]) + 1
+        if first > 0 or not self._open:
+            self.loudness.restart()
+        part = out[:, first:last]
+        self.loudness.feed(part * gain)
+        self.peak = max(self.peak, float(np.max(np.abs(part))) * float(gain))
+        self._open = last == out.shape[1]
 
     def lufs(self) -> float:
         """Integrated (gated) loudness; for a layer so quiet that the -70 LUFS gate
