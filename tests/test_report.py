@@ -61,7 +61,10 @@ def test_report_and_cue_sheet(tmp_path: Path, bank) -> None:
     for r in events:
         assert set(r) == {"time", "type", "layer", "variant", "seconds", "gain_db", "pan",
                           "distance"}
-        assert 0 <= r["variant"] < 3 and -12 <= r["gain_db"] <= -3 and -1 <= r["pan"] <= 1
+        assert r["variant"] >= 0 and -12 <= r["gain_db"] <= -3 and -1 <= r["pan"] <= 1
+        assert 0 < r["seconds"] <= 20
+    # a procedural layer makes every event afresh: the cue sheet never repeats one
+    assert len({r["variant"] for r in events}) == len(events)
     phases = [(r["time"], r["phase"], r["cycle"]) for r in records if r["type"] == "phase"]
     assert phases == [(0.0, "calm", 0), (8.0, "busy", 0), (15.0, "calm", 1),
                       (23.0, "busy", 1), (30.0, "calm", 2), (38.0, "busy", 2)]
