@@ -168,3 +168,42 @@ def test_fresh_events_keep_their_timing_block_size_and_seek():
     player = _events()
     player.seek(33 * RATE + 5)
     np.testing.assert_array_equal(player.pull(4 * RATE), a[:, 33 * RATE + 5 : 37 * RATE + 5])
+
+
+GENERATED_SCENE = """
+[master]
+sample_rate = 48000
+segment_seconds = 4
+seed = 3
+
+[[layers]]
+name = "hiss"
+type = "bed"
+prompt = "soft hiss"
+variants = 6
+crossfade = "1s"
+"""
+
+
+def test_a_generated_bed_of_six_segments_plays_as_band_chains_and_never_repeats(tmp_path):
+    from soundscape.bank import SegmentBank
+    from soundscape.graph.build import build_graph
+    from soundscape.scene import load_scene
+    from soundscape.segment import Segment
+    from soundscape.sources import prompt_group
+
+    path = tmp_path / "s.toml"
+    path.write_text(GENERATED_SCENE)
+    scene = load_scene(path)
+    bank = SegmentBank(tmp_path / "bank")
+    sos = signal.butter(1, 2000, "lowpass", fs=RATE, output="sos")
+    for i in range(6):  # what `soundscape generate` leaves in the bank
+        audio = signal.sosfilt(sos, _noise(50 + i, 4 * RATE) * 3).astype(np.float32)
+        bank.put({"gen": i}, Segment(audio, RATE, {"model": "audioldm2", "variant": i}),
+                 group=prompt_group(scene.layers[0]))
+    graph = build_graph(scene, bank)
+    assert graph.materials["hiss"].source == "generated"
+    assert isinstance(graph.strips["hiss"].source, SplitBed)
+    audio = pull_all(graph, 20 * RATE, 4800)
+    assert np.isfinite(audio).all() and np.abs(audio).max() > 0.01
+    assert _worst_repeat(audio, RATE // 2) < 0.8
