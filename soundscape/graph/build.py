@@ -22,7 +22,7 @@ from ..scene import Bed, Event, Layer, Scene
 from ..segment import digest
 from ..sources import LayerMaterial, fresh_frames, fresh_segment, layer_material
 from .automation import level_curve, rate_timeline
-from .bed import BedPlayer, SplitBed
+from .bed import RATES, BedPlayer, SplitBed
 from .core import Mix, Node, Strip, seek_node
 from .events import EventPlan, EventPlayer
 from .loudness import GainCurve, calibration, gain_for
@@ -146,7 +146,7 @@ def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int
     else:
         assert isinstance(layer, Event)
         player = EventPlayer(SegmentPool(segments, make), event_plan(scene, layer), rate,
-                             aseed)
+                             aseed, RATES if source in FINITE_SOURCES else (1.0,))
     return Strip(player, level_curve(scene, layer, aseed))
 
 

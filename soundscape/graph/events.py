@@ -18,7 +18,9 @@ ramps up from zero brings events in as it rises.
 Each event draws a variant, a gain, a pan and a distance (level drop plus low-pass).
 A renewable pool (a procedural layer) plays a freshly synthesised segment for every
 event instead of the drawn variant, made on a worker thread while the previous event
-plays, so no two events are the same sound (see :mod:`soundscape.graph.pool`).
+plays, so no two events are the same sound (see :mod:`soundscape.graph.pool`); an
+event from finite material (files, generated) is given ``speeds`` (the beds' 0.97-1.03)
+and plays at one of them, drawn per event.
 Events are rendered whole when scheduled and mixed as time passes, so none is ever
 cut off; they may overlap. With ``keep_history`` every scheduled event is also
 recorded as a :class:`Placed` (no audio) for cue sheets; take them with
@@ -32,10 +34,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import soxr
 
 from ..dsp.fades import pan_gains
 from ..dsp.filters import lowpass
 from .pool import SegmentPool, as_pool
+
+SPEED_EDGE = 48  # frames faded at each end of a resampled event (exact zeros again)
+
+
+def at_speed(audio: np.ndarray, speed: float) -> np.ndarray:
+    """``audio`` (2, n) played ``speed`` times as fast (soxr), still starting and ending
+    at exactly zero."""
+    out = soxr.resample(np.ascontiguousarray(audio.T), 48000.0 * speed, 48000.0,
+                        quality="HQ").T
+    out = np.ascontiguousarray(out, dtype=np.float32)
+    edge = min(SPEED_EDGE, out.shape[1] // 2)
+    if edge > 0:
+        ramp = np.arange(edge, dtype=np.float32) / edge
+        out[:, :edge] *= ramp
+        out[:, -edge:] *= ramp[::-1]
+    return out
 
 DISTANCE_DROP_DB = 12.0  # level drop at distance 1.0
 DISTANCE_MIN_CUTOFF_HZ = 1200.0  # low-pass corner at distance 1.0 (20 kHz at 0.0)
@@ -102,10 +121,13 @@ class EventPlayer:
     """``pull(frames)`` -> float32 (2, frames): the layer's events mixed over time."""
 
     def __init__(self, variants: SegmentPool | list[np.ndarray], plan: EventPlan, rate: int,
-                 seed: int):
+                 seed: int, speeds: tuple[float, ...] = (1.0,)):
         self.pool = as_pool(variants)
         self.variants = self.pool.segments
         self._placed = 0  # events scheduled so far (a renewable pool's fresh index)
+        self.speeds = speeds  # finite pools: each event plays at one of these
+        self._speeds = np.random.default_rng([seed, 0x5BEED])
+        self._speed = 1.0
         self.plan = plan
         self.sample_rate = rate
         self.seed = seed
@@ -186,6 +208,11 @@ class EventPlayer:
             variant = n + self._placed
         if fresh:
             self._placed += 1
+        # finite material (files, generated) can't be made again: each event plays its
+        # variant at a speed of its own (own generator: timing and gains stay the same)
+        self._speed = 1.0
+        if fresh and not self.pool.renewable and len(self.speeds) > 1:
+            self._speed = self.speeds[int(self._speeds.integers(0, len(self.speeds)))]
         return variant
 
     def _place(self, start_s: float, fresh: bool = True) -> tuple[int, np.ndarray]:
@@ -195,6 +222,8 @@ class EventPlayer:
         pan = float(rng.uniform(*plan.pan))
         distance = float(rng.uniform(*plan.distance)) if plan.distance else 0.0
         audio = self.pool.get(variant)
+        if self._speed != 1.0:
+            audio = at_speed(audio, self._speed)
         if fresh and self.pool.renewable:
             # the next event's segment is made on a worker thread while this one plays
             self.pool.retain({variant + 1})
@@ -254,12 +283,15 @@ class EventPlayer:
         while self._next_time * rate < frame:
             t = self._next_time
             state, last, placed = self.rng.bit_generator.state, self._last_variant, self._placed
+            speeds = self._speeds.bit_generator.state
             variant = self._skip_draws()
             # a fresh segment's length is known only once made: make those that may sound
-            length = longest if variant >= self.pool.count else self.variants[variant].shape[1]
+            length = longest if variant >= self.pool.count else \
+                int(self.variants[variant].shape[1] / min(self.speeds)) + 1
             if int(round(t * rate)) + length > frame:
                 self.rng.bit_generator.state, self._last_variant = state, last
                 self._placed = placed
+                self._speeds.bit_generator.state = speeds
                 self.pending.append(self._place(t))  # still sounding: make it
             self._next_time = self._next_after(t)
         self.position = frame
@@ -269,8 +301,9 @@ class EventPlayer:
         up to frame ``until``, at most ``limit``: drawn on a copy of its random state,
         so the player itself is not changed and plays exactly these."""
         rng = copy.deepcopy(self.rng)
-        saved = self.rng, self._last_variant, self._placed
+        saved = self.rng, self._last_variant, self._placed, self._speeds
         self.rng = rng
+        self._speeds = copy.deepcopy(self._speeds)
         out: list[int] = []
         t = self._next_time
         try:
@@ -279,7 +312,7 @@ class EventPlayer:
                 self._skip_draws()
                 t = self._next_after(t)
         finally:
-            self.rng, self._last_variant, self._placed = saved
+            self.rng, self._last_variant, self._placed, self._speeds = saved
         return out
 
     def pull(self, frames: int) -> np.ndarray:
