@@ -78,8 +78,11 @@ def test_warm_bank_does_no_synthesis(tmp_path, small_scene, monkeypatch):
 
     monkeypatch.setattr(sources.procedural, "render", refuse)
     warm = SegmentBank(tmp_path)
-    again = pull_all(build_graph(scene, warm), 48000 * 3, 48000)
+    graph = build_graph(scene, warm)  # the warm start: everything from the bank
     assert warm.misses == 0 and warm.hits == bank.misses
+    # playing makes each procedural event afresh (never from the bank), as before
+    monkeypatch.undo()
+    again = pull_all(graph, 48000 * 3, 48000)
     np.testing.assert_array_equal(first, again)
 
 
