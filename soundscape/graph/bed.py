@@ -42,6 +42,7 @@ from .pool import SegmentPool, as_pool, executor
 RATES: tuple[float, ...] = tuple(1.0 + 0.005 * k for k in range(-6, 7))  # playback speeds
 USES = len(RATES)  # plays of one segment of a renewable pool before it is retired
 LOOKAHEAD = 3 * 48000  # frames: plays are drawn this far ahead, resampled on a worker
+AHEAD_PLAYS = 3  # and at least this many (a render runs 100x realtime: 3 s is no lead)
 _PAD = 16  # extra source frames read past a resampled play's end
 
 
@@ -212,7 +213,8 @@ class BedPlayer:
         drew = False
         # drawn ahead of need (the chain is the same whenever it is drawn), so that
         # fresh segments and resampled plays are made on worker threads in time
-        while not self.plays or self.plays[-1].start < b + LOOKAHEAD:
+        while (not self.plays or self.plays[-1].start < b + LOOKAHEAD
+               or sum(p.start >= b for p in self.plays) < AHEAD_PLAYS):
             self.plays.append(self._draw())
             drew = True
         dropped = False
