@@ -9,6 +9,7 @@ import pytest
 
 from soundscape.procedural import RECIPES, render, validate_params
 from soundscape.procedural import stats as st
+from soundscape.procedural.references import REFERENCE_RANGES
 
 BEDS = sorted(n for n, r in RECIPES.items() if r.kind == "bed")
 EVENTS = sorted(n for n, r in RECIPES.items() if r.kind == "event")
@@ -207,10 +208,16 @@ def test_fire_is_low_with_sparse_crackling(beds_10s: dict[str, np.ndarray]) -> N
 
 
 def test_birds_darker_and_livelier(beds_10s: dict[str, np.ndarray]) -> None:
+    # The limits < 3200 Hz and kurtosis > 8 were fitted to the pre-species recipe. The
+    # species songs sit higher (seeds 1-4: 2820-3790 Hz, kurtosis 7.1-8.2), and
+    # real woods span 1590 Hz (birds_02) to 5399 Hz (forest_03), so the centroid is
+    # held to the birds category range of the reference recordings, and the envelope
+    # only has to stay well above noise's 3 (calls over quiet, not a wash).
     s = st.texture_stats(beds_10s["birds"], SR)
-    assert 1500.0 < s.centroid_hz < 3200.0  # 2770 (seeds 1-4: 1920..2770); real 1590 (was 3480)
-    assert s.env_kurtosis > 8.0  # 10.1; real 36.8 (was 7.0)
-    assert s.mod_slow > 0.33  # 0.41; real 1.17 (was 0.30)
+    low, high = REFERENCE_RANGES["birds"]["centroid_hz"]
+    assert low <= s.centroid_hz <= high  # 3786 (seed 1); real 1590 .. 5399
+    assert s.env_kurtosis > 6.0  # 7.6 (seed 1); real 36.8
+    assert s.mod_slow > 0.33  # 0.36; real 1.17 (was 0.30)
 
 
 def test_brook_is_mid_band_and_bubbly(beds_10s: dict[str, np.ndarray]) -> None:
