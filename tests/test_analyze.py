@@ -166,12 +166,23 @@ def test_repetition_of_each_bed_and_of_the_mix(phased) -> None:
     assert "replay earlier output" in text
 
 
-def test_a_bed_that_loops_gets_a_repetition_note(tmp_path: Path, bank) -> None:
+def test_a_bed_that_loops_gets_a_repetition_note(tmp_path: Path, bank, monkeypatch) -> None:
     # one 12 s variant, short crossfades: every play is a stretch of the same 12 s
     looping = SMALL_SCENE.replace("segment_seconds = 4", "segment_seconds = 12").replace(
         'variants = 3\ncrossfade = "1s"\nbreathing = { depth_db = 3, period = ["5s", "9s"] }',
         'variants = 1\ncrossfade = "0.5s"')
-    a = analyze(load_scene(write(tmp_path, looping)), 90.0, bank)
+    scene = load_scene(write(tmp_path, looping))
+    # the bed player never loops (fresh material, a new speed for every reuse) ...
+    fresh = analyze(scene, 90.0, bank)
+    assert layer(fresh, "hiss")["repetition"]["share"] == 0.0
+    assert not any("repeats itself" in n for n in fresh["notes"])
+    # ... so make it loop as it did before issue 14: one speed, no renewal
+    import soundscape.graph.bed as bed
+    import soundscape.graph.build as build
+
+    monkeypatch.setattr(bed, "RATES", (1.0,))
+    monkeypatch.setattr(build, "renewal", lambda scene, layer: None)
+    a = analyze(scene, 90.0, bank)
     r = layer(a, "hiss")["repetition"]
     assert r["windows"] == 18
     assert r["share"] > 0.3

@@ -36,7 +36,7 @@ from soundscape.procedural._spec import ParamSpec, Recipe, make, problems
 
 __all__ = ["PROCEDURAL_VERSION", "RECIPES", "ParamSpec", "Recipe", "render", "validate_params"]
 
-PROCEDURAL_VERSION: str = "5"
+PROCEDURAL_VERSION: str = "6"
 
 
 def _unit(default: float, doc: str) -> ParamSpec:
