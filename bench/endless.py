@@ -75,13 +75,82 @@ def live_share(scene_path: Path, seconds: int) -> tuple[float, float]:
     return cpu / seconds, seconds / wall
 
 
+FINITE_SCENE = """
+[master]
+seed = 14
+segment_seconds = 10
+
+[[layers]]
+name = "recorded"
+type = "bed"
+files = {files}
+crossfade = "3s"
+
+[[layers]]
+name = "generated"
+type = "bed"
+prompt = "steady rain on a window"
+variants = 6
+crossfade = "3s"
+"""
+
+
+def finite_beds(minutes: int, folder: Path) -> list[str]:
+    """Rows for the two finite beds played alone: a file bed cut from real recordings
+    (``../shared/reference-recordings``) and a "generated" bed of six 10 s segments
+    (procedural rain stored in the bank as a model's output: the player treats it as
+    finite material, which is what is measured)."""
+    from soundscape.bank import SegmentBank
+    from soundscape.graph.build import build_graph
+    from soundscape.procedural import render as synth
+    from soundscape.repetition import RepetitionScanner
+    from soundscape.scene import load_scene
+    from soundscape.segment import Segment
+    from soundscape.sources import prompt_group
+
+    recordings = ROOT.parent / "shared" / "reference-recordings"
+    files = [str(recordings / name) for name in ("city_01.flac", "forest_03.flac",
+                                                 "water_02.flac")]
+    path = folder / "finite.toml"
+    path.write_text(FINITE_SCENE.replace("{files}", repr(files).replace("'", '"')))
+    scene = load_scene(path)
+    bank = SegmentBank(folder / "bank")
+    for i in range(6):
+        audio = synth("rain", {"intensity": 0.5}, seconds=10.0, sample_rate=48000, seed=i)
+        bank.put({"finite-bench": i}, Segment(audio, 48000, {"model": "stand-in", "variant": i}),
+                 group=prompt_group(scene.layers[1]))
+    rows = []
+    for layer in scene.layers:
+        graph = build_graph(scene, bank, only=[layer.name])
+        scanner = RepetitionScanner(48000)
+        for _ in range(minutes * 60):
+            scanner.feed(graph.pull(48000))
+        r = scanner.result()
+        material = graph.materials[layer.name]
+        best = r.best_correlation
+        rows.append(f"| {layer.name} ({material.detail}, "
+                    f"{len(graph.strips[layer.name].source.segments)} segments) | "
+                    f"{minutes} min | {r.windows} | {100 * r.share:.1f} % | {best:.3f} |")
+    return rows
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scene", type=Path, default=ROOT / "scenes" / "rainy-night.toml")
     ap.add_argument("--seconds", type=int, default=3600)
     ap.add_argument("--live-seconds", type=int, default=600)
     ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--finite", type=int, metavar="MINUTES", default=0,
+                    help="only play a file bed and a generated bed of six segments alone "
+                         "for MINUTES and report their repetition")
     args = ap.parse_args(argv)
+    if args.finite:
+        with tempfile.TemporaryDirectory() as tmp:
+            print("| finite bed | played | 5 s windows | repeating | best correlation |")
+            print("| --- | --- | --- | --- | --- |")
+            for row in finite_beds(args.finite, Path(tmp)):
+                print(row)
+        return 0
     if shutil.which("ffmpeg") is None:
         sys.exit("ffmpeg is not installed")
     with tempfile.TemporaryDirectory() as tmp:
