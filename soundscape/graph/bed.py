@@ -20,10 +20,14 @@ Why the output never repeats:
   worker thread), so the material itself is new every few minutes, for ever: the
   loudest crash of a segment is heard at most ``USES`` times, each at another speed.
 * **Finite material** (your recordings, generated segments) cannot be renewed, so
-  :func:`split_bed` plays it as two independent chains, the low and the high half
-  of its power spectrum: a stretch of one chain may recur (at another speed), but
-  the other half is then different material, so no window of the sum ever equals
-  an earlier one.
+  :class:`SplitBed` plays it as two independent chains, the low and the high half
+  of its power spectrum. Their plays take speeds drawn anywhere in the range, never
+  within 0.03 % of a speed the same segment had (about a hundred plays of each
+  segment before one comes round again). The low chain also *warps* every play, a
+  slow sway of its speed (0.2-0.4 %, 4-12 s period) read by linear interpolation
+  (exact enough below the crossover), so no two of its plays map the material
+  alike however often it is reused; and when the high chain does come round to a
+  stretch it played, the low half under it is different material.
 """
 
 from __future__ import annotations
@@ -42,15 +46,22 @@ from .pool import SegmentPool, as_pool, executor
 RATES: tuple[float, ...] = tuple(1.0 + 0.005 * k for k in range(-6, 7))  # playback speeds
 USES = len(RATES)  # plays of one segment of a renewable pool before it is retired
 LOOKAHEAD = 3 * 48000  # frames: plays are drawn this far ahead, resampled on a worker
+SPEED_GAP = 0.0003  # least speed difference of two plays of a fixed segment
+WOW_DEPTH = (0.002, 0.004)  # relative speed sway of a warped play
+WOW_PERIOD_FRAMES = (4 * 48000, 12 * 48000)  # its period
 AHEAD_PLAYS = 3  # and at least this many (a render runs 100x realtime: 3 s is no lead)
 _PAD = 16  # extra source frames read past a resampled play's end
 
 
 def resample_play(src: np.ndarray, play: Play) -> np.ndarray:
     """``play``'s stretch of segment ``src`` at its speed: float32 (2, play.length)."""
-    if play.rate == 1.0:
+    if play.rate == 1.0 and play.wow is None:
         return src[:, play.offset : play.offset + play.length]
     region = src[:, play.offset : play.offset + play.source_frames()]
+    if play.wow is not None:
+        # linear interpolation: exact enough for a low band (under 0.1 dB below 2 kHz)
+        pos, grid = play.positions(), np.arange(region.shape[1], dtype=np.float64)
+        return np.stack([np.interp(pos, grid, ch) for ch in region]).astype(np.float32)
     # soxr takes (frames, channels); the ratio is all that matters to it
     out = soxr.resample(np.ascontiguousarray(region.T), 48000.0 * play.rate, 48000.0,
                         quality="HQ")
@@ -80,6 +91,9 @@ class Play:
     length: int  # output frames, fades included
     start: int  # absolute frame of its first sample
     rate: float = 1.0  # playback speed (source frames per output frame)
+    # a slow wow on the speed (warped plays of a low band): relative depth, radians
+    # per frame, phase; the speed at output frame k is rate * (1 + d * sin(w k + phase))
+    wow: tuple[float, float, float] | None = None
 
     @property
     def end(self) -> int:
@@ -87,17 +101,26 @@ class Play:
 
     def source_frames(self) -> int:
         """Frames of the segment this play reads from ``offset`` (its span)."""
-        if self.rate == 1.0:
+        if self.rate == 1.0 and self.wow is None:
             return self.length
-        return int(np.ceil(self.length * self.rate)) + _PAD
+        sway = 0 if self.wow is None else int(np.ceil(2 * self.rate * self.wow[0] / self.wow[1]))
+        return int(np.ceil(self.length * self.rate)) + sway + _PAD
+
+    def positions(self) -> np.ndarray:
+        """Source positions (float64, from ``offset``) of a warped play's output frames."""
+        assert self.wow is not None
+        d, w, phase = self.wow
+        k = np.arange(self.length, dtype=np.float64)
+        return self.rate * (k + d * (np.cos(phase) - np.cos(w * k + phase)) / w)
 
 
 class BedPlayer:
     """Pull-based player over a pool of float32 (2, frames) segments at one rate."""
 
     def __init__(self, segments: SegmentPool | list[np.ndarray], crossfade: int, seed: int,
-                 min_body: int | None = None):
+                 min_body: int | None = None, warp: bool = False):
         self.pool = as_pool(segments)
+        self.warp = warp  # every play at a speed and wow of its own (a low band only)
         self.segments = self.pool.segments
         shortest = self.pool.shortest()
         self.crossfade = max(1, min(crossfade, shortest // 3))
@@ -108,6 +131,7 @@ class BedPlayer:
         self.plays: deque[Play] = deque()
         self._window = list(range(self.pool.count))  # segments in rotation
         self._used: dict[int, set[int]] = {}  # segment -> RATES indices it has played at
+        self._rates: dict[int, list[float]] = {}  # fixed segment -> speeds it played at
         self._next_fresh = self.pool.count
         self._last_variant = -1
         self._next_start = -self.crossfade  # the first play is faded in before frame 0
@@ -139,6 +163,21 @@ class BedPlayer:
         used.add(k)
         return k
 
+    def _fixed_rate(self, variant: int) -> float:
+        """A speed for a segment of a pool that is never renewed: anywhere in the range,
+        but at least SPEED_GAP from every speed this segment has played at (about a
+        hundred plays of it), so no two plays of it line up; then it starts over."""
+        used = self._rates.setdefault(variant, [])
+        low, high = min(RATES), max(RATES)
+        for _ in range(32):
+            rate = float(self.rng.uniform(low, high))
+            if all(abs(rate - r) >= SPEED_GAP for r in used):
+                break
+        else:
+            used.clear()
+        used.append(rate)
+        return rate
+
     def _retire(self, variant: int, ahead: bool) -> None:
         """Replace a fresh-pool segment that has had its ``USES`` plays by a new one."""
         if not self.pool.renewable or len(self._used[variant]) < USES:
@@ -153,18 +192,26 @@ class BedPlayer:
 
     def _draw(self, ahead: bool = True) -> Play:
         variant = self._next_variant()
-        rate = RATES[self._next_rate(variant)]
+        rate = RATES[self._next_rate(variant)] if self.pool.renewable else \
+            self._fixed_rate(variant)
+        wow = None
+        if self.warp:  # and a slow sway of it: no two plays map the material alike
+            wow = (float(self.rng.uniform(*WOW_DEPTH)),
+                   2 * np.pi / float(self.rng.uniform(*WOW_PERIOD_FRAMES)),
+                   float(self.rng.uniform(0, 2 * np.pi)))
         size = self.pool.frames(variant)
-        longest = size if rate == 1.0 else min(size, int((size - _PAD - 1) / rate))
+        sway = Play(0, 0, 0, 0, rate, wow).source_frames()  # frames beyond length * rate
+        longest = size if rate == 1.0 and wow is None else \
+            min(size, int((size - sway - 1) / rate))
         # fresh segments may be longer than the bank's: half of one at least, as for those
         low = min(max(self.min_length, size // 2), longest)
         length = int(self.rng.integers(low, longest + 1))
-        play = Play(variant, 0, length, self._next_start, rate)
+        play = Play(variant, 0, length, self._next_start, rate, wow)
         offset = int(self.rng.integers(0, size - play.source_frames() + 1))
-        play = Play(variant, offset, length, self._next_start, rate)
+        play = Play(variant, offset, length, self._next_start, rate, wow)
         self._next_start = play.end - self.crossfade
         self._retire(variant, ahead)
-        if ahead and rate != 1.0:
+        if ahead and (rate != 1.0 or wow is not None):
             source = self.pool.future(variant)
             self._rendered[play] = _Later(executor().submit(
                 lambda: resample_play(source.result(), play)))
@@ -197,7 +244,7 @@ class BedPlayer:
 
     def _audio(self, play: Play) -> np.ndarray:
         """The play's source material at its speed: (2, >= play.length) float32."""
-        if play.rate == 1.0:
+        if play.rate == 1.0 and play.wow is None:
             return resample_play(self.pool.get(play.variant), play)
         audio = self._rendered.get(play)
         if audio is None:  # drawn by a seek: made now
@@ -253,7 +300,7 @@ class SplitBed:
 
     def __init__(self, segments: list[np.ndarray], crossfade: int, seed: int, rate: int):
         low, high = split_bands(segments, rate)
-        self.low = BedPlayer(low, crossfade, seed)
+        self.low = BedPlayer(low, crossfade, seed, warp=True)
         self.high = BedPlayer(high, crossfade, seed ^ 0x5B11)
         self.crossfade = self.low.crossfade
         self.segments = segments
