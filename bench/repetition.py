@@ -12,7 +12,10 @@ pulled in 1 s blocks through :class:`soundscape.repetition.RepetitionScanner`
 shift correlates >= 0.9 with it; ``--threshold 0.7`` counts looser replays too: a
 window in which the replayed part is only as loud as the rest scores 0.7). Printed
 per layer: windows, the share that repeat,
-the median and the shortest lag, the best correlation, and the scanner's speed
+the median and the shortest lag, the best correlation, the share of "echoes" (windows
+whose fingerprint matches earlier output, score >= 0.8, whether or not the waveform
+does: the same sound heard again at this speed or within about 1 % of it), and the
+scanner's speed
 (audio seconds per second of scanning, graph pulls excluded). Then the same for
 each scene's full mix (``--no-mix`` skips it).
 
@@ -126,8 +129,8 @@ def _line(cells: list[str], markdown: bool, widths: list[int]) -> str:
 def bed_table(rows: list[Row], minutes: float, markdown: bool) -> list[str]:
     """Lines of the bed / mix table."""
     head = ["scene", "layer", "windows", "repeating", "median lag", "shortest lag",
-            "best corr", "scan speed"]
-    widths = [16, 14, 8, 10, 11, 13, 10, 12]
+            "best corr", "echoes", "scan speed"]
+    widths = [16, 14, 8, 10, 11, 13, 10, 8, 12]
     lines = [_line(head, markdown, widths)]
     if markdown:
         lines.append("|" + "---|" * len(head))
@@ -136,7 +139,8 @@ def bed_table(rows: list[Row], minutes: float, markdown: bool) -> list[str]:
         speed = res.seconds / r.scan_seconds if r.scan_seconds > 0 else float("inf")
         lines.append(_line([r.scene, r.layer, str(res.windows), f"{100 * res.share:.1f} %",
                             _lag(res.median_lag), _lag(res.smallest_lag),
-                            f"{res.best_correlation:.3f}", f"{speed:.0f}x"],
+                            f"{res.best_correlation:.3f}",
+                            f"{100 * res.echoes / max(res.windows, 1):.1f} %", f"{speed:.0f}x"],
                            markdown, widths))
     return lines
 

@@ -59,6 +59,7 @@ FP_BANDS = 16
 FP_LOW_HZ, FP_HIGH_HZ = 100.0, 12000.0
 FP_DETREND_SECONDS = 3.0
 FP_GATE = 0.45
+ECHO_SCORE = 0.8  # a fingerprint match this close is the same sound heard again
 CANDIDATES = 4
 CONFIRM_RATE = 8000
 CONFIRM_UPSAMPLE = 4
@@ -91,6 +92,9 @@ class RepetitionResult:
     # the highest waveform correlation of any window with any candidate, repeat or
     # not (0 when no fingerprint match was worth confirming): how near the rest came
     best_correlation: float = 0.0
+    # windows whose fingerprint matches earlier output (score >= ECHO_SCORE) whether or
+    # not the waveform does: the same sound heard again, at this or at another speed
+    echoes: int = 0
 
     @property
     def share(self) -> float:
@@ -120,6 +124,7 @@ class RepetitionResult:
             "silent": self.silent,
             "repeating": len(self.repeats),
             "best_correlation": round(self.best_correlation, 4),
+            "echoes": self.echoes,
             "share": round(self.share, 4),
             "smallest_lag": _round(self.smallest_lag),
             "median_lag": _round(self.median_lag),
@@ -363,6 +368,7 @@ class RepetitionScanner:
         apart = int(round(1.0 / FP_HOP_SECONDS))
         repeats: list[Repeat] = []
         silent = 0
+        echoes = 0
         top = 0.0
         for i in range(windows):
             t = i * self.hop
@@ -375,6 +381,8 @@ class RepetitionScanner:
                 continue
             q = min(q, search.starts - 1)
             scores = search.scores(d[q : q + w], q - min_lag_frames)
+            if scores.size and float(np.max(scores)) >= ECHO_SCORE:
+                echoes += 1
             best: tuple[float, float] | None = None
             for p in peaks(scores, CANDIDATES, FP_GATE, apart):
                 lag = int(round((q - p) * FP_HOP_SECONDS * low_rate))
@@ -389,7 +397,7 @@ class RepetitionScanner:
                 lag_s = best[1] / low_rate
                 repeats.append(Repeat(t, t - lag_s, lag_s, min(best[0], 1.0)))
         return RepetitionResult(seconds, self.window, self.hop, self.threshold, windows,
-                                silent, tuple(repeats), min(top, 1.0))
+                                silent, tuple(repeats), min(top, 1.0), echoes)
 
 
 def find_repeats(audio: np.ndarray, rate: int, window: float = WINDOW_SECONDS,

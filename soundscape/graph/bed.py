@@ -16,9 +16,11 @@ Why the output never repeats:
   segment drift apart by at least 0.5 % of their length: after a fraction of a
   second their waveforms are uncorrelated, whatever their offsets.
 * **Fresh material.** In a renewable pool (procedural layers) a segment is retired
-  after ``USES`` plays and replaced by a freshly synthesised one (made ahead on a
-  worker thread), so the material itself is new every few minutes, for ever: the
-  loudest crash of a segment is heard at most ``USES`` times, each at another speed.
+  after ``uses`` plays (the recipe's ``reuse``: 4 for surf, 6 for fire and wind, 13,
+  ``USES``, for uniform textures) and replaced by a freshly synthesised one (made
+  ahead on a worker thread), so the material itself is new every few minutes, for
+  ever: the loudest crash of a segment is heard at most ``uses`` times, each at
+  another speed.
 * **Finite material** (your recordings, generated segments) cannot be renewed, so
   :class:`SplitBed` plays it as two independent chains, the low and the high half
   of its power spectrum. Their plays take speeds drawn anywhere in the range, never
@@ -118,8 +120,9 @@ class BedPlayer:
     """Pull-based player over a pool of float32 (2, frames) segments at one rate."""
 
     def __init__(self, segments: SegmentPool | list[np.ndarray], crossfade: int, seed: int,
-                 min_body: int | None = None, warp: bool = False):
+                 min_body: int | None = None, warp: bool = False, uses: int = USES):
         self.pool = as_pool(segments)
+        self.uses = max(1, min(uses, len(RATES)))  # plays of a renewable segment
         self.warp = warp  # every play at a speed and wow of its own (a low band only)
         self.segments = self.pool.segments
         shortest = self.pool.shortest()
@@ -179,9 +182,9 @@ class BedPlayer:
         return rate
 
     def _retire(self, variant: int, ahead: bool) -> None:
-        """Replace a fresh-pool segment that has had its ``USES`` plays by a new one."""
-        if not self.pool.renewable or len(self._used[variant]) < USES:
-            if ahead and self.pool.renewable and len(self._used[variant]) == USES - 1:
+        """Replace a fresh-pool segment that has had its ``uses`` plays by a new one."""
+        if not self.pool.renewable or len(self._used[variant]) < self.uses:
+            if ahead and self.pool.renewable and len(self._used[variant]) == self.uses - 1:
                 self.pool.prefetch(self._next_fresh)  # its successor, ahead of need
             return
         self._window[self._window.index(variant)] = self._next_fresh

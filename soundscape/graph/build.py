@@ -18,11 +18,12 @@ from ..dsp.texture import GrainTexture, TextureStream
 from ..errors import SourceError, UsageError
 from ..filesource import FileSource
 from ..guard import check_segment
+from ..procedural import RECIPES
 from ..scene import Bed, Event, Layer, Scene
 from ..segment import digest
 from ..sources import LayerMaterial, fresh_frames, fresh_segment, layer_material
 from .automation import level_curve, rate_timeline
-from .bed import RATES, BedPlayer, SplitBed
+from .bed import RATES, USES, BedPlayer, SplitBed
 from .core import Mix, Node, Strip, seek_node
 from .events import EventPlan, EventPlayer
 from .loudness import GainCurve, calibration, gain_for
@@ -142,7 +143,9 @@ def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int
         player = SplitBed(segments, int(round(layer.crossfade * rate)), aseed, rate)
     elif isinstance(layer, Bed):
         pool = SegmentPool(segments, make, fresh_frames(scene))
-        player = BedPlayer(pool, int(round(layer.crossfade * rate)), aseed)
+        recipe = RECIPES.get(layer.recipe or "")
+        player = BedPlayer(pool, int(round(layer.crossfade * rate)), aseed,
+                           uses=recipe.reuse if recipe is not None else USES)
     else:
         assert isinstance(layer, Event)
         player = EventPlayer(SegmentPool(segments, make), event_plan(scene, layer), rate,

@@ -52,17 +52,19 @@ _RECIPE_LIST: list[Recipe] = [
     make("wind", "bed", {
         "strength": _unit(0.5, "0 breeze .. 1 gale (level of the whistle, band centre)"),
         "gustiness": _unit(0.5, "0 steady .. 1 strong slow gusts"),
-    }, "Pink noise through a wandering broad band-pass, rumble and whistles, gusts.", wind.wind),
+    }, "Pink noise through a wandering broad band-pass, rumble and whistles, gusts.", wind.wind,
+         reuse=6),
     make("surf", "bed", {
         "period": ParamSpec(9.0, 6.0, 14.0, doc="mean seconds between waves of one breaker"),
     }, "Ocean surf: waves that swell, crash and hiss back (a near and a far breaker) on a "
-       "faint roar; one or two waves per 10 s.", water.surf),
+       "faint roar; one or two waves per 10 s.", water.surf, reuse=4),
     make("brook", "bed", {
         "flow": _unit(0.5, "0 trickle .. 1 rushing stream (bubble rate, wash level)"),
     }, "Babbling water: clustered Minnaert bubbles (1-6.5 kHz) over a bright wash.", water.brook),
     make("fire", "bed", {
         "intensity": _unit(0.5, "0 embers .. 1 roaring fire (roar level, crackle rate)"),
-    }, "Soft roar and hiss with sparse, sharp crackles and occasional pops.", fire.fire),
+    }, "Soft roar and hiss with sparse, sharp crackles and occasional pops.", fire.fire,
+         reuse=6),
     make("crickets", "bed", {
         "density": _unit(0.5, "0 a few individuals .. 1 a dense chorus"),
         "species": ParamSpec("mixed", choices=insects.CRICKET_SPECIES,

@@ -44,6 +44,10 @@ class Recipe:
     params: dict[str, ParamSpec]
     doc: str
     render: Callable[..., np.ndarray]
+    # a bed segment of this recipe is replayed (each time at another speed) at most
+    # this many times before fresh material replaces it: few where single moments
+    # stand out (a wave's crash, a gust, a pop), more for uniform textures
+    reuse: int = 13
 
 
 def problems(name: str, specs: Mapping[str, ParamSpec], params: Mapping[str, object]) -> list[str]:
@@ -141,6 +145,7 @@ def run(
     return _dsp.finish_event(raw(p, max_frames, sr, rng), sr, max_frames)
 
 
-def make(name: str, kind: str, params: dict[str, ParamSpec], doc: str, raw: RawRender) -> Recipe:
+def make(name: str, kind: str, params: dict[str, ParamSpec], doc: str, raw: RawRender,
+         reuse: int = 13) -> Recipe:
     """Build a :class:`Recipe` whose ``render`` applies the contract around ``raw``."""
-    return Recipe(name, kind, params, doc, partial(run, name, kind, params, raw))
+    return Recipe(name, kind, params, doc, partial(run, name, kind, params, raw), reuse)
