@@ -7,9 +7,13 @@ material for as long as they play, so a bed recipe is on the hot path: a 10 s,
 48 kHz stereo segment of rain, fire, wind, brook or surf must cost at most 0.08 s on
 the project's 2-core machine, plain noise at most 0.03 s, and any other bed under
 0.5 s (issue 14; v5 took rain 0.27, fire 0.24, wind 0.20, brook 0.10, surf 0.08,
-noise 0.04). Each row prints the best of --repeat runs and its ratio to the `noise`
-recipe measured in the same process, which is what to compare across machines (or
-on a busy one: the goals are about 2.7x noise for the five, 1x for noise itself).
+noise 0.04). Rain has the tighter goal of 0.035 s: it plays throughout the rainy
+scenes, two beds at once in rainy-night, whose 1 h render must stay within 2.5x of
+ffmpeg's time for 1 h of pink-noise FLAC (a 20 s segment of the 0.95 roof, the
+densest shipped rain, must cost at most 0.07 s). Each row prints the best of
+--repeat runs and its ratio to the `noise` recipe measured in the same process, which
+is what to compare across machines (or on a busy one: the goals are about 2.7x noise
+for the four, 1.2x for rain, 1x for noise itself).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from soundscape.procedural import RECIPES, render
 
-GOALS = {"rain": 0.08, "fire": 0.08, "wind": 0.08, "brook": 0.08, "surf": 0.08,
+GOALS = {"rain": 0.035, "fire": 0.08, "wind": 0.08, "brook": 0.08, "surf": 0.08,
          "noise": 0.03}  # s per 10 s segment; other beds: BED_GOAL
 BED_GOAL = 0.5
 

@@ -451,9 +451,12 @@ def bound_peaks(x: np.ndarray, sr: int, ceiling: float = 8.0,
     around the few samples over the limit are touched, so the RMS barely moves (a
     bed renormalised afterwards peaks within a fraction of a percent of the
     ceiling). A bed normalised to -20 dBFS (RMS 0.1) then peaks near or below
-    ``ceiling / 10``: under full scale by design.
+    ``ceiling / 10``: under full scale by design. Returns float32 for float32 ``x``,
+    else float64; ``x`` itself is never changed.
     """
-    x = np.asarray(x, dtype=np.float64)
+    x = np.asarray(x)
+    if x.dtype != np.float32:  # float32 stays float32: half the memory traffic
+        x = x.astype(np.float64, copy=False)
     if x.size == 0:
         return x
     hold = max(2, int(hold_s * sr))
@@ -463,7 +466,9 @@ def bound_peaks(x: np.ndarray, sr: int, ceiling: float = 8.0,
     if rms <= 0:
         return x
     limit = ceiling * rms
-    mag = np.abs(flat).max(axis=0)
+    mag = np.abs(flat[0])
+    for row in flat[1:]:  # row by row: a max over axis 0 of (2, n) is three times slower
+        np.maximum(mag, np.abs(row), out=mag)
     over = np.flatnonzero(mag > limit)
     if over.size == 0:
         return x
@@ -504,7 +509,7 @@ def finish_bed(x: np.ndarray) -> np.ndarray:
     if rms > 0:
         x *= 10 ** (BED_RMS_DBFS / 20.0) / rms
     knee = 0.95
-    if x.size and np.max(np.abs(x)) > knee:
+    if x.size and max(float(x.max()), -float(x.min())) > knee:
         over = np.abs(x) > knee
         x[over] = np.sign(x[over]) * (knee + (1 - knee) * np.tanh((np.abs(x[over]) - knee)
                                                                  / (1 - knee)))
