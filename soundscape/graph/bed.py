@@ -51,7 +51,8 @@ LOOKAHEAD = 3 * 48000  # frames: plays are drawn this far ahead, resampled on a 
 SPEED_GAP = 0.0003  # least speed difference of two plays of a fixed segment
 WOW_DEPTH = (0.002, 0.004)  # relative speed sway of a warped play
 WOW_PERIOD_FRAMES = (4 * 48000, 12 * 48000)  # its period
-AHEAD_PLAYS = 3  # and at least this many (a render runs 100x realtime: 3 s is no lead)
+AHEAD_PLAYS = 3  # a render's players draw at least this many ahead (100x realtime: 3 s
+# is no lead there); a live stream's need only LOOKAHEAD, and keep less audio in memory
 _PAD = 16  # extra source frames read past a resampled play's end
 
 
@@ -123,6 +124,7 @@ class BedPlayer:
                  min_body: int | None = None, warp: bool = False, uses: int = USES):
         self.pool = as_pool(segments)
         self.uses = max(1, min(uses, len(RATES)))  # plays of a renewable segment
+        self.ahead = 1  # plays drawn ahead of the playhead at least (AHEAD_PLAYS: render)
         self.warp = warp  # every play at a speed and wow of its own (a low band only)
         self.segments = self.pool.segments
         shortest = self.pool.shortest()
@@ -264,7 +266,7 @@ class BedPlayer:
         # drawn ahead of need (the chain is the same whenever it is drawn), so that
         # fresh segments and resampled plays are made on worker threads in time
         while (not self.plays or self.plays[-1].start < b + LOOKAHEAD
-               or sum(p.start >= b for p in self.plays) < AHEAD_PLAYS):
+               or sum(p.start >= b for p in self.plays) < self.ahead):
             self.plays.append(self._draw())
             drew = True
         dropped = False

@@ -23,7 +23,7 @@ from ..scene import Bed, Event, Layer, Scene
 from ..segment import digest
 from ..sources import LayerMaterial, fresh_frames, fresh_segment, layer_material
 from .automation import level_curve, rate_timeline
-from .bed import RATES, USES, BedPlayer, SplitBed
+from .bed import AHEAD_PLAYS, RATES, USES, BedPlayer, SplitBed
 from .core import Mix, Node, Strip, seek_node
 from .events import EventPlan, EventPlayer
 from .loudness import GainCurve, calibration, gain_for
@@ -126,13 +126,14 @@ def texture_clips(scene: Scene, layer: Layer) -> list[np.ndarray] | None:
 
 def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int,
                clips: list[np.ndarray] | None = None, source: str = "procedural",
-               make: Make | None = None) -> Strip:
+               make: Make | None = None, ahead: int = 1) -> Strip:
     """The layer's player wrapped in its gain strip.
 
     A bed given ``clips`` plays an endless granular texture of them; a bed of finite
     material (``source`` "files" or "generated") plays its segments as two band
     chains (:class:`~soundscape.graph.bed.SplitBed`); any other bed, and every event
     layer, plays from a pool that ``make`` (when given) renews for as long as it plays.
+    ``ahead``: plays a bed draws (and resamples on the workers) ahead of need at least.
     """
     rate = scene.master.sample_rate
     aseed = arrangement_seed(seed, layer)
@@ -146,6 +147,7 @@ def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int
         recipe = RECIPES.get(layer.recipe or "")
         player = BedPlayer(pool, int(round(layer.crossfade * rate)), aseed,
                            uses=recipe.reuse if recipe is not None else USES)
+        player.ahead = ahead
     else:
         assert isinstance(layer, Event)
         player = EventPlayer(SegmentPool(segments, make), event_plan(scene, layer), rate,
@@ -240,7 +242,9 @@ def build_graph(
     strips = {layer.name: layer_node(scene, layer, prepared[layer.name], seed,
                                      texture_clips(scene, layer), materials[layer.name].source,
                                      renewal(scene, layer) if materials[layer.name].source
-                                     == "procedural" else None)
+                                     == "procedural" else None,
+                                     # a render runs far ahead of real time: draw further
+                                     AHEAD_PLAYS if total_frames is not None else 1)
               for layer in chosen}
     meters: dict[str, LayerMeter] = {}
     if meter:
