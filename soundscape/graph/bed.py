@@ -51,7 +51,7 @@ LOOKAHEAD = 3 * 48000  # frames: plays are drawn this far ahead, resampled on a 
 SPEED_GAP = 0.0003  # least speed difference of two plays of a fixed segment
 WOW_DEPTH = (0.002, 0.004)  # relative speed sway of a warped play
 WOW_PERIOD_FRAMES = (4 * 48000, 12 * 48000)  # its period
-AHEAD_PLAYS = 3  # a render's players draw at least this many ahead (100x realtime: 3 s
+AHEAD_PLAYS = 2  # a render's players draw at least this many ahead (100x realtime: 3 s
 # is no lead there); a live stream's need only LOOKAHEAD, and keep less audio in memory
 _PAD = 16  # extra source frames read past a resampled play's end
 
