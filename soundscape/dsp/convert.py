@@ -22,3 +22,14 @@ def to_stereo_rate(audio: np.ndarray, rate: int, target_rate: int) -> np.ndarray
     if rate != target_rate and audio.shape[1] > 0:
         audio = soxr.resample(audio.T, rate, target_rate, quality="HQ").T
     return np.ascontiguousarray(audio, dtype=np.float32)
+
+
+def at_speed(audio: np.ndarray, speed: float) -> np.ndarray:
+    """(channels, frames) played ``speed`` times as fast: float32 (channels,
+    ~frames / speed), resampled with soxr at high quality (pitch and tempo move
+    together, as a tape would)."""
+    if speed == 1.0:
+        return np.array(audio, dtype=np.float32)  # a copy, as at any other speed
+    # soxr takes (frames, channels); only the ratio of the two rates matters to it
+    out = soxr.resample(np.ascontiguousarray(audio.T), 48000.0 * speed, 48000.0, quality="HQ")
+    return np.ascontiguousarray(out.T, dtype=np.float32)

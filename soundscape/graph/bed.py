@@ -39,9 +39,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
-import soxr
 from scipy import signal
 
+from ..dsp.convert import at_speed
 from ..dsp.fades import equal_power, fade_position
 from .pool import SegmentPool, as_pool, executor
 
@@ -65,12 +65,10 @@ def resample_play(src: np.ndarray, play: Play) -> np.ndarray:
         # linear interpolation: exact enough for a low band (under 0.1 dB below 2 kHz)
         pos, grid = play.positions(), np.arange(region.shape[1], dtype=np.float64)
         return np.stack([np.interp(pos, grid, ch) for ch in region]).astype(np.float32)
-    # soxr takes (frames, channels); the ratio is all that matters to it
-    out = soxr.resample(np.ascontiguousarray(region.T), 48000.0 * play.rate, 48000.0,
-                        quality="HQ")
-    if out.shape[0] < play.length:  # never expected: pad the (faded) tail
-        out = np.pad(out, ((0, play.length - out.shape[0]), (0, 0)))
-    return np.ascontiguousarray(out[: play.length].T, dtype=np.float32)
+    out = at_speed(region, play.rate)
+    if out.shape[1] < play.length:  # never expected: pad the (faded) tail
+        out = np.pad(out, ((0, 0), (0, play.length - out.shape[1])))
+    return np.ascontiguousarray(out[:, : play.length])
 
 
 class _Later:

@@ -34,8 +34,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import soxr
 
+from ..dsp.convert import at_speed
 from ..dsp.fades import pan_gains
 from ..dsp.filters import lowpass
 from .pool import SegmentPool, as_pool
@@ -43,12 +43,10 @@ from .pool import SegmentPool, as_pool
 SPEED_EDGE = 48  # frames faded at each end of a resampled event (exact zeros again)
 
 
-def at_speed(audio: np.ndarray, speed: float) -> np.ndarray:
-    """``audio`` (2, n) played ``speed`` times as fast (soxr), still starting and ending
-    at exactly zero."""
-    out = soxr.resample(np.ascontiguousarray(audio.T), 48000.0 * speed, 48000.0,
-                        quality="HQ").T
-    out = np.ascontiguousarray(out, dtype=np.float32)
+def edged_at_speed(audio: np.ndarray, speed: float) -> np.ndarray:
+    """An event (2, n) played ``speed`` times as fast, still starting and ending at
+    exactly zero (the resampler's ringing is faded over SPEED_EDGE frames)."""
+    out = at_speed(audio, speed)
     edge = min(SPEED_EDGE, out.shape[1] // 2)
     if edge > 0:
         ramp = np.arange(edge, dtype=np.float32) / edge
@@ -223,7 +221,7 @@ class EventPlayer:
         distance = float(rng.uniform(*plan.distance)) if plan.distance else 0.0
         audio = self.pool.get(variant)
         if self._speed != 1.0:
-            audio = at_speed(audio, self._speed)
+            audio = edged_at_speed(audio, self._speed)
         if fresh and self.pool.renewable:
             # the next event's segment is made on a worker thread while this one plays
             self.pool.retain({variant + 1})
