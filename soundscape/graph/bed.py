@@ -119,10 +119,11 @@ class BedPlayer:
     """Pull-based player over a pool of float32 (2, frames) segments at one rate."""
 
     def __init__(self, segments: SegmentPool | list[np.ndarray], crossfade: int, seed: int,
-                 min_body: int | None = None, warp: bool = False, uses: int = USES):
+                 min_body: int | None = None, warp: bool = False, uses: int = USES,
+                 ahead: int = 1):
         self.pool = as_pool(segments)
         self.uses = max(1, min(uses, len(RATES)))  # plays of a renewable segment
-        self.ahead = 1  # plays drawn ahead of the playhead at least (AHEAD_PLAYS: render)
+        self.ahead = ahead  # plays drawn ahead of the playhead at least (AHEAD_PLAYS: render)
         self.warp = warp  # every play at a speed and wow of its own (a low band only)
         self.segments = self.pool.segments
         shortest = self.pool.shortest()

@@ -146,8 +146,7 @@ def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int
         pool = SegmentPool(segments, make, fresh_frames(scene))
         recipe = RECIPES.get(layer.recipe or "")
         player = BedPlayer(pool, int(round(layer.crossfade * rate)), aseed,
-                           uses=recipe.reuse if recipe is not None else USES)
-        player.ahead = ahead
+                           uses=recipe.reuse if recipe is not None else USES, ahead=ahead)
     else:
         assert isinstance(layer, Event)
         player = EventPlayer(SegmentPool(segments, make), event_plan(scene, layer), rate,
