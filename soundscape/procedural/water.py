@@ -31,8 +31,12 @@ def bubble(f0: float, sr: int, amp_jitter: float = 0.0) -> np.ndarray:
     return np.sin(phase) * env * (1.0 + amp_jitter)
 
 
-BROOK_RADII_MM = (0.5, 3.0)  # bubble radii, log-uniform: Minnaert 1.1-6.5 kHz
-BROOK_WASH_BAND = (500.0, 7000.0)  # Hz, the unresolved splashing
+BROOK_RADII_MM = (0.5, 2.2)  # bubble radii, log-uniform: Minnaert 1.5-6.5 kHz
+BROOK_WASH_BAND = (500.0, 3500.0)  # Hz, the unresolved splashing
+# Level design against chance flat crests (stats.flat_tops): a 1.1-2 kHz bubble crest
+# carried 3-7 kHz wash wiggles of 5-50 % of its height, which flattened 7 crests in
+# 150 ten-second segments (before: radii to 3 mm, wash to 7 kHz); bubbles from 1.5 kHz
+# over a wash below 3.5 kHz: 0 in 150.
 BROOK_WASH_LEVEL = 1.0  # wash RMS re the bubbles at flow 0.5
 BROOK_BABBLE = 0.2  # depth of the wash's 10 Hz level babble
 
