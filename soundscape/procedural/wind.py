@@ -22,6 +22,8 @@ BODY_Q = 0.5  # a broad body (real wind slopes about -9 dB/octave, not -12)
 RUMBLE = 0.9  # brown rumble below 140 Hz, re the body
 FLUTTER = 0.1  # fast (4 Hz) wobble of the wind speed
 GUST_DB = 3.0  # level change (dB) per unit of wind speed
+GUST_SLOW = 0.2  # weight of the slowest (0.12 Hz) gusts in the wind speed (was 0.55)
+GUST_MID = 0.45  # weight of the 0.5 Hz gusts (was 0.35)
 CENTRE_OCT = 0.6  # (v5: 0.9) octaves the body's centre moves per unit of wind speed
 WHISTLES = ((2.6, 14.0), (4.1, 18.0))  # (pitch re the body's base, Q)
 TURBULENCE = 1.0  # log-amplitude depth of the 6-40 Hz flutter of the highs at strength 1 ...
@@ -82,7 +84,7 @@ def _speed_frames(speed: np.ndarray, n: int) -> np.ndarray:
 
 
 def wind(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
-    """Wind bed (2, n). ``strength`` 0..1, ``gustiness`` 0..1 (gust depth, +-~2 dB).
+    """Wind bed (2, n). ``strength`` 0..1, ``gustiness`` 0..1 (gust depth).
 
     The wind speed (slow gusts and a 4 Hz wobble) moves the bands and the level; on
     top, turbulence at the obstacles flutters the body and whistles at 6-40 Hz, more
@@ -95,7 +97,7 @@ def wind(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
     slow = _dsp.smooth_noise(r_ctrl, m, rate, 0.12)
     mid = _dsp.smooth_noise(r_ctrl, m, rate, 0.5)
     wobble = _dsp.smooth_noise(r_ctrl, m, rate, 4.0)
-    speed = gustiness * (0.55 * slow + 0.35 * mid) + FLUTTER * wobble
+    speed = gustiness * (GUST_SLOW * slow + GUST_MID * mid) + FLUTTER * wobble
     turb = _dsp.smooth_noise(r_ctrl, m, rate, 25.0) + 0.8 * _dsp.smooth_noise(r_ctrl, m, rate, 70.0)
     # unit std, its rare excursions beyond 2 std bent back (a control curve, not audio):
     # the highs flutter by at most e**(2 depth), never in a burst that towers
