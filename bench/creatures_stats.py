@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-import scipy.signal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from soundscape.procedural import birds, insects, render  # noqa: E402
+from soundscape.procedural.stats import beat_hz  # noqa: E402
 
 SR = 48000
 
@@ -45,24 +45,12 @@ def species_table(seeds: int) -> None:
               f"{_range([r['song_s'] for r in rows]):>10s} {song:>8s} {band:>10s} {pband:>10s}")
 
 
-def beat_hz(x: np.ndarray, lo: float, hi: float) -> float:
-    """The strongest rate (Hz) in lo..hi of the 2-8 kHz envelope of ``x`` (2, n)."""
-    sos = scipy.signal.butter(4, [2000, 8000], "bandpass", fs=SR, output="sos")
-    env = np.abs(scipy.signal.sosfilt(sos, x.mean(axis=0)))
-    hop = SR // 200
-    env = env[: len(env) // hop * hop].reshape(-1, hop).mean(axis=1)
-    spec = np.abs(np.fft.rfft(env - env.mean()))
-    f = np.fft.rfftfreq(len(env), 1 / 200)
-    keep = (f >= lo) & (f <= hi)
-    return float(f[keep][np.argmax(spec[keep])])
-
-
 def dolbear_table() -> None:
     print("\nsnowy tree crickets (species=tree): chirps/s measured vs Dolbear 1897")
     for temp in (12.0, 18.0, 22.0, 26.0, 32.0):
         x = render("crickets", {"species": "tree", "temperature_c": temp}, seconds=20.0,
                    sample_rate=SR, seed=1)
-        print(f"  {temp:4.0f} C  measured {beat_hz(x, 0.4, 4.0):.2f}  "
+        print(f"  {temp:4.0f} C  measured {beat_hz(x, SR, 0.4, 4.0):.2f}  "
               f"Dolbear {insects.dolbear_tree_chirps_per_s(temp):.2f}  "
               f"(field crickets {insects.field_chirps_per_s(temp):.2f}, "
               f"trill {insects.trill_pulses_per_s(temp):.0f} pulses/s)")

@@ -13,6 +13,7 @@ import scipy.signal
 
 from soundscape.guard import check_segment
 from soundscape.procedural import RECIPES, birds, gulls, insects, render, validate_params
+from soundscape.procedural.stats import beat_hz
 
 SR = 48000
 SEEDS = range(20)
@@ -201,24 +202,12 @@ def test_dolbear() -> None:
     assert 1.8 <= insects.field_chirps_per_s(22.0) <= 2.4
 
 
-def _beat_hz(x: np.ndarray, lo: float, hi: float) -> float:
-    """The strongest rate (Hz) in lo..hi of the 2-8 kHz envelope of a bed."""
-    sos = scipy.signal.butter(4, [2000, 8000], "bandpass", fs=SR, output="sos")
-    env = np.abs(scipy.signal.sosfilt(sos, x.mean(axis=0)))
-    hop = SR // 200
-    env = env[: len(env) // hop * hop].reshape(-1, hop).mean(axis=1)
-    spec = np.abs(np.fft.rfft(env - env.mean()))
-    f = np.fft.rfftfreq(len(env), 1 / 200)
-    keep = (f >= lo) & (f <= hi)
-    return float(f[keep][np.argmax(spec[keep])])
-
-
 @pytest.mark.parametrize("temp", [14.0, 22.0, 30.0])
 def test_tree_crickets_chirp_at_dolbears_rate(temp: float) -> None:
     x = render("crickets", {"species": "tree", "temperature_c": temp, "density": 0.5},
                seconds=20.0, sample_rate=SR, seed=1)
     want = insects.dolbear_tree_chirps_per_s(temp)
-    assert _beat_hz(x, 0.4, 4.0) == pytest.approx(want, rel=0.1)
+    assert beat_hz(x, SR, 0.4, 4.0) == pytest.approx(want, rel=0.1)
 
 
 def test_field_crickets_chirp_3_to_5_pulses_at_4_5_to_5_khz() -> None:
@@ -248,7 +237,7 @@ def test_katydid_rasps_come_in_groups() -> None:
     x = render("insects", {"kind": "katydid", "density": 0.0}, seconds=20.0,
                sample_rate=SR, seed=4)
     # Rasps ~8 per second (0.1-0.14 s apart) inside groups ~1 per second.
-    assert 6.0 <= _beat_hz(x, 5.0, 12.0) <= 10.5
+    assert 6.0 <= beat_hz(x, SR, 5.0, 12.0) <= 10.5
 
 
 def _max_repeat_ncc(x: np.ndarray, window_s: float = 2.0) -> float:

@@ -495,3 +495,17 @@ def onset_centroid(audio: np.ndarray, sample_rate: int,
     start = int(round(onset_time(x, sample_rate) * sample_rate))
     stop = start + max(16, int(round(window_s * sample_rate)))
     return spectral_centroid(x[..., start:stop], sample_rate)
+
+
+def beat_hz(audio: np.ndarray, sample_rate: int, lo: float, hi: float) -> float:
+    """The strongest rate (Hz) in ``lo..hi`` of the 2-8 kHz envelope of ``audio``
+    ((2, n) or (n,)): a cricket chorus's chirp rate, a katydid's rasp rhythm. The
+    envelope is averaged in 5 ms hops, so rates up to 100 Hz can be read."""
+    sos = scipy.signal.butter(4, [2000, 8000], "bandpass", fs=sample_rate, output="sos")
+    env = np.abs(scipy.signal.sosfilt(sos, to_mono(audio)))
+    hop = sample_rate // 200
+    env = env[: len(env) // hop * hop].reshape(-1, hop).mean(axis=1)
+    spec = np.abs(np.fft.rfft(env - env.mean()))
+    f = np.fft.rfftfreq(len(env), 1 / 200)
+    keep = (f >= lo) & (f <= hi)
+    return float(f[keep][np.argmax(spec[keep])])
