@@ -74,6 +74,12 @@ def prompt_group(layer: Layer) -> str:
 PROCEDURAL_ATTEMPTS = 6  # seeds tried per variant before a recipe is declared broken
 
 
+def attempt_seed(base_seed: int, layer: Layer, variant: int, attempt: int) -> int:
+    """The seed of a procedural variant's ``attempt``-th try (0: its own seed; the
+    others when the guard rejected the earlier ones), for bank and fresh variants alike."""
+    return layer_seed(base_seed, layer, variant + 1000 * attempt)
+
+
 @dataclass
 class LayerMaterial:
     """A layer's checked segments and where they came from (for the render report).
@@ -175,10 +181,8 @@ def _procedural_material(scene: Scene, layer: Layer, bank: SegmentBank,
     notes: list[str] = []
     failures: list[str] = []
     for variant in range(layer.variants):
-        seed = layer_seed(base_seed, layer, variant)
         for attempt in range(PROCEDURAL_ATTEMPTS):
-            vseed = seed if attempt == 0 else layer_seed(base_seed, layer, variant
-                                                         + 1000 * attempt)
+            vseed = attempt_seed(base_seed, layer, variant, attempt)
             key = src.key(layer, variant, vseed)
             reason = bank.rejected(key)
             if reason is None:
@@ -250,8 +254,7 @@ def fresh_segment(scene: Scene, layer: Layer, index: int,
                                               else 1)
     src = ProceduralSource(rate, seconds)
     for attempt in range(PROCEDURAL_ATTEMPTS):
-        seed = layer_seed(base, layer, index + 1000 * attempt)
-        seg = src.segment(layer, index, seed)
+        seg = src.segment(layer, index, attempt_seed(base, layer, index, attempt))
         if not check_segment(seg.audio, rate, layer.kind, strict=True):
             return _to_rate(seg, rate)
     return None

@@ -38,6 +38,7 @@ import numpy as np
 from ..dsp.convert import at_speed
 from ..dsp.fades import pan_gains
 from ..dsp.filters import lowpass
+from ..filesource import EVENT_MAX_SECONDS
 from .pool import SegmentPool, as_pool
 
 SPEED_EDGE = 48  # frames faded at each end of a resampled event (exact zeros again)
@@ -59,7 +60,6 @@ DISTANCE_MIN_CUTOFF_HZ = 1200.0  # low-pass corner at distance 1.0 (20 kHz at 0.
 RATE_STEP_SECONDS = 0.25  # resolution of the rate integral
 RATE_HORIZON_SECONDS = 7 * 86400.0  # a rate of zero for longer than this ends the layer
 EXCESS_FLOOR = 0.25  # the random part of a gap averages at least this times min_gap
-FRESH_MAX_SECONDS = 20  # a fresh (procedural) event lasts at most this long
 HISTORY_LIMIT = 100_000  # newest records kept when history is never drained
 
 
@@ -277,7 +277,8 @@ class EventPlayer:
             raise ValueError(f"an event layer seeks forward only ({frame} < {self.position})")
         rate = self.sample_rate
         self.pending = [(s, a) for s, a in self.pending if s + a.shape[1] > frame]
-        longest = max(max(s.shape[1] for s in self.variants), FRESH_MAX_SECONDS * rate)
+        # a fresh (procedural) event lasts at most EVENT_MAX_SECONDS
+        longest = max(max(s.shape[1] for s in self.variants), int(EVENT_MAX_SECONDS * rate))
         while self._next_time * rate < frame:
             t = self._next_time
             state, last, placed = self.rng.bit_generator.state, self._last_variant, self._placed
