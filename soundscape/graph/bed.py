@@ -102,10 +102,7 @@ class Play:
 
     def source_frames(self) -> int:
         """Frames of the segment this play reads from ``offset`` (its span)."""
-        if self.rate == 1.0 and self.wow is None:
-            return self.length
-        sway = 0 if self.wow is None else int(np.ceil(2 * self.rate * self.wow[0] / self.wow[1]))
-        return int(np.ceil(self.length * self.rate)) + sway + _PAD
+        return span(self.length, self.rate, self.wow)
 
     def positions(self) -> np.ndarray:
         """Source positions (float64, from ``offset``) of a warped play's output frames."""
@@ -113,6 +110,14 @@ class Play:
         d, w, phase = self.wow
         k = np.arange(self.length, dtype=np.float64)
         return self.rate * (k + d * (np.cos(phase) - np.cos(w * k + phase)) / w)
+
+
+def span(length: int, rate: float, wow: tuple[float, float, float] | None) -> int:
+    """Source frames a play of ``length`` output frames reads at ``rate`` with ``wow``."""
+    if rate == 1.0 and wow is None:
+        return length
+    sway = 0 if wow is None else int(np.ceil(2 * rate * wow[0] / wow[1]))
+    return int(np.ceil(length * rate)) + sway + _PAD
 
 
 class BedPlayer:
@@ -204,14 +209,13 @@ class BedPlayer:
                    2 * np.pi / float(self.rng.uniform(*WOW_PERIOD_FRAMES)),
                    float(self.rng.uniform(0, 2 * np.pi)))
         size = self.pool.frames(variant)
-        sway = Play(0, 0, 0, 0, rate, wow).source_frames()  # frames beyond length * rate
+        extra = span(0, rate, wow)  # frames read beyond length * rate
         longest = size if rate == 1.0 and wow is None else \
-            min(size, int((size - sway - 1) / rate))
+            min(size, int((size - extra - 1) / rate))
         # fresh segments may be longer than the bank's: half of one at least, as for those
         low = min(max(self.min_length, size // 2), longest)
         length = int(self.rng.integers(low, longest + 1))
-        play = Play(variant, 0, length, self._next_start, rate, wow)
-        offset = int(self.rng.integers(0, size - play.source_frames() + 1))
+        offset = int(self.rng.integers(0, size - span(length, rate, wow) + 1))
         play = Play(variant, offset, length, self._next_start, rate, wow)
         self._next_start = play.end - self.crossfade
         self._retire(variant, ahead)
