@@ -24,7 +24,7 @@ from soundscape.bank import SegmentBank
 from soundscape.graph import SceneGraph, build_graph
 from soundscape.graph.switch import Crossfade, Fallback, Level, PinkBed
 from soundscape.scene import load_scene
-from soundscape.server.clock import AudioClock
+from soundscape.clock import AudioClock
 from soundscape.server.codec import Decoder, make_encoder
 from soundscape.server.config import ServerConfig
 from soundscape.server.engine import Engine

@@ -167,7 +167,7 @@ def hub_on_fake_clock(scene, template, block: int = 4800):
     """A hub with one mixer on a FakeClock and ``scene``'s channel (a copy of
     ``template``). Returns (hub, channel, run): ``run(n)`` steps n blocks and returns
     every Produced the mixer published meanwhile."""
-    from soundscape.server.clock import AudioClock
+    from soundscape.clock import AudioClock
     from soundscape.server.config import ServerConfig
     from soundscape.server.engine import Engine
     from soundscape.server.hub import Hub

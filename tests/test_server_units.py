@@ -12,7 +12,7 @@ from hypothesis import strategies as hst
 from soundscape.bank import SegmentBank
 from soundscape.graph import build_graph
 from soundscape.scene import load_scene
-from soundscape.server.clock import AudioClock
+from soundscape.clock import AudioClock
 from soundscape.server.codec import FRAME_SIZE, Decoder, OpusEncoder, Pcm16Encoder
 from soundscape.server.listener import ListenerQueue, Offer
 from soundscape.server.protocol import (
@@ -120,7 +120,7 @@ def test_fork_continues_sample_for_sample(tmp_path):
 def test_personal_takeover_of_a_slow_listener_leaves_no_gap(tmp_path):
     """A listener whose broadcast blocks are still queued when its personal mix starts
     gets every sequence number exactly once."""
-    from soundscape.server.clock import AudioClock
+    from soundscape.clock import AudioClock
     from soundscape.server.config import ServerConfig
     from soundscape.server.engine import Engine
     from soundscape.server.hub import Hub, seq_of
@@ -163,7 +163,7 @@ def test_personal_takeover_of_a_slow_listener_leaves_no_gap(tmp_path):
 
 
 def test_hot_reload_reaches_personal_mixes_with_their_gains(tmp_path):
-    from soundscape.server.clock import AudioClock
+    from soundscape.clock import AudioClock
     from soundscape.server.config import ServerConfig
     from soundscape.server.engine import Engine
     from soundscape.server.hub import Hub

@@ -16,7 +16,7 @@ from soundscape.bank import SegmentBank
 from soundscape.graph import build_graph
 from soundscape.scene import load_scene
 from soundscape.server import stems as stems_module
-from soundscape.server.clock import AudioClock
+from soundscape.clock import AudioClock
 from soundscape.server.codec import Decoder, Pcm16Encoder
 from soundscape.server.config import ServerConfig
 from soundscape.server.hub import Listener

@@ -1,7 +1,7 @@
 """A real-time station: pull a scene's master on the audio clock, fan blocks out.
 
 The station's thread (the caller's) is the mixer: it pulls ``block`` frames when
-each block is due (:class:`~soundscape.server.clock.AudioClock`, absolute schedule)
+each block is due (:class:`~soundscape.clock.AudioClock`, absolute schedule)
 and hands the same float32 (2, block) array to every output's ``push``, which never
 blocks. Outputs run on their own threads; what they report comes back as
 :class:`~soundscape.outputs.base.OutputEvent` messages, handed to ``on_event``.
@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..server.clock import AudioClock
+from ..clock import AudioClock
 from .base import OutputEvent, ThreadedOutput
 
 log = logging.getLogger(__name__)

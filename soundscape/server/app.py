@@ -42,7 +42,7 @@ from ..scene import Scene
 from ..sources import prompt_group
 from .builds import BuildQueue
 from .catalog import Catalog
-from .clock import AudioClock
+from ..clock import AudioClock
 from .codec import FRAME_SIZE
 from .config import ServerConfig
 from .engine import Engine

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from .clock import AudioClock
+from ..clock import AudioClock
 from .stream import Produced, Stream
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..graph import SceneGraph
 from ..scene import Bed, Scene
-from .clock import AudioClock
+from ..clock import AudioClock
 from .codec import FRAME_SIZE
 from .config import ServerConfig
 from .engine import Engine

@@ -30,7 +30,7 @@ import numpy as np
 from ..graph import SceneGraph
 from ..graph.core import Node
 from ..graph.switch import Crossfade, Fallback, Level, PinkBed, copy_chain, graphs_in
-from .clock import AudioClock
+from ..clock import AudioClock
 from .codec import FRAME_SIZE, Encoder, make_encoder
 from .protocol import encode_audio
 from .stems import Stems, switch_taps
