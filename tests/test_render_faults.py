@@ -48,17 +48,61 @@ def test_read_only_folder_is_one_clear_error(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root writes into a folder of mode 0o555")
-def test_folder_without_write_permission(tmp_path):
+def _without_root_overrides() -> None:
+    """(preexec_fn) Drop root's CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the
+    bounding set, so the exec'd child obeys file modes as any user does. As a normal
+    user there is nothing to drop."""
+    if os.geteuid() != 0:
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, cap_dac_override, cap_dac_read_search = 24, 1, 2
+    for cap in (cap_dac_override, cap_dac_read_search):
+        if libc.prctl(pr_capbset_drop, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def _run_without_overrides(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` in a child that cannot write where its modes forbid, root or not."""
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, preexec_fn=_without_root_overrides)
+
+
+@pytest.fixture
+def locked(tmp_path: Path):
+    """A folder of mode 0o555: nobody (root without its overrides included) may write."""
     folder = tmp_path / "locked"
     folder.mkdir()
     folder.chmod(0o555)
-    try:
-        with pytest.raises(RenderError, match=f"cannot write to {folder}: permission denied"):
-            render_file(silence, RATE, RATE, folder / "x.wav")
-    finally:
-        folder.chmod(0o755)
+    yield folder
+    folder.chmod(0o755)
+
+
+def test_folder_without_write_permission(locked):
+    code = (f"from soundscape.render import render_file\n"
+            f"import numpy as np\n"
+            f"from soundscape.errors import RenderError\n"
+            f"try:\n"
+            f"    render_file(lambda n: np.zeros((2, n), np.float32), {RATE}, {RATE},\n"
+            f"                {str(locked / 'x.wav')!r})\n"
+            f"except RenderError as exc:\n"
+            f"    print(exc)\n")
+    res = _run_without_overrides("-c", code)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == f"cannot write to {locked}: permission denied"
+    assert list(locked.iterdir()) == []
+
+
+def test_folder_without_write_permission_from_the_command_line(locked, small_scene, tmp_path):
+    res = _run_without_overrides("-m", "soundscape.cli", "render", str(small_scene), "-d", "1s",
+                                 "-o", str(locked / "x.wav"), "--bank", str(tmp_path / "bank"),
+                                 "-q")
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+    assert res.stderr.strip() == (
+        f"soundscape: error: cannot write to {locked}: permission denied"), res.stderr
+    assert list(locked.iterdir()) == []
+    assert not (tmp_path / "bank").exists()  # failed before any synthesis
 
 
 def test_read_only_folder_from_the_command_line(tmp_path, small_scene, monkeypatch, capsys):
