@@ -18,6 +18,7 @@ Pure data and pure functions: no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,7 @@ MAX_PATH_CHARS = 4096  # one entry of `files`
 MAX_EVENTS_PER_MIN = 600.0  # rate_per_min, and 60 / the shortest interval gap
 MIN_INTERVAL_S = 60.0 / MAX_EVENTS_PER_MIN
 DAY_S = 86400.0
+DEFAULT_RAMP_S = 30.0  # a phase without `ramp` reaches its targets after min(this, duration)
 NAME_PATTERN = r"^[\w-]+$"  # \w: Unicode letters and digits, and '_'
 NAME_HELP = "letters, digits, '-' and '_'"
 
@@ -210,7 +212,7 @@ PHASE_FIELDS = (
     Field("duration", "duration", "How long the phase lasts.", required=True, low=1,
           high=7 * DAY_S),
     Field("ramp", "duration", "Time to reach the phase's targets (default: the duration, "
-          "at most 30 s).", low=0, high=7 * DAY_S),
+          f"at most {DEFAULT_RAMP_S:g} s).", low=0, high=7 * DAY_S),
     Field("layers", "targets", "Targets per layer: layers.NAME.level_db, "
           "layers.NAME.rate_per_min.", fields=TARGET_FIELDS),
 )
@@ -309,58 +311,83 @@ def _duration(f: Field) -> dict[str, Any]:
     return {"anyOf": [_number(f), {"type": "string", "pattern": DURATION_PATTERN}]}
 
 
-def _field_schema(f: Field, layer_type: str | None = None) -> dict[str, Any]:
-    """The schema of one field's value (its description included)."""
-    out: dict[str, Any]
-    if f.kind == "string":
-        out = {"type": "string"}
-        if f.max_chars is not None:
-            out["maxLength"] = f.max_chars
-        if f.pattern:
-            out["pattern"] = f.pattern
-        if f.required:
-            out["minLength"] = 1
-    elif f.kind == "number":
-        out = _number(f)
-    elif f.kind == "bool":
-        out = {"type": "boolean"}
-    elif f.kind == "choice":
-        choices = f.choices or (recipe_names() if f.name == "recipe" else ())
-        if f.name == "recipe" and layer_type is not None:
-            from . import procedural
+def _string_schema(f: Field, layer_type: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "string"}
+    if f.max_chars is not None:
+        out["maxLength"] = f.max_chars
+    if f.pattern:
+        out["pattern"] = f.pattern
+    if f.required:
+        out["minLength"] = 1
+    return out
 
-            choices = tuple(n for n in choices if procedural.RECIPES[n].kind == layer_type)
-        out = {"enum": list(choices)}
-    elif f.kind == "duration":
-        out = _duration(f)
-    elif f.kind in ("range", "duration_range"):
-        item = _number(f) if f.kind == "range" else _duration(f)
-        out = {"anyOf": [item, {"type": "array", "items": item, "minItems": 2,
-                                "maxItems": 2}]}
-    elif f.kind == "table":
-        out = _table_schema(f.fields)
-    elif f.kind == "tables":
-        item = _layer_schema() if f.name == "layers" else _table_schema(f.fields)
-        out = {"type": "array", "items": item}
-        if f.required:
-            out["minItems"] = 1
-        if f.max_items is not None:
-            out["maxItems"] = f.max_items
-    elif f.kind in ("files", "strings"):
-        item = {"type": "string", "maxLength": f.max_chars}
-        if f.kind == "files":
-            item["minLength"] = 1
-        array = {"type": "array", "items": item, "maxItems": f.max_items}
-        out = {"anyOf": [item, array]} if f.kind == "files" else array
-    elif f.kind == "params":
-        out = {"type": "object"}
-    elif f.kind == "targets":
-        out = {"type": "object",
-               "propertyNames": {"maxLength": MAX_NAME_CHARS, "pattern": NAME_PATTERN},
-               "additionalProperties": _table_schema(f.fields)}
-    else:  # pragma: no cover - a field kind without a schema is a bug here
+
+def _choice_schema(f: Field, layer_type: str | None) -> dict[str, Any]:
+    if f.name != "recipe":
+        return {"enum": list(f.choices)}
+    choices = f.choices or recipe_names()  # the recipes: known only once loaded
+    if layer_type is not None:
+        from . import procedural
+
+        choices = tuple(n for n in choices if procedural.RECIPES[n].kind == layer_type)
+    return {"enum": list(choices)}
+
+
+def _range_schema(f: Field, layer_type: str | None) -> dict[str, Any]:
+    item = _number(f) if f.kind == "range" else _duration(f)
+    return {"anyOf": [item, {"type": "array", "items": item, "minItems": 2, "maxItems": 2}]}
+
+
+def _tables_schema(f: Field, layer_type: str | None) -> dict[str, Any]:
+    item = _layer_schema() if f.name == "layers" else _table_schema(f.fields)
+    out: dict[str, Any] = {"type": "array", "items": item}
+    if f.required:
+        out["minItems"] = 1
+    if f.max_items is not None:
+        out["maxItems"] = f.max_items
+    return out
+
+
+def _list_schema(f: Field, layer_type: str | None) -> dict[str, Any]:
+    """``files`` (a path or a list of paths) and ``strings`` (a list of strings)."""
+    item: dict[str, Any] = {"type": "string", "maxLength": f.max_chars}
+    if f.kind == "files":
+        item["minLength"] = 1
+    array = {"type": "array", "items": item, "maxItems": f.max_items}
+    return {"anyOf": [item, array]} if f.kind == "files" else array
+
+
+def _targets_schema(f: Field, layer_type: str | None) -> dict[str, Any]:
+    return {"type": "object",
+            "propertyNames": {"maxLength": MAX_NAME_CHARS, "pattern": NAME_PATTERN},
+            "additionalProperties": _table_schema(f.fields)}
+
+
+# field kind -> the schema of its value (without the description)
+_SCHEMAS: dict[str, Callable[[Field, str | None], dict[str, Any]]] = {
+    "string": _string_schema,
+    "number": lambda f, _: _number(f),
+    "bool": lambda f, _: {"type": "boolean"},
+    "choice": _choice_schema,
+    "duration": lambda f, _: _duration(f),
+    "range": _range_schema,
+    "duration_range": _range_schema,
+    "table": lambda f, _: _table_schema(f.fields),
+    "tables": _tables_schema,
+    "files": _list_schema,
+    "strings": _list_schema,
+    "params": lambda f, _: {"type": "object"},
+    "targets": _targets_schema,
+}
+
+
+def _field_schema(f: Field, layer_type: str | None = None) -> dict[str, Any]:
+    """The schema of one field's value (its description included); ``layer_type``
+    narrows the recipe choices of a layer to that type's recipes."""
+    make = _SCHEMAS.get(f.kind)
+    if make is None:  # pragma: no cover - a field kind without a schema is a bug here
         raise ValueError(f"no schema for field kind {f.kind!r}")
-    return {"description": _describe(f), **out}
+    return {"description": _describe(f), **make(f, layer_type)}
 
 
 def _table_schema(fields: tuple[Field, ...]) -> dict[str, Any]:
