@@ -1,5 +1,6 @@
 """The station and the output base class: an output that falls behind drops and
-reports, and never holds up the mixer; the server's ChannelOutputs fan-out."""
+reports, and never holds up the mixer; the station on the one real-time loop (a
+Mixer driven by hand on a fake clock); the server's ChannelOutputs fan-out."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import threading
 
 import numpy as np
 
-from soundscape.outputs import ChannelOutputs, Level, OutputEvent, Station, ThreadedOutput
+from soundscape.clock import AudioClock
+from soundscape.mixer import Mixer
+from soundscape.outputs import ChannelOutputs, Level, Station, ThreadedOutput
 
 
 class Recorder(ThreadedOutput):
@@ -38,14 +41,37 @@ def counting_pull():
     return pull
 
 
+class FakeTime:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def on_mixer(station: Station, block: int = 480) -> tuple[Mixer[Station], FakeTime]:
+    """``station`` as the only stream of a mixer driven by hand on a fake clock."""
+    fake = FakeTime()
+    mixer: Mixer[Station] = Mixer("test", AudioClock(station.rate, block, now=fake),
+                                  lambda s, frames: None)
+    mixer.add(station)
+    return mixer, fake
+
+
 def test_a_stuck_output_drops_and_reports_while_the_others_get_everything():
     gate = threading.Event()
     stuck = Recorder("stuck", queue_blocks=5, gate=gate)
     good = Recorder("good")
-    station = Station(counting_pull(), 48000, [stuck, good], block=480)
-    events: list[OutputEvent] = []
     total = 40 * 480
-    assert station.run(total, on_event=events.append) == total  # never waited for "stuck"
+    station = Station(counting_pull(), 48000, [stuck, good], block=480, frames=total)
+    station.start()
+    mixer, fake = on_mixer(station)
+    for _ in range(40):
+        assert mixer.step(fake.t) == 1  # never waited for "stuck"
+        fake.t += 0.01
+    assert station.done.is_set() and station.frames == total and len(mixer) == 1
+    assert mixer.step(fake.t) == 0 and len(mixer) == 0  # done: dropped by the mixer
+    events = station.events()
     gate.set()
     station.close()
     events += station.events()
@@ -54,19 +80,62 @@ def test_a_stuck_output_drops_and_reports_while_the_others_get_everything():
         "stuck: falling behind: 1 blocks dropped so far (the mixer does not wait for outputs)"]
     got = np.concatenate(good.blocks, axis=1)
     assert good.dropped == 0 and got.shape == (2, total)
+    assert good.delivered == 0  # a Recorder does not count: real outputs do
     assert np.array_equal(got[0], np.arange(total, dtype=np.float32))  # in order, no gap
     assert not stuck.alive and not good.alive
 
 
-def test_station_stops_on_request_and_when_every_output_failed():
+def test_the_last_block_is_cut_to_the_frames_asked_for():
     out = Recorder("a")
+    station = Station(counting_pull(), 48000, [out], block=480, frames=1000)
+    station.start()
+    mixer, fake = on_mixer(station)
+    fake.t = 0.05  # 6 blocks due: the station ends after three
+    assert mixer.step(fake.t) == 3 and station.frames == 1000
+    station.close()
+    assert [b.shape[1] for b in out.blocks] == [480, 480, 40]
+
+
+def test_a_station_that_fell_behind_skips_ahead_and_its_audio_stays_continuous():
+    """The one rule of the real-time loop (soundscape.mixer): more than max_late blocks
+    behind, skip to the block due now; skipped blocks are never made, nothing bursts."""
+    out = Recorder("a")
+    station = Station(counting_pull(), 48000, [out], block=480)
+    station.start()
+    mixer, fake = on_mixer(station)
+    assert mixer.step(0.0) == 1  # block 0
+    fake.t = 0.5  # block 50 due: 49 behind, more than max_late (10)
+    assert mixer.step(fake.t) == 1  # only block 50, not a burst of 50
+    assert station.late_blocks == 49 and mixer.late_blocks == 49 and station.index == 51
+    fake.t = 0.5 + 0.05  # 5 blocks due: within max_late, all made (a short burst)
+    assert mixer.step(fake.t) == 5
+    station.close()
+    got = np.concatenate(out.blocks, axis=1)[0]
+    assert np.array_equal(got, np.arange(7 * 480, dtype=np.float32))  # no gap in the audio
+
+
+def test_station_stops_when_every_output_failed_and_play_stops_on_request():
+    out = Recorder("a")
+    out.failed = True
+    station = Station(counting_pull(), 48000, [out], block=480)
+    mixer, fake = on_mixer(station)
+    assert mixer.step(10.0) == 1 and station.done.is_set() and station.frames == 480
     stop = threading.Event()
     stop.set()
-    station = Station(counting_pull(), 48000, [out], block=480)
-    assert station.run(None, stop) == 0
-    out.failed = True
-    assert Station(counting_pull(), 48000, [out], block=480).run(None) == 480
+    again = Station(counting_pull(), 48000, [Recorder("b")], block=480)
+    assert again.play(stop) <= 480  # returns at once; at most the first block was made
+    again.close()
+    assert not again.outputs[0].alive
+
+
+def test_play_runs_the_station_on_a_mixer_thread_to_its_end():
+    out = Recorder("a")
+    station = Station(counting_pull(), 48000, [out], block=480, frames=10 * 480)
+    ticks: list[int] = []
+    assert station.play(threading.Event(), on_tick=ticks.append) == 10 * 480
     station.close()
+    assert station.done.is_set() and sum(b.shape[1] for b in out.blocks) == 10 * 480
+    assert all(t <= 10 * 480 for t in ticks)
 
 
 def test_channel_outputs_fan_out_by_channel():

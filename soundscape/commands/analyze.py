@@ -31,7 +31,8 @@ from ..errors import UsageError
 from ..probe import check_scene_files
 from ..render import write_text_atomically
 from ..scene import load_scene
-from ..units import format_duration, parse_duration
+from ..units import format_duration
+from ._cli import Preparing, check_seed, duration
 
 PLOT_FORMATS = (".png", ".svg", ".pdf")
 
@@ -68,10 +69,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def _seconds(text: str | None, scene_default: float) -> float:
     if text is None:
         return scene_default
-    try:
-        seconds = parse_duration(text)
-    except ValueError as exc:
-        raise UsageError(f"--duration: {exc}") from None
+    seconds = duration(text, "--duration")
     if seconds < 1:
         raise UsageError(f"--duration: {text!r} is too short (at least 1s)")
     if seconds > MAX_SECONDS:
@@ -88,8 +86,7 @@ def _check_writable(flag: str, path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.seed is not None and not 0 <= args.seed < 2**32:
-        raise UsageError(f"--seed: {args.seed} is out of range 0..{2**32 - 1}")
+    check_seed(args.seed)
     if args.plot is not None:
         if args.plot.suffix.lower() not in PLOT_FORMATS:
             raise UsageError(f"--plot: {str(args.plot)!r} must end in "
@@ -104,14 +101,7 @@ def run(args: argparse.Namespace) -> int:
     rate = scene.master.sample_rate
     bank = SegmentBank(args.bank) if args.bank else SegmentBank()
     quiet = args.quiet
-    prep = None if quiet else tqdm(total=len(scene.layers), desc="preparing", unit="layer",
-                                   file=sys.stderr, leave=False)
-
-    def step(name: str) -> None:
-        if prep is not None:
-            prep.set_postfix_str(name)
-            prep.update(0 if prep.n >= prep.total else 1)
-
+    prep = Preparing(len(scene.layers), quiet)
     bar: tqdm | None = None
     last = [0]
 
@@ -120,8 +110,7 @@ def run(args: argparse.Namespace) -> int:
         if quiet:
             return
         if bar is None:
-            if prep is not None:
-                prep.close()
+            prep.close()
             bar = tqdm(total=round(seconds), unit="s", desc=f"analysing {scene.name}",
                        file=sys.stderr, mininterval=0.5, leave=False,
                        bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s of audio "
@@ -131,10 +120,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         analysis = analyze(scene, seconds, bank, seed=args.seed, progress=progress,
-                           prepare=step)
+                           prepare=prep.step)
     finally:
-        if prep is not None:
-            prep.close()
+        prep.close()
         if bar is not None:
             bar.close()
     if args.plot is not None:

@@ -26,7 +26,7 @@ from ..render import (
 from ..report import build_report, format_report
 from ..scene import load_scene
 from ..timeline import Timeline
-from ..units import parse_duration
+from ._cli import Preparing, check_seed, duration
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -55,22 +55,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _duration(text: str, flag: str) -> float:
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise UsageError(f"{flag}: {exc}") from None
-
-
 def run(args: argparse.Namespace) -> int:
-    seconds = _duration(args.duration, "--duration")
+    seconds = duration(args.duration, "--duration")
     if seconds <= 0:
         raise UsageError(f"--duration: {args.duration!r} must be longer than zero")
-    fade_out = _duration(args.fade_out, "--fade-out")
+    fade_out = duration(args.fade_out, "--fade-out")
     if fade_out > seconds:
         raise UsageError(f"--fade-out: {args.fade_out!r} is longer than --duration")
-    if args.seed is not None and not 0 <= args.seed < 2**32:
-        raise UsageError(f"--seed: {args.seed} is out of range 0..{2**32 - 1}")
+    check_seed(args.seed)
     scene = for_output(load_scene(args.scene), args.output)  # lossy: more headroom
     check_scene_files(scene)  # unusable audio files: fail before any synthesis
     rate = scene.master.sample_rate
@@ -82,19 +74,12 @@ def run(args: argparse.Namespace) -> int:
     total = int(round(seconds * rate))
     bank = SegmentBank(args.bank) if args.bank else SegmentBank()
     quiet = args.quiet
-    prep = None if quiet else tqdm(total=len(scene.layers), desc="preparing", unit="layer",
-                                   file=sys.stderr, leave=False)
-
-    def step(name: str) -> None:
-        if prep is not None:
-            prep.set_postfix_str(name)
-            prep.update(0 if prep.n >= prep.total else 1)
-
+    prep = Preparing(len(scene.layers), quiet)
     for flag, path in (("--report", args.report), ("--events", args.events)):
         if path is not None and (path.is_dir() or not (path.parent or Path(".")).is_dir()):
             raise UsageError(f"{flag}: cannot write {path} (no such folder, or a folder)")
     graph = build_graph(scene, bank, seed=args.seed, only=only, total_frames=total,
-                        fade_out=fade_out, progress=step, meter=True)
+                        fade_out=fade_out, progress=prep.step, meter=True)
     timeline = Timeline(graph, total)
     out_meter = OutputMeter(rate)
     out_meter.stride = sample_stride(-(-total // rate))  # blocks of `rate` frames
@@ -107,8 +92,7 @@ def run(args: argparse.Namespace) -> int:
         timeline.collect()
         return block
 
-    if prep is not None:
-        prep.close()
+    prep.close()
     speed = Speedometer(rate)
     bar = None if quiet else tqdm(
         total=round(seconds), unit="s", desc=f"rendering {args.output.name}", file=sys.stderr,

@@ -30,15 +30,12 @@ from typing import Any
 from ..bank import SegmentBank
 from ..errors import SoundscapeError
 from ..scene import Layer, Scene
+from ..threads import Stopped  # the refresher was stopped while it waited for the worker
 from .engine import BankGenerator, Report, VariantJob, plan
 from .models import ModelRef, resolve_model
 from .settings import resolve_settings
 
 log = logging.getLogger(__name__)
-
-
-class Stopped(Exception):
-    """The refresher was stopped while it waited for the generation worker."""
 
 
 class GenerationWorker:

@@ -7,6 +7,10 @@ output fell behind: the block is dropped and counted (``dropped``), and the mixe
 never waits. What the output has to say (connected, reconnecting, failed, dropped)
 goes on its ``events`` queue as :class:`OutputEvent` messages for whoever drives the
 station to print or log.
+
+``delivered`` counts the frames that reached the output's destination (a socket, a
+muxer); it is written by the output thread only, so read it after ``close()``: an
+output that never delivered anything says so to ``broadcast``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from ..live import LIVE_RATE
+from ..threads import Stopped
 
 log = logging.getLogger(__name__)
 
@@ -54,18 +61,22 @@ class ThreadedOutput:
     """Base class: subclasses implement ``_run_output()`` which loops over ``_next()``.
 
     ``_next(timeout)`` returns the next block, None on timeout, or raises
-    :class:`Stopped` after ``close()``. Subclasses report with ``_report``.
+    :class:`~soundscape.threads.Stopped` after ``close()``. Subclasses report with
+    ``_report`` and add to ``delivered`` what reached their destination.
     """
 
     kind = "output"
 
-    def __init__(self, name: str, rate: int = 48000, queue_blocks: int = QUEUE_BLOCKS):
+    def __init__(self, name: str, rate: int = LIVE_RATE, queue_blocks: int = QUEUE_BLOCKS):
         self.name = name
         self.rate = rate
         self.events: queue.SimpleQueue[OutputEvent] = queue.SimpleQueue()
         self.dropped = 0  # blocks dropped because the queue was full (producer side)
         self.frames_in = 0  # frames taken off the queue (output thread)
         self.failed = False  # set by the output thread when it gives up
+        self.delivered = 0  # frames that reached the destination (output thread)
+        # set by close(): a subclass waiting on a socket polls it (never blocks a stop)
+        self.closing = threading.Event()
         self._queue: queue.Queue[np.ndarray | _Stop] = queue.Queue(maxsize=queue_blocks)
         self._thread = threading.Thread(target=self._main, name=f"output-{name}", daemon=True)
         self._last_drop_report = 0.0
@@ -97,6 +108,7 @@ class ThreadedOutput:
         """Ask the output to finish (flush, close files and sockets) and wait for it."""
         if not self._started:
             return
+        self.closing.set()
         while True:
             try:
                 self._queue.put(STOP, timeout=0.1)
@@ -148,7 +160,3 @@ class ThreadedOutput:
 
     def _finish(self) -> None:
         """Flush and release what the output holds (output thread, once, at the end)."""
-
-
-class Stopped(Exception):
-    """Raised inside an output thread by ``_next`` once ``close()`` was called."""

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ..live import LIVE_RATE
+
 
 @dataclass(frozen=True)
 class Codec:
@@ -68,7 +70,7 @@ def audio_frame(block: np.ndarray, rate: int, pts: int) -> Any:
 class LiveEncoder:
     """``codec`` in its live container, with ``title``/``description`` in its tags."""
 
-    def __init__(self, codec: Codec, rate: int = 48000, title: str = "",
+    def __init__(self, codec: Codec, rate: int = LIVE_RATE, title: str = "",
                  description: str = "", bitrate: int | None = None):
         import av
 

@@ -24,12 +24,13 @@ with 2 s segments gives about 6-10 s of latency, which ambient sound does not mi
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_atomically
 from ..errors import RenderError
+from ..live import LIVE_RATE
 from .base import Level, ThreadedOutput
 from .encode import audio_frame
 
@@ -63,12 +64,6 @@ def master_playlist(renditions: list[Rendition]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def prepare_folder(folder: Path, renditions: list[Rendition]) -> None:
     """Create ``folder`` and its rendition folders; remove segments and playlists left
     by an earlier run (ours only: *.m4s, init.mp4, *.m3u8, *.tmp). RenderError names
@@ -84,22 +79,22 @@ def prepare_folder(folder: Path, renditions: list[Rendition]) -> None:
         # the master playlist appears once every rendition has a playlist (a player
         # handed it earlier got 404s for its renditions); until then there is none
         (folder / "master.m3u8").unlink(missing_ok=True)
-        _write_atomically(folder / ".probe.tmp", "")  # writable: fail now, not later
+        write_atomically(folder / ".probe.tmp", "", fsync=False)  # writable: fail now, not later
         (folder / ".probe.tmp").unlink()
     except OSError as exc:
         raise RenderError(f"--hls: cannot write to {folder}: {exc.strerror or exc}") from None
 
 
 class HlsOutput(ThreadedOutput):
-    """One scene's HLS renditions, fed with float32 (2, n) blocks at 48 kHz."""
+    """One scene's HLS renditions, fed with float32 (2, n) blocks at LIVE_RATE."""
 
     kind = "hls"
 
     def __init__(self, folder: Path, renditions: tuple[str, ...] = ("aac", "opus"),
                  segment_seconds: float = SEGMENT_SECONDS, list_size: int = LIST_SIZE,
-                 rate: int = 48000, title: str = ""):
-        if rate != 48000:
-            raise RenderError(f"--hls: HLS output needs 48000 Hz scenes, not {rate}")
+                 rate: int = LIVE_RATE, title: str = ""):
+        if rate != LIVE_RATE:
+            raise RenderError(f"--hls: HLS output needs {LIVE_RATE} Hz scenes, not {rate}")
         self.folder = Path(folder)
         self.renditions = [RENDITIONS[r] for r in renditions]
         self.segment_seconds = segment_seconds
@@ -144,6 +139,7 @@ class HlsOutput(ThreadedOutput):
                 for packet in stream.encode(frame):
                     container.mux(packet)
             self._pts += block.shape[1]
+            self.delivered += block.shape[1]
             if not self._master_written:
                 self._write_master()
 
@@ -151,7 +147,7 @@ class HlsOutput(ThreadedOutput):
         """master.m3u8, once every rendition's playlist lists a segment."""
         if not all((self.folder / r.name / "index.m3u8").exists() for r in self.renditions):
             return
-        _write_atomically(self.folder / "master.m3u8", master_playlist(self.renditions))
+        write_atomically(self.folder / "master.m3u8", master_playlist(self.renditions))
         self._master_written = True
         self._report(Level.INFO, f"writing {self.folder / 'master.m3u8'} ("
                      + ", ".join(r.name for r in self.renditions)

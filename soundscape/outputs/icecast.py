@@ -35,6 +35,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..errors import UsageError
+from ..live import LIVE_RATE
+from ..threads import Stopped
 from .base import Level, ThreadedOutput
 from .encode import CODECS, Codec, LiveEncoder
 
@@ -42,6 +44,7 @@ DEFAULT_PORT = 8000
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 CONNECT_TIMEOUT = 5.0
 REPLY_TIMEOUT = 10.0
+POLL_SECONDS = 0.2  # while waiting for Icecast's answer, how often close() is noticed
 SEND_TIMEOUT = 10.0
 STREAM_EXTENSIONS = (".opus", ".ogg", ".oga", ".mp3")
 
@@ -97,7 +100,7 @@ def parse_icecast_url(url: str, flag: str = "--icecast") -> IcecastTarget:
 
 
 def source_request(target: IcecastTarget, codec: Codec, name: str, description: str,
-                   bitrate: int) -> bytes:
+                   bitrate: int, rate: int = LIVE_RATE) -> bytes:
     """The PUT request that opens ``codec``'s mount as a source (headers only)."""
     auth = base64.b64encode(f"{target.user}:{target.password}".encode()).decode()
 
@@ -113,7 +116,7 @@ def source_request(target: IcecastTarget, codec: Codec, name: str, description: 
         "Ice-Public: 0",
         f"Ice-Name: {clean(name)}",
         f"Ice-Description: {clean(description)}",
-        f"Ice-Audio-Info: samplerate=48000;channels=2;bitrate={bitrate // 1000}",
+        f"Ice-Audio-Info: samplerate={rate};channels=2;bitrate={bitrate // 1000}",
         f"Ice-Bitrate: {bitrate // 1000}",
         "Expect: 100-continue",
     ]
@@ -167,7 +170,7 @@ class IcecastOutput(ThreadedOutput):
     kind = "icecast"
 
     def __init__(self, target: IcecastTarget, codec: str, title: str, description: str = "",
-                 rate: int = 48000, bitrate: int | None = None):
+                 rate: int = LIVE_RATE, bitrate: int | None = None):
         self.target = target
         self.codec = CODECS[codec]
         self.bitrate = bitrate or self.codec.bitrate
@@ -187,13 +190,8 @@ class IcecastOutput(ThreadedOutput):
         try:
             sock.settimeout(REPLY_TIMEOUT)
             sock.sendall(source_request(self.target, self.codec, self.title,
-                                        self.description, self.bitrate))
-            head = b""
-            while b"\r\n\r\n" not in head and len(head) < 8192:
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                head += chunk
+                                        self.description, self.bitrate, self.rate))
+            head = self._read_reply(sock)
             reply, status = parse_reply(head) if head else (Reply.REFUSED, "connection closed")
             if reply is not Reply.OK:
                 raise SourceRefused(reply, status)
@@ -205,6 +203,26 @@ class IcecastOutput(ThreadedOutput):
         self._encoder = LiveEncoder(self.codec, self.rate, self.title, self.description,
                                     self.bitrate)
         self.connects += 1
+
+    def _read_reply(self, sock: socket.socket) -> bytes:
+        """Icecast's status line and headers; raises Stopped as soon as ``close()`` is
+        called, socket.timeout after REPLY_TIMEOUT s of silence."""
+        sock.settimeout(POLL_SECONDS)
+        deadline = time.monotonic() + REPLY_TIMEOUT
+        head = b""
+        while b"\r\n\r\n" not in head and len(head) < 8192:
+            if self.closing.is_set():
+                raise Stopped
+            try:
+                chunk = sock.recv(4096)
+            except TimeoutError:
+                if time.monotonic() >= deadline:
+                    raise
+                continue
+            if not chunk:
+                break
+            head += chunk
+        return head
 
     def _disconnect(self) -> None:
         if self._sock is not None:
@@ -221,6 +239,7 @@ class IcecastOutput(ThreadedOutput):
         if data:
             self._sock.sendall(data)
             self.bytes_sent += len(data)
+        self.delivered += block.shape[1]
 
     def _run_output(self) -> None:
         attempt = 0

@@ -12,8 +12,9 @@ from typing import Protocol
 
 import numpy as np
 
-FRAME_SIZE = 960  # 20 ms at 48 kHz
-OPUS_RATE = 48000
+from ..live import LIVE_RATE
+
+FRAME_SIZE = LIVE_RATE // 50  # 20 ms (960 frames at 48 kHz)
 
 
 class Encoder(Protocol):
@@ -33,11 +34,12 @@ class Pcm16Encoder:
 
 
 class OpusEncoder:
-    """libopus at ``bitrate`` bit/s, 20 ms frames, 48 kHz stereo, 'audio' application."""
+    """libopus at ``bitrate`` bit/s, 20 ms frames, stereo at ``rate`` (the live rate),
+    'audio' application."""
 
     codec = "opus"
 
-    def __init__(self, bitrate: int = 96000, rate: int = OPUS_RATE):
+    def __init__(self, bitrate: int = 96000, rate: int = LIVE_RATE):
         import av
 
         ctx = av.CodecContext.create("libopus", "w")
@@ -78,7 +80,7 @@ def make_encoder(codec: str, bitrate: int = 96000) -> Encoder:
 class Decoder:
     """Packets back to float32 (2, n) (tests, benchmark, tools)."""
 
-    def __init__(self, codec: str, channels: int = 2):
+    def __init__(self, codec: str, channels: int = 2, rate: int = LIVE_RATE):
         self.codec = codec
         self.channels = channels
         self._ctx = None
@@ -87,7 +89,7 @@ class Decoder:
 
             self._av = av
             ctx = av.CodecContext.create("libopus", "r")
-            ctx.sample_rate = OPUS_RATE
+            ctx.sample_rate = rate
             ctx.layout = "stereo"
             self._ctx = ctx
 

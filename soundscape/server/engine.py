@@ -1,155 +1,33 @@
-"""Mixer threads: every stream is pulled and encoded here, on the audio clock.
+"""The server's mixer threads: every stream is pulled and encoded here, on the audio clock.
 
-Each :class:`Engine` owns a set of streams: only its thread touches them. Other
-threads change them only through messages (``call``, ``add``, ``remove``, ``pause``,
-``resume``, or ``Stream.request``), run at the next block boundary. ``step(now)``
-does one round: run the messages, then produce every stream's blocks due at ``now``
-(broadcast channels first: they serve many listeners), handing each result to
-``publish`` (which must be thread-safe: the server passes a
-``call_soon_threadsafe`` wrapper). The thread calls ``step`` at each block's due
-time (absolute schedule from :class:`AudioClock`); tests call it with a fake clock.
-A stream that fell more than ``max_late`` blocks behind skips ahead rather than
-bursting stale audio.
+An :class:`Engine` is the project's one real-time loop (:class:`soundscape.mixer.Mixer`:
+its docstring states the threading rule and the one rule for falling behind) over the
+server's :class:`~soundscape.server.stream.Stream` objects. Broadcast channels go
+first in each round: they serve many listeners. ``publish`` receives each
+:class:`~soundscape.server.stream.Produced` block and must be thread-safe (the server
+passes a ``call_soon_threadsafe`` wrapper). Tests drive ``step(now)`` with a fake
+clock.
 """
 
 from __future__ import annotations
 
-import logging
-import queue
-import threading
-import time
 from collections.abc import Callable
 
 from ..clock import AudioClock
+from ..mixer import MAX_LATE, Mixer
 from .stream import Produced, Stream
-
-log = logging.getLogger(__name__)
 
 Publish = Callable[[Stream, Produced], None]
 
 
-class Engine:
-    """One mixer thread. Every public method except ``step`` is thread-safe."""
+def is_channel(stream: Stream) -> bool:
+    return stream.key.startswith("channel:")
 
-    def __init__(self, name: str, clock: AudioClock, publish: Publish, max_late: int = 10):
-        self.name = name
-        self.clock = clock
-        self.publish = publish
-        self.max_late = max_late
-        self.streams: dict[str, Stream] = {}  # mixer thread only
-        self.late_blocks = 0
-        self.busy_seconds = 0.0  # time spent producing (load = busy / uptime)
-        self._commands: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"mixer-{name}", daemon=True)
 
-    def __len__(self) -> int:
-        return len(self.streams)
+class Engine(Mixer[Stream]):
+    """One mixer thread of the server. Every public method except ``step`` is
+    thread-safe."""
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 1.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    # -- messages (any thread) -------------------------------------------------------
-    def call(self, fn: Callable[[], None]) -> None:
-        """Run ``fn()`` on this mixer thread before its next blocks."""
-        self._commands.put(fn)
-        self._wake.set()
-
-    def add(self, stream: Stream) -> None:
-        def add() -> None:
-            self.streams[stream.key] = stream
-        self.call(add)
-
-    def remove(self, key: str) -> None:
-        """Stop producing stream ``key`` and forget it."""
-        def remove() -> None:
-            stream = self.streams.pop(key, None)
-            if stream is not None:
-                stream.stopped = True
-
-        self.call(remove)
-
-    def pause(self, key: str) -> None:
-        """Skip stream ``key`` (an idle channel) until ``resume``."""
-        def pause() -> None:
-            if key in self.streams:
-                self.streams[key].paused = True
-
-        self.call(pause)
-
-    def resume(self, key: str, burst: int) -> None:
-        """Wake a paused stream: its graph goes on where it stopped, and up to ``burst``
-        blocks are made at once so a new listener starts without waiting. The index
-        never moves backwards: a sequence number is never produced twice."""
-        def resume() -> None:
-            stream = self.streams.get(key)
-            if stream is None or not stream.paused:
-                return
-            stream.index = max(stream.index, self.clock.due() - max(0, burst - 1))
-            stream.paused = False
-
-        self.call(resume)
-
-    # -- the mixer thread ------------------------------------------------------------
-    def _run_commands(self) -> None:
-        while True:
-            try:
-                fn = self._commands.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                fn()
-            except Exception:
-                log.exception("mixer %s: command failed", self.name)
-
-    def step(self, now: float | None = None) -> int:
-        """Run pending messages, then produce every block due at ``now`` (clock time;
-        default: the clock's now). Returns how many blocks were produced. Call from
-        the thread that owns this engine (its own, or a test's)."""
-        self._run_commands()
-        due = self.clock.due(now)
-        made = 0
-        streams = sorted(self.streams.values(), key=lambda s: not s.key.startswith("channel:"))
-        for stream in streams:
-            if stream.stopped:
-                self.streams.pop(stream.key, None)
-                continue
-            if stream.paused:
-                continue
-            if stream.index < due - self.max_late:
-                skipped = due - stream.index
-                stream.late_blocks += skipped
-                self.late_blocks += skipped
-                log.warning("mixer %s: stream %s fell %d blocks behind; skipping ahead",
-                            self.name, stream.key, skipped)
-                stream.index = due
-            while stream.index <= due and not self._stop.is_set():
-                try:
-                    produced = stream.produce()
-                except Exception:  # the graph has its Fallback: this is an encoder bug
-                    log.exception("mixer %s: stream %s failed; removing it",
-                                  self.name, stream.key)
-                    self.streams.pop(stream.key, None)
-                    stream.stopped = True
-                    break
-                made += 1
-                self.publish(stream, produced)
-        return made
-
-    def _run(self) -> None:
-        clock = self.clock
-        while not self._stop.is_set():
-            started = time.perf_counter()
-            self.step()
-            self.busy_seconds += time.perf_counter() - started
-            wait = clock.time_of(clock.due() + 1) - clock.now()
-            if wait > 0:
-                self._wake.wait(wait)
-                self._wake.clear()
+    def __init__(self, name: str, clock: AudioClock, publish: Publish,
+                 max_late: int = MAX_LATE):
+        super().__init__(name, clock, publish, max_late, first=is_channel)
