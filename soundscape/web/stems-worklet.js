@@ -9,8 +9,11 @@
 // at `ceiling` (sample peak, default -1 dBFS): the gain on each sample is the mean over
 // LOOK frames of minima over LOOK+1 required gains, so no sample passes the ceiling
 // and the gain never jumps. Volume and the sleep fade are the GainNode after this node.
-// Stats like worklet.js (same fields), plus cumulative energies for tests/meters.
-const LOOK = 240;                 // 5 ms at 48 kHz: the limiter's look-ahead (and delay)
+// Start, stop, underruns, fades and stats by the rules of playout.js (the same fields as
+// worklet.js), plus cumulative energies for tests/meters.
+import { Playout } from './playout.js';
+
+const LOOK = Math.round(0.005 * sampleRate);   // 5 ms: the limiter's look-ahead (and delay)
 
 class Stem {
   constructor(capacity, from) {
@@ -22,21 +25,15 @@ class Stem {
   }
 }
 
-class StemsMixer extends AudioWorkletProcessor {
+class StemsMixer extends Playout {
   constructor(options) {
-    super();
+    super(options);
     const o = options.processorOptions || {};
-    this.capacity = Math.round(sampleRate * (o.capacitySeconds || 8));
-    this.target = Math.round(sampleRate * (o.targetSeconds || 0.25));
-    this.maxFill = Math.round(sampleRate * (o.maxSeconds || 2.0));
     this.ceiling = Math.pow(10, (o.ceilingDb === undefined ? -1 : o.ceilingDb) / 20);
     this.glide = 1 - Math.exp(-1 / (0.02 * sampleRate));   // one-pole, 20 ms
     this.stems = new Map();       // name -> Stem
     this.gains = {};              // name -> linear gain asked for (kept across layouts)
     this.read = null;             // absolute frame played next (null: not started)
-    this.state = 'idle';
-    this.underruns = 0; this.played = 0; this.dropped = 0; this.ending = false;
-    this.fadeIn = 0; this.fadeLen = 256;
     // limiter: delay lines, required gains, a monotonic min deque, a running mean
     this.dl = new Float32Array(LOOK); this.dr = new Float32Array(LOOK);
     this.mins = new Float32Array(LOOK); this.outL = 0; this.outR = 0;
@@ -44,18 +41,15 @@ class StemsMixer extends AudioWorkletProcessor {
     this.dqHead = 0; this.dqLen = 0; this.t = 0; this.minSum = LOOK;
     this.mins.fill(1);
     this.reductions = 0; this.peakAll = 0; this.energy = 0; this.frames = 0;
-    this.sumSq = 0; this.peak = 0; this.count = 0; this.quanta = 0;
-    this.port.onmessage = (e) => this.onMessage(e.data);
   }
   onMessage(m) {
     if (m.type === 'audio') this.push(m.stem, m.pos, m.channels);
     else if (m.type === 'layout') this.layout(m.names, m.from);
     else if (m.type === 'gains') { for (const [k, v] of Object.entries(m.gains)) this.gains[k] = v; this.applyGains(false); }
-    else if (m.type === 'start') { this.ending = false; if (this.state === 'idle') this.state = 'buffering'; }
-    else if (m.type === 'stop') { this.state = 'idle'; this.stems.clear(); this.read = null; this.ending = false; }
-    else if (m.type === 'end') this.ending = true;
-    else if (m.type === 'target') this.target = Math.round(sampleRate * m.seconds);
+    else super.onMessage(m);
   }
+  clear() { this.stems.clear(); this.read = null; }
+  buffered() { return this.fill(); }
   applyGains(jump) {
     for (const [name, s] of this.stems) {
       s.target = name in this.gains ? this.gains[name] : 1;
@@ -127,9 +121,7 @@ class StemsMixer extends AudioWorkletProcessor {
       const d = fill - this.target;
       this.read += d; this.dropped += d; fill -= d;
     }
-    if (this.state === 'buffering' && this.read !== null && fill >= this.target) {
-      this.state = 'playing'; this.fadeIn = 0;
-    }
+    if (this.read !== null) this.startIfFilled(fill);
     let avail = 0;
     if (this.state === 'playing') {
       avail = Math.min(n, fill);
@@ -144,45 +136,32 @@ class StemsMixer extends AudioWorkletProcessor {
           s.energy += 0.5 * (sl * sl + sr * sr);
           l += sl * s.gain; r += sr * s.gain;
         }
-        let g = 1;
-        if (this.fadeIn < this.fadeLen) g = this.fadeIn++ / this.fadeLen;
-        if (tail) g *= 1 - i / avail;
+        const g = this.envelope(i, avail, tail);
         this.limit(l, r);
         L[i] = this.outL * g; R[i] = this.outR * g;
       }
-      this.read += avail; this.played += avail;
+      this.read += avail;
       for (const [name, s] of this.stems) if (this.read >= s.until) this.stems.delete(name);
-      if (tail) {
-        if (this.ending) { this.state = 'idle'; this.ending = false; }
-        else { this.underruns++; this.state = 'buffering'; }
-      }
+      this.ran(avail, n);
     }
     for (let i = avail; i < n; i++) { L[i] = 0; R[i] = 0; }
     for (let i = 0; i < n; i++) {
-      const v = Math.abs(L[i]) > Math.abs(R[i]) ? L[i] : R[i];
-      this.sumSq += v * v; if (Math.abs(v) > this.peak) this.peak = Math.abs(v);
-      if (Math.abs(v) > this.peakAll) this.peakAll = Math.abs(v);
+      const a = Math.max(Math.abs(L[i]), Math.abs(R[i]));
+      if (a > this.peakAll) this.peakAll = a;
       if (i < avail) this.energy += 0.5 * (L[i] * L[i] + R[i] * R[i]);
     }
     this.frames += avail;
-    this.count += n;
-    if (++this.quanta >= 16) {
-      const rms = Math.sqrt(this.sumSq / Math.max(1, this.count));
-      const stemEnergy = {};
-      for (const [name, s] of this.stems) stemEnergy[name] = s.energy;
-      this.port.postMessage({
-        type: 'stats', state: this.state, fill: this.fill() / sampleRate,
-        underruns: this.underruns, played: this.played / sampleRate,
-        dropped: this.dropped / sampleRate,
-        rmsDb: rms > 0 ? 20 * Math.log10(rms) : -Infinity,
-        peakDb: this.peak > 0 ? 20 * Math.log10(this.peak) : -Infinity,
-        energy: this.energy, frames: this.frames, stemEnergy,
-        peakAllDb: this.peakAll > 0 ? 20 * Math.log10(this.peakAll) : -Infinity,
-        limited: this.reductions / sampleRate, stems: [...this.stems.keys()],
-      });
-      this.sumSq = 0; this.peak = 0; this.count = 0; this.quanta = 0;
-    }
+    this.meter(L, R, n);
     return true;
+  }
+  extraStats() {
+    const stemEnergy = {};
+    for (const [name, s] of this.stems) stemEnergy[name] = s.energy;
+    return {
+      energy: this.energy, frames: this.frames, stemEnergy,
+      peakAllDb: this.peakAll > 0 ? 20 * Math.log10(this.peakAll) : -Infinity,
+      limited: this.reductions / sampleRate, stems: [...this.stems.keys()],
+    };
   }
 }
 registerProcessor('stems-mixer', StemsMixer);

@@ -4,7 +4,9 @@
 // speakers. Everything the page shows about the mix comes from the server's meters
 // (each layer's momentary loudness in the mix); the output level is measured here,
 // on the audio the page actually plays. window.studio exposes the state for tests.
-'use strict';
+// The audio runs at the rate the server's `studio` hello names; binary messages are
+// read by wire.js, as the player's are.
+import { readAudio, pcm16Channels } from './wire.js';
 
 const $ = (id) => document.getElementById(id);
 const S = window.studio = {
@@ -48,9 +50,13 @@ function notice(text, isError) {
 }
 
 // -- audio -----------------------------------------------------------------------------
+let helloHeard = null;
+const hello = new Promise((resolve) => { helloHeard = resolve; });
 async function startAudio() {
   if (ctx) { await ctx.resume(); return; }
-  ctx = new AudioContext({ sampleRate: 48000, latencyHint: 'interactive' });
+  const rate = (await hello).sample_rate;
+  if (ctx) { await ctx.resume(); return; }   // a second press while waiting for hello
+  ctx = new AudioContext({ sampleRate: rate, latencyHint: 'interactive' });
   await ctx.audioWorklet.addModule('worklet.js');
   player = new AudioWorkletNode(ctx, 'stream-player', {
     numberOfInputs: 0, outputChannelCount: [2],
@@ -89,16 +95,19 @@ function measure() {
   $('out-level').textContent = `out ${Number.isFinite(S.outputDb) ? S.outputDb.toFixed(1) : '-inf'} dBFS`;
 }
 
+let unreadable = false;
 function onAudio(buf) {
-  if (!player) return;
-  const view = new DataView(buf);
-  const count = view.getUint8(1);              // header: >BBHIQ, 16 bytes
-  let at = 16;
-  for (let f = 0; f < count; f++) {
-    const len = view.getUint16(at); at += 2;     // big-endian frame length
-    const pcm = new Int16Array(buf.slice(at, at + len)); at += len;
-    const n = pcm.length / 2, l = new Float32Array(n), r = new Float32Array(n);
-    for (let k = 0; k < n; k++) { l[k] = pcm[2 * k] / 32767; r[k] = pcm[2 * k + 1] / 32767; }
+  if (!player || unreadable) return;
+  let message;
+  try { message = readAudio(buf); } catch (e) {
+    if (e.name !== 'WireError') throw e;
+    unreadable = true;                           // say it once, play nothing garbled
+    S.errors.push({ code: e.code, message: e.message });
+    setState('error'); notice(e.message, true);
+    return;
+  }
+  for (const frame of message.frames) {
+    const [l, r] = pcm16Channels(frame);
     player.port.postMessage({ type: 'audio', channels: [l, r] }, [l.buffer, r.buffer]);
   }
 }
@@ -112,9 +121,10 @@ function drawSpectrogram() {
     g.drawImage(c, -2, 0);                      // scroll left by two pixels
     const h = c.height, bins = freq.length;
     for (let y = 0; y < h; y++) {
-      // log-frequency rows: 20 Hz at the bottom, 24 kHz at the top
-      const f = 20 * Math.pow(1200, (h - y) / h);
-      const v = freq[Math.min(bins - 1, Math.round(f / 24000 * bins))];
+      // log-frequency rows: 20 Hz at the bottom, Nyquist at the top
+      const nyquist = ctx.sampleRate / 2;
+      const f = 20 * Math.pow(nyquist / 20, (h - y) / h);
+      const v = freq[Math.min(bins - 1, Math.round(f / nyquist * bins))];
       g.fillStyle = `hsl(${260 - v}, 80%, ${v / 3}%)`;
       g.fillRect(c.width - 2, y, 2, 1);
     }
@@ -126,7 +136,7 @@ function drawSpectrogram() {
 function onText(m) {
   switch (m.type) {
     case 'studio':
-      S.hello = m;
+      S.hello = m; helloHeard(m);
       setText(m.text);
       fillScenes(m.scenes, m.file);
       document.title = `${m.file} - soundscape studio`;

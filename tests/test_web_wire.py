@@ -1,0 +1,195 @@
+"""soundscape/web/wire.js and transport.js in headless Chromium (Playwright, no download).
+
+wire.js is the page's one reader of binary audio messages: these tests feed it messages
+written by the server's own writer (soundscape/server/protocol.py) and the same bytes
+with a wrong version byte or cut short, then play a wrong-version message into the
+player page and check that it says so in plain words and stops. transport.js runs with
+a fake socket and fake timers to check its backoff. The pages come from a small static
+file server over soundscape/web (ES modules need http, not file://).
+Needs the `playwright` Python package and /usr/bin/chromium; skipped without them.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from soundscape.server.protocol import PROTOCOL_VERSION, encode_audio, encode_stems
+
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = os.environ.get("SOUNDSCAPE_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--autoplay-policy=no-user-gesture-required"]
+WEB = Path(__file__).resolve().parent.parent / "soundscape" / "web"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no {CHROMIUM}")
+
+READ = """async ([kind, bytes]) => {
+  const wire = await import('/wire.js');
+  try {
+    const m = kind === 'stems' ? wire.readStems(new Uint8Array(bytes).buffer)
+                               : wire.readAudio(new Uint8Array(bytes).buffer);
+    const list = (frames) => frames.map((f) => [...f]);
+    return {seq: m.seq, position: m.position,
+            frames: m.frames ? list(m.frames) : null, stems: m.stems ? m.stems.map(list) : null};
+  } catch (e) { return {error: e.name, code: e.code, message: e.message}; }
+}"""
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib name)
+        pass
+
+
+@pytest.fixture(scope="module")
+def page() -> Iterator[object]:
+    handler = functools.partial(_Quiet, directory=str(WEB))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            pg = browser.new_page()
+            pg.base = f"http://127.0.0.1:{httpd.server_address[1]}"  # type: ignore[attr-defined]
+            pg.goto(pg.base + "/studio.css")  # any page of this origin: modules import from it
+            yield pg
+            browser.close()
+    finally:
+        httpd.shutdown()
+        thread.join(10)
+
+
+def _read(page, kind: str, data: bytes) -> dict:
+    return page.evaluate(READ, [kind, list(data)])
+
+
+def test_a_good_audio_message_reads_as_the_server_wrote_it(page):
+    data = encode_audio(7, 2**40 + 3, [b"\x01\x02\x03", b"", b"\xff" * 300])
+    got = _read(page, "audio", data)
+    assert got == {"seq": 7, "position": 2**40 + 3, "stems": None,
+                   "frames": [[1, 2, 3], [], [255] * 300]}
+
+
+def test_a_good_stems_message_reads_each_stem_in_turn(page):
+    data = encode_stems(4_000_000_000, 960, [[b"a", b"bc"], [b"d", b""]])
+    got = _read(page, "stems", data)
+    assert got == {"seq": 4_000_000_000, "position": 960, "frames": None,
+                   "stems": [[[97], [98, 99]], [[100], []]]}
+
+
+def test_a_wrong_version_byte_is_a_plain_error_not_audio(page):
+    good = encode_audio(1, 0, [b"\x00\x01"])
+    bad = bytes([PROTOCOL_VERSION + 1]) + good[1:]
+    for kind in ("audio", "stems"):
+        got = _read(page, kind, bad)
+        assert got["error"] == "WireError" and got["code"] == "bad_audio", got
+        assert got["message"] == (f"the server sends audio in protocol version {PROTOCOL_VERSION + 1}, "
+                                  f"this page reads version {PROTOCOL_VERSION}: reload the page")
+    assert _read(page, "audio", good)["frames"] == [[0, 1]]  # the reader keeps no state
+
+
+def test_short_and_cut_messages_are_plain_errors(page):
+    data = encode_audio(1, 0, [b"\x00" * 10])
+    assert _read(page, "audio", data[:15])["message"] == (
+        "an audio message of 15 bytes is too short (the header alone is 16)")
+    assert _read(page, "audio", data[:17])["message"] == "an audio message ends inside a frame length"
+    assert _read(page, "audio", data[:-1])["message"] == "an audio message ends inside a frame"
+
+
+def test_pcm16_frames_become_planar_floats(page):
+    got = page.evaluate("""async () => {
+      const wire = await import('/wire.js');
+      const frame = new Uint8Array(new Int16Array([32767, -32767, 0, 16384]).buffer);
+      return wire.pcm16Channels(frame).map((c) => [...c]);
+    }""")
+    assert got == [[1.0, 0.0], [-1.0, float(np.float32(16384 / 32767))]]  # stored as float32
+
+
+def test_transport_backs_off_and_starts_over(page):
+    got = page.evaluate("""async () => {
+      const { Transport, BACKOFF_MS } = await import('/transport.js');
+      const sockets = [], timers = [], statuses = [];
+      let clock = 0;
+      const fake = (url) => {
+        const s = { url, readyState: 0, sent: [], close(code) { this.readyState = 3; this.closedWith = code; },
+                    send(text) { this.sent.push(text); } };
+        sockets.push(s); return s;
+      };
+      const t = new Transport({
+        url: () => `ws://x/${sockets.length}`, onText: () => {}, onBinary: () => {},
+        onStatus: (s, d) => statuses.push([s, d]),
+        onClose: (e) => e.code !== 4002,
+        timers: { set: (f, ms) => { timers.push({ f, ms }); return timers.length; }, clear: () => {} },
+        random: () => 0.5, now: () => clock, socket: fake,
+      });
+      const drop = (code = 1006) => { const s = sockets[sockets.length - 1]; s.readyState = 3; s.onclose({ code }); };
+      const open = () => { const s = sockets[sockets.length - 1]; s.readyState = 1; s.onopen(); };
+      t.start();
+      for (let i = 0; i < 7; i++) { drop(); timers[timers.length - 1].f(); }
+      const delays = timers.map((x) => x.ms);
+      open(); clock = 6000; t.flowing();               // healthy for 6 s: backoff starts over
+      const sent = t.send({ type: 'stats' });
+      drop();
+      const after = timers[timers.length - 1].ms;
+      timers[timers.length - 1].f(); open();
+      drop(4002);                                      // the server ended it: no retry
+      const ended = t.status, nTimers = timers.length;
+      t.start(); open(); t.stop();
+      return { delays, after, ended, nTimers, sent, text: sockets[7].sent, last: t.status,
+               backoff: BACKOFF_MS, sockets: sockets.length, reconnects: t.reconnects,
+               stoppedWith: sockets[sockets.length - 1].closedWith };
+    }""")
+    assert got["delays"] == got["backoff"] + [got["backoff"][-1]]  # random 0.5: no jitter
+    assert got["after"] == got["backoff"][0]
+    assert got["sent"] is True and got["text"] == [json.dumps({"type": "stats"}, separators=(",", ":"))]
+    assert got["ended"] == "idle" and got["nTimers"] == 8
+    assert got["last"] == "idle" and got["stoppedWith"] == 1000
+    assert got["sockets"] == 10 and got["reconnects"] == 8
+
+
+def test_the_player_says_a_wrong_version_in_plain_words_and_stops(page):
+    """The player page against a fake server whose audio is of another version."""
+    scenes = [{"name": "tiny", "title": "Tiny", "description": "", "tags": [],
+               "layers": [{"name": "hiss", "kind": "bed"}], "ready": True}]
+    hello = {"type": "hello", "protocol": PROTOCOL_VERSION, "scene": "tiny", "title": "Tiny",
+             "mode": "broadcast", "codec": "pcm16", "sample_rate": 44100, "channels": 2,
+             "frame_size": 441, "frames_per_message": 1, "layers": scenes[0]["layers"]}
+    good = encode_audio(0, 0, [b"\x00\x00" * 2 * 441])
+    bad = bytes([PROTOCOL_VERSION + 1]) + encode_audio(1, 441, [b"\x00\x00" * 2 * 441])[1:]
+    connections: list[str] = []
+
+    def on_socket(ws) -> None:
+        connections.append(ws.url)
+        ws.send(json.dumps(hello))
+        ws.send(good)
+        ws.send(bad)
+
+    ctx = page.context.browser.new_context()
+    player = ctx.new_page()
+    errors: list[str] = []
+    player.on("pageerror", lambda e: errors.append(str(e)))
+    player.route("**/api/scenes", lambda route: route.fulfill(json=scenes))
+    player.route_web_socket("**/stream/**", on_socket)
+    player.goto(page.base + "/index.html?codec=pcm16&mix=server")
+    player.wait_for_function("window.soundscape && window.soundscape.scene === 'tiny'", timeout=10_000)
+    player.evaluate("window.soundscape.play()")
+    player.wait_for_function("window.soundscape.state === 'error'", timeout=10_000)
+    expected = (f"the server sends audio in protocol version {PROTOCOL_VERSION + 1}, "
+                f"this page reads version {PROTOCOL_VERSION}: reload the page")
+    assert player.text_content("#state") == expected
+    assert player.evaluate("window.soundscape.errors") == [{"code": "bad_audio", "message": expected}]
+    assert player.get_attribute("#play", "aria-pressed") == "false"   # stopped, no retry loop
+    assert player.evaluate("window.soundscape.hello.sample_rate") == 44100
+    assert player.evaluate("window.soundscape.gaps") == 0   # the good message was read first
+    assert player.evaluate("window.soundscape.reconnects") == 0 and len(connections) == 1
+    assert not errors, errors
+    ctx.close()
