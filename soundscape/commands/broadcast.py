@@ -14,8 +14,9 @@ Exit status:
   0    it played (for --duration, or until a signal) and at least one output
        delivered audio (an output that did not is still named)
   2    an error before the start (bad flags, scene, HLS folder), or every output
-       failed for good (e.g. a wrong Icecast password) after some audio went out
-  3    no output delivered any audio (each is named with its last problem)
+       failed for good (e.g. a wrong Icecast password: retrying cannot fix it)
+  3    no output delivered any audio, though some kept trying (an unreachable
+       Icecast server, a busy mount): each is named with its last problem
   130  SIGINT while preparing layers, before any output started (143: SIGTERM)
 """
 
@@ -223,11 +224,11 @@ def _play(name: str, station: Station, signals: Signals, seconds: float | None,
         problem = last.get(output.name)
         print(f"soundscape: broadcast {name}: {output.name} never delivered audio"
               + (f" (last: {problem.message})" if problem else ""), file=sys.stderr)
+    if all(o.failed for o in station.outputs):  # for good: e.g. a wrong password
+        raise SoundscapeError("every output failed: " + "; ".join(
+            str(last[o.name]) for o in station.outputs if o.name in last))
     if len(silent) == len(station.outputs):
         print(f"soundscape: broadcast {name}: no output delivered any audio",
               file=sys.stderr)
         return NOTHING_DELIVERED
-    if all(o.failed for o in station.outputs):
-        raise SoundscapeError("every output failed: " + "; ".join(
-            str(last[o.name]) for o in station.outputs if o.name in last))
     return 0
