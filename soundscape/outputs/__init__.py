@@ -14,7 +14,6 @@ with a :class:`Station`; the server attaches them to a broadcast channel with
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..scene import Scene
-from .base import Level, OutputEvent, ThreadedOutput
+from .base import Level, OutputEvent, ThreadedOutput, drain_events
 from .hls import HlsOutput
 from .icecast import IcecastOutput, IcecastTarget, parse_icecast_url
 from .station import Station
@@ -84,14 +83,7 @@ class ChannelOutputs:
         """What the outputs reported since the last call."""
         with self._lock:
             outputs = [o for group in self._channels.values() for o in group]
-        found = []
-        for output in outputs:
-            while True:
-                try:
-                    found.append(output.events.get_nowait())
-                except queue.Empty:
-                    break
-        return found
+        return drain_events(outputs)
 
     def close(self, timeout: float = 10.0) -> None:
         """Stop every output, waiting up to ``timeout`` s for each to finish."""

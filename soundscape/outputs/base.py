@@ -20,6 +20,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -160,3 +161,16 @@ class ThreadedOutput:
 
     def _finish(self) -> None:
         """Flush and release what the output holds (output thread, once, at the end)."""
+
+
+def drain_events(outputs: Iterable[ThreadedOutput]) -> list[OutputEvent]:
+    """Every event ``outputs`` reported since the last call, output by output (any
+    thread: the events queues are the messages)."""
+    found = []
+    for output in outputs:
+        while True:
+            try:
+                found.append(output.events.get_nowait())
+            except queue.Empty:
+                break
+    return found

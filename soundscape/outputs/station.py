@@ -20,7 +20,6 @@ output failed. ``play`` is the usual driver::
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -29,7 +28,7 @@ import numpy as np
 
 from ..clock import AudioClock
 from ..mixer import MAX_LATE, Mixer
-from .base import OutputEvent, ThreadedOutput
+from .base import OutputEvent, ThreadedOutput, drain_events
 
 log = logging.getLogger(__name__)
 
@@ -91,14 +90,7 @@ class Station:
 
     def events(self) -> list[OutputEvent]:
         """Every event the outputs reported since the last call."""
-        out = []
-        for output in self.outputs:
-            while True:
-                try:
-                    out.append(output.events.get_nowait())
-                except queue.Empty:
-                    break
-        return out
+        return drain_events(self.outputs)
 
     def play(self, stop: threading.Event | None = None,
              on_event: Callable[[OutputEvent], None] | None = None,
