@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import io
 import os
-import signal
-import subprocess
+import re
 import sys
 import threading
 import time
@@ -19,8 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from child_process import Child
 
-ROOT = Path(__file__).resolve().parent.parent
 RATE = 48000
 
 
@@ -129,54 +128,23 @@ def read_http(url: str, seconds: float) -> bytes:
     return b"".join(chunks)
 
 
-class Broadcast:
-    """``soundscape broadcast ARGS`` as a subprocess; its stderr collected in ``log``."""
+class Broadcast(Child):
+    """``soundscape broadcast --quiet ARGS`` as a subprocess; its stderr in ``log``."""
 
     def __init__(self, *args: str):
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "soundscape.cli", "broadcast", "--quiet", *args],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        self.log: list[str] = []
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.log.append(line)
-
-    @property
-    def text(self) -> str:
-        return "".join(self.log)
+        super().__init__([sys.executable, "-m", "soundscape.cli", "broadcast", "--quiet", *args],
+                         merge=False, what="broadcast")
 
     def wait_for(self, needle: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if needle in self.text:
-                return
-            if self.proc.poll() is not None and needle not in self.text:
-                time.sleep(0.2)  # let the drain thread catch the last lines
-                if needle in self.text:
-                    return
-                raise AssertionError(f"broadcast exited ({self.proc.returncode}) before "
-                                     f"{needle!r}:\n{self.text}")
-            time.sleep(0.1)
-        raise TimeoutError(f"no {needle!r} in the broadcast's output:\n{self.text}")
+        """Until a line of the broadcast's messages holds ``needle``."""
+        self.wait_for_line(re.escape(needle), timeout)
 
     @staticmethod
     def wait_until(condition: Callable[[], bool], timeout: float) -> None:
         wait_until(condition, timeout)
 
     def stop(self, timeout: float = 20) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        time.sleep(0.1)
-        return self.proc.returncode
+        return super().stop(timeout)
 
 
 class StaticServer:

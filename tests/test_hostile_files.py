@@ -1,4 +1,4 @@
-"""Hostile scenes and audio files: each refused by name, quickly, in bounded memory.
+"""Hostile scenes and audio files: each refused by name, without hanging, in bounded memory.
 
 A one-frame bed file, an all-NaN file, a file with inf samples, a long file, 1,000
 copies of a clip in one layer, 10,000 layers, a 50 ms interval, a ``~`` path, and a
@@ -150,7 +150,7 @@ def test_a_long_bed_file_gives_a_bounded_number_of_pieces(ten_minutes):
 
 
 # -- counts -------------------------------------------------------------------------------
-def test_a_thousand_files_in_one_layer_are_refused_quickly(tmp_path):
+def test_a_thousand_files_in_one_layer_are_refused_without_hanging(tmp_path):
     sf.write(tmp_path / "clip.wav", tone(1.0), RATE)
     start = time.monotonic()
     with pytest.raises(SceneError, match=f"1000 files; a layer takes at most {MAX_FILES}"):
@@ -158,21 +158,35 @@ def test_a_thousand_files_in_one_layer_are_refused_quickly(tmp_path):
     assert time.monotonic() - start < HANG_S  # a hang guard, not a speed figure
 
 
-def test_the_most_files_a_layer_takes_cost_linear_time(tmp_path):
-    for i in range(MAX_FILES):
-        sf.write(tmp_path / f"clip{i}.wav", tone(1.0), RATE)
-    scene = load_scene(scene_file(tmp_path, [f"clip{i}.wav" for i in range(MAX_FILES)]))
-    start = time.monotonic()
+def _prepare_files_layer(folder: Path, count: int) -> float:
+    """Seconds to probe and prepare a layer of ``count`` one-second clips (what
+    preparing the layer does for each variant), checking what it gives."""
+    scene = load_scene(scene_file(folder, [f"clip{i}.wav" for i in range(count)]))
+    start = time.perf_counter()
     assert probe_scene_files(scene) == []
     layer = scene.layers[0]
     src = FileSource(RATE, 10.0)
     cuts = src.cuts(layer)
     assert len(cuts) <= MAX_LAYER_SECONDS // 10.0  # not 2 textures per clip: 512
-    for variant in range(len(cuts)):  # what preparing the layer does for each variant
+    for variant in range(len(cuts)):
         src.key(layer, variant, 0)
     clips = src.texture_clips(layer)
-    assert clips is not None and len(clips) == MAX_FILES  # 256 s of clips: all kept
-    assert time.monotonic() - start < HANG_S  # a hang guard, not a speed figure
+    took = time.perf_counter() - start
+    assert clips is not None and len(clips) == count  # every clip kept
+    return took
+
+
+def test_the_most_files_a_layer_takes_cost_linear_time(tmp_path):
+    """MAX_FILES clips cost about 4x what a quarter of them do (linear: 4x, fixed costs
+    make it less; quadratic: 16x). Best of three runs each, in this process, so a
+    loaded machine slows both sides alike; the bound (8x) is generous both ways."""
+    for i in range(MAX_FILES):
+        sf.write(tmp_path / f"clip{i}.wav", tone(1.0), RATE)
+    quarter = min(_prepare_files_layer(tmp_path, MAX_FILES // 4) for _ in range(3))
+    full = min(_prepare_files_layer(tmp_path, MAX_FILES) for _ in range(3))
+    assert full < 8 * quarter, (full, quarter)
+    print(f"{MAX_FILES} clips: {full:.2f} s, {MAX_FILES // 4}: {quarter:.2f} s "
+          f"({full / quarter:.1f}x)")
 
 
 def test_ten_thousand_layers_are_refused_by_the_cap(tmp_path):

@@ -295,7 +295,7 @@ def _ws_first_audio(url: str, timeout: float) -> float:
     return asyncio.run(main())
 
 
-def test_warm_start_plays_the_requested_scene_first(tmp_path):
+def test_warm_start_plays_a_requested_scene_and_builds_the_rest(tmp_path):
     scenes = tmp_path / "scenes"
     scenes.mkdir()
     for i in range(6):
@@ -331,7 +331,7 @@ sys.exit(main(["serve", *sys.argv[1:]]))
 """
 
 
-def test_sigterm_exits_fast_with_a_wedged_build(tmp_path):
+def test_sigterm_exits_without_hanging_with_a_wedged_build(tmp_path):
     scenes = tmp_path / "scenes"
     scenes.mkdir()
     (scenes / "tiny.toml").write_text(tiny_scene())
@@ -423,7 +423,8 @@ def test_status_shows_placement_and_fallback_state(tmp_path):
             time.sleep(0.1)
         assert channel["playing"] == "primary" and channel["seq"] >= 0
         assert sum(m["streams"] for m in status["mixers"]) == 1
-        assert json.dumps(status)
+        # strict JSON (no NaN or Infinity) that round-trips unchanged
+        assert json.loads(json.dumps(status, allow_nan=False)) == status
     finally:
         srv.stop()
 

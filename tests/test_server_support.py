@@ -6,17 +6,16 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+import pytest
+from child_process import ROOT, Child
 
 TINY_SCENE = """\
 title = "Tiny {name}"
@@ -48,41 +47,22 @@ def tiny_scene(name: str = "tiny", seed: int = 1, hiss_db: float = 0.0) -> str:
     return TINY_SCENE.format(name=name, seed=seed, hiss_db=hiss_db)
 
 
-class ServerProcess:
+class ServerProcess(Child):
     """``python server.py`` on a free port, with its own bank; ``stop()`` sends SIGTERM."""
 
     def __init__(self, scenes: Path, bank: Path, *args: str):
-        env = dict(os.environ, SOUNDSCAPE_BANK=str(bank), PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen(
+        super().__init__(
             [sys.executable, str(ROOT / "server.py"), "--host", "127.0.0.1", "--port", "0",
              "--scenes", str(scenes), "--bank", str(bank), *args],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
-        self.log: list[str] = []
-        deadline = time.monotonic() + 60
-        port = None
-        assert self.proc.stdout is not None
-        while port is None:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError("server exited early:\n" + "".join(self.log))
-            self.log.append(line)
-            m = re.search(r"serving http://[\d.]+:(\d+)/", line)
-            if m:
-                port = int(m.group(1))
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start:\n" + "".join(self.log))
-        self.port = port
-        self.http = f"http://127.0.0.1:{port}"
-        self.ws = f"ws://127.0.0.1:{port}"
-        import threading
-
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.log.append(line)
+            env={"SOUNDSCAPE_BANK": str(bank)}, what="server")
+        try:
+            self.port = int(self.wait_for_line(r"serving http://[\d.]+:(\d+)/", 60).group(1))
+        except BaseException:
+            self.stop()
+            raise
+        self.scenes = scenes
+        self.http = f"http://127.0.0.1:{self.port}"
+        self.ws = f"ws://127.0.0.1:{self.port}"
 
     def get(self, path: str) -> Any:
         with urllib.request.urlopen(self.http + path, timeout=10) as r:
@@ -95,29 +75,41 @@ class ServerProcess:
             if set(names) <= ready:
                 return
             time.sleep(0.2)
-        raise TimeoutError(f"scenes {names} not ready:\n" + "".join(self.log))
+        raise TimeoutError(f"scenes {names} not ready:\n" + self.text)
 
-    def stop(self, timeout: float = 5) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """The server preamble of many tests: ``serve(*ARGS, scenes={"tiny": TOML})``
+    writes each scene to ``tmp_path/scenes/NAME.toml``, starts ``server.py ARGS`` on
+    it with the bank ``tmp_path/bank``, waits until the scenes named in ``ready``
+    (default: all of them) are ready, and returns the ServerProcess. Every server
+    it started is stopped after the test (a test may stop one itself, to check how
+    it exits)."""
+    started: list[ServerProcess] = []
+
+    def start(*args: str, scenes: dict[str, str] | None = None,
+              ready: list[str] | None = None, timeout: float = 90) -> ServerProcess:
+        folder = tmp_path / "scenes"
+        folder.mkdir(exist_ok=True)
+        scenes = {"tiny": tiny_scene()} if scenes is None else scenes
+        for name, text in scenes.items():
+            (folder / f"{name}.toml").write_text(text)
+        srv = ServerProcess(folder, tmp_path / "bank", *args)
+        started.append(srv)
+        srv.wait_ready(list(scenes) if ready is None else ready, timeout)
+        return srv
+
+    try:
+        yield start
+    finally:
+        for srv in started:
+            srv.stop()
 
 
 def wait_for_log(srv: ServerProcess, pattern: str, timeout: float = 10) -> re.Match[str]:
     """The first line of the server's output matching ``pattern`` (waits for it)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for line in list(srv.log):
-            m = re.search(pattern, line)
-            if m:
-                return m
-        time.sleep(0.05)
-    raise TimeoutError(f"no log line matches {pattern!r}:\n" + "".join(srv.log))
+    return srv.wait_for_line(pattern, timeout)
 
 
 def http_request(port: int, method: str, path: str,
