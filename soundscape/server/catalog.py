@@ -5,13 +5,21 @@ files whose modification time or size changed since the last scan. It never rais
 for a scene file: whatever goes wrong with one (a SceneError, or any other
 exception) is kept as that scene's error text in ``errors`` (name -> message, what
 ``/api/status`` shows) and reported in ``Changes.failed``; the other scenes load.
+
+Ownership: a Catalog belongs to the thread that runs ``scan`` (the server's one
+"files" thread); nobody else reads its dicts. Each scan returns, in ``Changes``, an
+immutable snapshot of every scene loaded (``Changes.scenes``) that the event loop
+keeps and reads (server/director.py), so the loop never iterates a dict the files
+thread is changing.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from ..errors import SceneError
 from ..scene import INTERNAL_ERROR, Scene, load_scene
@@ -24,6 +32,7 @@ class Changes:
     loaded: list[Scene] = field(default_factory=list)  # new or edited, valid
     failed: dict[str, str] = field(default_factory=dict)  # name -> error message
     removed: list[str] = field(default_factory=list)
+    scenes: Mapping[str, Scene] = field(default_factory=dict)  # all loaded: a snapshot
 
 
 class Catalog:
@@ -73,6 +82,7 @@ class Catalog:
                 self.errors.pop(name, None)
                 if name in self.scenes:
                     changes.removed.append(name)
+        changes.scenes = MappingProxyType(dict(self.scenes))  # Scene is frozen
         return changes
 
     def _fail(self, changes: Changes, name: str, message: str) -> None:

@@ -10,7 +10,11 @@ the ``close`` callback the I/O edge gives each listener.
 
 Personal mixes go to the least-loaded mixer (the hub counts the streams it placed,
 so a burst of forks spreads at once), at most ``max_personal`` in all and
-``max_personal_per_client`` per client address.
+``max_personal_per_client`` per client address. Studio sessions take their mixer
+through the same accounting (``place``/``release``).
+
+Blocks are routed by their stream's typed key (``StreamKey.kind``): a channel's to
+its listeners, a personal mix's to its one listener.
 """
 
 from __future__ import annotations
@@ -24,16 +28,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..clock import AudioClock
 from ..graph import SceneGraph
 from ..scene import Bed, Scene
-from ..clock import AudioClock
+from ..thresholds import MUTE_DB
 from .codec import FRAME_SIZE
 from .config import ServerConfig
 from .engine import Engine
 from .listener import ListenerQueue, Offer
 from .protocol import AUDIO_HEADER, PROTOCOL_VERSION, Control, ProtocolError, dumps
 from .stems import install_taps
-from .stream import Produced, Stream
+from .stream import Kind, Produced, Stream, StreamKey
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +72,7 @@ class Listener:
     close: Callable[[int, str], None]
     scene: str = ""
     personal: Stream | None = None
-    personal_key: str | None = None
+    personal_key: StreamKey | None = None
     gains: dict[str, float] = field(default_factory=dict)
     muted: set[str] = field(default_factory=set)
     volume: float = 1.0
@@ -123,7 +128,7 @@ def apply_mix(stream: Stream, gains: dict[str, float], muted: set[str], volume: 
     """Set a personal stream's layer gains, mutes and volume (mixer thread)."""
     names = {name for graph in stream.graphs for name in graph.strips}
     for name in names:
-        stream.set_layer_gain_db(name, -120.0 if name in muted else gains.get(name, 0.0))
+        stream.set_layer_gain_db(name, MUTE_DB if name in muted else gains.get(name, 0.0))
     stream.set_volume(volume)
 
 
@@ -139,18 +144,23 @@ class Hub:
         self._ids = itertools.count(1)
         self.dropped_slow = 0
         self.load: dict[str, int] = {e.name: 0 for e in engines}  # streams placed per mixer
-        self.placed: dict[str, Engine] = {}  # personal stream key -> its mixer
+        self.placed: dict[StreamKey, Engine] = {}  # personal stream key -> its mixer
         block_ms = 1000 * clock.block / clock.rate
         self.burst_blocks = max(1, math.ceil(config.burst_ms / block_ms))
         self.queue_blocks = max(self.burst_blocks + 1, math.ceil(config.queue_ms / block_ms))
 
     # -- channels ------------------------------------------------------------------
-    def _least_loaded(self) -> Engine:
+    def place(self) -> Engine:
         """The mixer with the fewest streams placed (counted here, not read from the
-        mixer threads: forks still on their way count too)."""
+        mixer threads: forks still on their way count too), now counting one more.
+        Give it back with ``release`` when that stream goes."""
         engine = min(self.engines, key=lambda e: self.load.get(e.name, 0))
         self.load[engine.name] = self.load.get(engine.name, 0) + 1
         return engine
+
+    def release(self, engine: Engine) -> None:
+        """A stream ``place`` put on ``engine`` is gone."""
+        self.load[engine.name] = max(0, self.load.get(engine.name, 0) - 1)
 
     def add_channel(self, scene: Scene, graph: SceneGraph) -> Channel:
         install_taps(graph)  # stems: off until someone listens to them (stems.py)
@@ -158,9 +168,9 @@ class Hub:
             self.replace_scene(scene, graph)
             return self.channels[scene.name]
         # no encoder until someone listens (_sync_codecs): outputs take the raw blocks
-        stream = Stream(f"channel:{scene.name}", graph, {}, self.clock,
+        stream = Stream(StreamKey(Kind.CHANNEL, scene.name), graph, {}, self.clock,
                         self.clock.due() + 1, self.config.frames_per_message)
-        engine = self._least_loaded()
+        engine = self.place()
         ring: deque[Produced] = deque(maxlen=self.burst_blocks)
         channel = Channel(scene.name, scene, stream, engine, ring)
         self.channels[scene.name] = channel
@@ -253,8 +263,8 @@ class Hub:
     # -- audio from the mixers (loop thread) ------------------------------------------
     def on_produced(self, stream: Stream, produced: Produced) -> None:
         key = stream.key
-        if key.startswith("channel:"):
-            channel = self.channels.get(key[len("channel:"):])
+        if stream.kind is Kind.CHANNEL:
+            channel = self.channels.get(stream.owner)
             if channel is None or channel.stream is not stream:
                 return
             if produced.seq <= channel.seq:  # never fan out a sequence number twice
@@ -277,7 +287,8 @@ class Hub:
             for member in list(channel.stem_listeners):
                 self._offer_stems(channel, member, produced)
             return
-        listener = self.listeners.get(int(key.split(":")[1]))
+        listener = (self.listeners.get(int(stream.owner)) if stream.kind is Kind.PERSONAL
+                    else None)
         if listener is None or listener.personal_key != key:
             stream.request(stop_stream)  # orphan: its listener left or switched
             return
@@ -420,7 +431,7 @@ class Hub:
         if key is not None:
             engine = self.placed.pop(key, None)
             if engine is not None:
-                self.load[engine.name] -= 1
+                self.release(engine)
                 engine.remove(key)  # a fork still on its way is stopped as an orphan
         listener.personal = None
         listener.personal_key = None
@@ -452,9 +463,9 @@ class Hub:
                 "have); this connection keeps the broadcast mix",
             )
         channel = self.channels[listener.scene]
-        key = f"personal:{listener.id}"
+        key = StreamKey(Kind.PERSONAL, listener.id)
         listener.personal_key = key
-        target = self._least_loaded()
+        target = self.place()
         self.placed[key] = target
         codec, bitrate = listener.codec, self.config.bitrate
         gains, muted, volume = dict(listener.gains), set(listener.muted), listener.volume

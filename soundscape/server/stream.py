@@ -15,6 +15,11 @@ sleep timer are the ``Level`` node; a graph that raises or goes non-finite is
 replaced by the ``Fallback``. A personal mix is a fork: a deep copy of the whole
 chain (same state, same position, so no seam; a fork made mid-crossfade continues
 the crossfade), with its own gains and one encoder.
+
+Every stream is named by a :class:`StreamKey`: its kind (a channel, a personal mix, a
+studio session) and its owner, typed, so the hub routes a block by ``key.kind``
+without reading prefixes of a string. (The key is also the plain string
+``"kind:owner"`` the mixer files it under and the logs show.)
 """
 
 from __future__ import annotations
@@ -23,19 +28,52 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 import numpy as np
 
+from ..clock import AudioClock
 from ..graph import SceneGraph
 from ..graph.core import Node
 from ..graph.switch import Crossfade, Fallback, Level, PinkBed, copy_chain, graphs_in
-from ..clock import AudioClock
 from .codec import FRAME_SIZE, Encoder, make_encoder
 from .protocol import encode_audio
 from .stems import Stems, switch_taps
 
 log = logging.getLogger(__name__)
+
+
+class Kind(Enum):
+    CHANNEL = "channel"  # a scene's broadcast mix (hub.Channel)
+    PERSONAL = "personal"  # one listener's own mix, a fork of a channel
+    STUDIO = "studio"  # a studio session's stream
+
+
+class StreamKey(str):
+    """A stream's name: ``kind`` and ``owner`` (a scene name, a listener or session
+    id), typed; as a string ``"kind:owner"`` (what the mixer files it under)."""
+
+    kind: Kind
+    owner: str
+
+    def __new__(cls, kind: Kind, owner: str | int) -> StreamKey:
+        key = super().__new__(cls, f"{kind.value}:{owner}")
+        key.kind = kind
+        key.owner = str(owner)
+        return key
+
+    def __reduce__(self) -> tuple[Any, ...]:  # copies keep their kind
+        return (StreamKey, (self.kind, self.owner))
+
+    @classmethod
+    def of(cls, key: str) -> StreamKey:
+        """``key`` as a StreamKey; a plain ``"kind:owner"`` string (tests, tools) is
+        read once here."""
+        if isinstance(key, StreamKey):
+            return key
+        kind, _, owner = key.partition(":")
+        return cls(Kind(kind), owner)
 
 
 def fork_graph(graph: SceneGraph) -> SceneGraph:
@@ -80,7 +118,10 @@ class Stream:
         frames_per_message: int,
         output: Level | None = None,
     ):
-        self.key = key
+        typed = StreamKey.of(key)
+        self.key: str = typed  # what the mixer files it under
+        self.kind: Kind = typed.kind  # how the hub routes its blocks
+        self.owner: str = typed.owner  # the scene, listener or session it belongs to
         self.encoders = codecs
         self.clock = clock
         self.index = start_index

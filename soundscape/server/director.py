@@ -1,0 +1,240 @@
+"""The channels' director: which scenes there are, which are built, which are on air.
+
+Ownership: a :class:`Director` lives on the event loop, and it alone changes what it
+holds (the scene snapshot, the ready events, the build tickets, the bank
+signatures). Work off the loop is done by jobs that take values and return values,
+which the director applies when they come back, on the loop:
+
+- a folder scan (the "files" thread): ``Catalog.scan`` -> ``Changes``, with an
+  immutable snapshot of every scene loaded;
+- a bank check (the "files" thread): ``bank_signature`` -> how many generated
+  variants each prompt layer has;
+- a build (the build threads): ``build_channel`` -> :class:`Built`, the template
+  graph and the bank signature it was built with.
+
+No job writes to the director or reads what it holds, so nothing here is shared
+between threads. The channels themselves are the hub's (hub.py); their outputs
+(Icecast, HLS) are fed by the channels' mixers through ``ChannelOutputs``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any
+
+from ..bank import SegmentBank
+from ..errors import SoundscapeError
+from ..graph import SceneGraph, build_graph
+from ..live import check_live_rate, live_scene
+from ..outputs import ChannelOutputs, make_outputs
+from ..probe import check_scene_files
+from ..scene import Scene
+from ..sources import prompt_group
+from .builds import BuildQueue
+from .catalog import Catalog
+from .config import ServerConfig
+from .hub import Hub, scene_info
+from .stream import Stream
+
+log = logging.getLogger(__name__)
+
+Spawn = Callable[[Coroutine[Any, Any, Any]], None]
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build job returns: the channel's template graph (never pulled: each
+    stream copies it on its mixer thread) and the bank signature it was built with."""
+
+    graph: SceneGraph
+    signature: tuple[int, ...]
+
+
+def bank_signature(bank: SegmentBank, scene: Scene) -> tuple[int, ...]:
+    """(worker thread) How many generated variants the bank holds for each prompt layer."""
+    return tuple(bank.group_size(prompt_group(layer)) for layer in scene.layers
+                 if layer.prompt is not None and not layer.files)
+
+
+def build_channel(scene: Scene, bank: SegmentBank) -> Built:
+    """(build thread) ``scene`` as a channel plays it (``live_scene``: no fade-in,
+    lossy headroom), with the bank signature read just before the build."""
+    check_scene_files(scene)  # a damaged or hostile audio file: a reported error
+    signature = bank_signature(bank, scene)
+    graph = build_graph(live_scene(scene), bank)
+    graph.scene = scene
+    for name, material in graph.materials.items():
+        log.info("channel %s: layer %s plays %s: %s", scene.name, name, material.source,
+                 material.detail)
+        for warning in material.warnings:
+            log.warning("channel %s: %s", scene.name, warning)
+    return Built(graph, signature)
+
+
+class Director:
+    """Scans the scenes folder, builds its scenes (newest edit wins), puts new
+    channels on the hub and on air, follows the bank, runs the bank refreshers."""
+
+    def __init__(self, config: ServerConfig, hub: Hub, bank: SegmentBank,
+                 builds: BuildQueue, files: BuildQueue, outputs: ChannelOutputs,
+                 spawn: Spawn):
+        self.config = config
+        self.hub = hub
+        self.bank = bank
+        self.builds = builds
+        self.files = files  # the one "files" thread: scans and bank checks
+        self.outputs = outputs
+        self.spawn = spawn
+        self._catalog = Catalog(config.scenes)  # the files thread's, never read here
+        self.scenes: Mapping[str, Scene] = {}  # the last scan's snapshot
+        self.ready: dict[str, asyncio.Event] = {}  # set once a scene's channel is on
+        self._wanted: dict[str, int] = {}  # scene -> newest build asked for
+        self._signatures: dict[str, tuple[int, ...]] = {}  # generated variants per scene
+        self.refreshers: list[Any] = []
+
+    # -- what the HTTP and websocket edges ask ----------------------------------------
+    def scene(self, name: str) -> Scene | None:
+        return self.scenes.get(name)
+
+    def known(self, name: str) -> bool:
+        """A scene listeners may ask for: scanned, and its file not removed."""
+        channel = self.hub.channels.get(name)
+        return name in self.ready and not (channel is not None and channel.removed)
+
+    def listing(self) -> list[dict[str, Any]]:
+        """``/api/scenes``: every scene not removed, with whether it plays yet."""
+        out = []
+        for name, scene in sorted(self.scenes.items()):
+            channel = self.hub.channels.get(name)
+            if channel is not None and channel.removed:
+                continue
+            info = scene_info(channel.scene if channel else scene)
+            info["ready"] = channel is not None
+            out.append(info)
+        return out
+
+    # -- scans and builds ---------------------------------------------------------------
+    async def scan(self) -> None:
+        changes = await asyncio.wrap_future(self.files.submit("scan", self._catalog.scan))
+        self.scenes = changes.scenes
+        for name, message in changes.failed.items():
+            self.hub.reload_failed(name, message)
+        for name in changes.removed:
+            self.hub.scene_removed(name)
+        for scene in changes.loaded:
+            self.ready.setdefault(scene.name, asyncio.Event())
+            self.spawn(self.prepare(scene))
+
+    async def pick_up_bank_changes(self) -> None:
+        """Rebuild (crossfading) channels whose generated segments changed in the bank,
+        e.g. by ``soundscape generate`` or a refresher, while they play."""
+        for name, channel in list(self.hub.channels.items()):
+            scene = channel.scene
+            state = await asyncio.wrap_future(
+                self.files.submit(f"bank:{name}", partial(bank_signature, self.bank, scene)))
+            if name in self._signatures and state != self._signatures[name]:
+                log.info("channel %s: new generated segments in the bank; crossfading", name)
+                self._signatures[name] = state
+                self.spawn(self.prepare(scene))
+
+    async def prepare(self, scene: Scene) -> None:
+        """Build ``scene`` on the build threads, then put it on air (or crossfade the
+        running channel into it). Of several builds of one scene, only the newest
+        asked for is applied, whatever order they finish in."""
+        try:
+            check_live_rate(scene)
+        except SoundscapeError as exc:
+            self.hub.reload_failed(scene.name, str(exc))
+            return
+        ticket = self._wanted.get(scene.name, 0) + 1
+        self._wanted[scene.name] = ticket
+        # someone hears (or waits for) this scene: build it ahead of the idle ones
+        heard = any(lst.scene == scene.name for lst in self.hub.listeners.values())
+        future = self.builds.submit(scene.name, partial(build_channel, scene, self.bank),
+                                    urgent=heard)
+        try:
+            built: Built = await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            if future.cancelled():  # superseded by a newer build of the scene
+                return
+            raise
+        except SoundscapeError as exc:
+            self.hub.reload_failed(scene.name, str(exc))
+            return
+        except Exception as exc:  # a broken scene never takes the server down
+            log.exception("scene %s: cannot build its graph", scene.name)
+            self.hub.reload_failed(scene.name, f"{scene.path}: {exc}")
+            return
+        if self._wanted.get(scene.name) != ticket:
+            return  # a newer edit is being built; it will be applied instead
+        self._signatures[scene.name] = built.signature
+        self.hub.scene_errors.pop(scene.name, None)
+        fresh = scene.name not in self.hub.channels
+        channel = self.hub.add_channel(scene, built.graph)
+        if fresh and (self.config.icecast or self.config.hls is not None):
+            self._put_on_air(channel.name, scene, channel.stream)
+            channel.on_air = True
+        self.ready.setdefault(scene.name, asyncio.Event()).set()
+
+    def _put_on_air(self, name: str, scene: Scene, stream: Stream) -> None:
+        """Feed a new channel's blocks to its Icecast mounts (MOUNT/NAME.opus, .mp3)
+        and its HLS folder (DIR/NAME); an output that cannot start is logged by name
+        and the channel plays on for its websocket listeners."""
+        config = self.config
+        targets = [replace(t, mount=f"{t.mount}/{name}") for t in config.icecast]
+        try:
+            outputs = make_outputs(scene, targets, config.icecast_formats, config.hls,
+                                   config.hls_segment_s, config.icecast_bitrate)
+        except SoundscapeError as exc:
+            log.error("channel %s: no Icecast/HLS output: %s", name, exc)
+            return
+        self.outputs.add(name, outputs)
+        sink = partial(self.outputs.push, name)
+        stream.request(lambda s: setattr(s, "sink", sink))
+        for output in outputs:
+            log.info("channel %s: on air at %s", name, output.name)
+
+    async def reload_loop(self, stopping: asyncio.Event) -> None:
+        """Hot reload: rescan the folder and recheck the bank every reload_interval_s."""
+        interval = self.config.reload_interval_s
+        if interval <= 0:
+            return
+        while not stopping.is_set():
+            await asyncio.sleep(interval)
+            try:
+                await self.scan()
+                await self.pick_up_bank_changes()
+            except Exception:
+                log.exception("scene reload scan failed")
+
+    # -- bank refreshers ----------------------------------------------------------------
+    def start_refreshers(self) -> None:
+        """One background generator per scene with prompts; the mixers never wait."""
+        from ..generators import BankGenerator, BankRefresher, make_backend_factory
+        from ..generators.refresher import GenerationWorker
+
+        # one worker thread owns the generator and its (not thread-safe) pipelines;
+        # every scene's refresher sends it requests
+        generator = GenerationWorker(
+            BankGenerator(self.bank, make_backend_factory(), progress=False))
+        for scene in self.scenes.values():
+            if not any(layer.prompt and not layer.files for layer in scene.layers):
+                continue
+            refresher = BankRefresher(
+                scene, self.bank, generator, interval_s=self.config.refresh_interval_s,
+                max_variants=self.config.refresh_max_variants,
+                overrides={"model": self.config.refresh_model},
+            )
+            self.refreshers.append(refresher.start())
+            log.info("channel %s: refreshing its bank with %s every %gs", scene.name,
+                     self.config.refresh_model, self.config.refresh_interval_s)
+
+    def stop_refreshers(self) -> None:
+        for refresher in self.refreshers:
+            refresher.stop(timeout=0.2)
+        if self.refreshers:
+            self.refreshers[0].worker.stop(timeout=0.2)  # the shared generation worker
