@@ -4,9 +4,10 @@ Runs on the event-loop thread only (the mixer threads reach it through the
 thread-safe ``publish`` hook), so it needs no locks. It never touches a stream's
 state: every change (reload, gains, sleep, pause, resume, stop) is a message to the
 mixer thread that owns the stream (``Engine.call``/``Stream.request``); what it shows
-in the status comes from the blocks the mixers publish. It does no I/O: a listener's
-audio goes into its :class:`ListenerQueue`, and closing a connection goes through
-the ``close`` callback the I/O edge gives each listener.
+in the status comes from the blocks the mixers publish (only a mixer's own totals,
+``late_blocks`` and ``busy_seconds``, are read as they stand: single counters). It
+does no I/O: a listener's audio goes into its :class:`ListenerQueue`, and closing a
+connection goes through the ``close`` callback the I/O edge gives each listener.
 
 Personal mixes go to the least-loaded mixer (the hub counts the streams it placed,
 so a burst of forks spreads at once), at most ``max_personal`` in all and
@@ -117,6 +118,7 @@ class Channel:
     on_air: bool = False  # it feeds Icecast/HLS outputs: never paused when idle
     stem_listeners: set[Listener] = field(default_factory=set)
     stem_codecs: frozenset[str] = frozenset()  # what its stream makes stems in
+    late_blocks: int = 0  # its stream's skipped blocks, as its last block reported
 
 
 def stop_stream(stream: Stream) -> None:
@@ -272,6 +274,7 @@ class Hub:
                 return
             channel.seq = produced.seq
             channel.reloads = produced.reloads
+            channel.late_blocks = produced.late_blocks
             if produced.playing != channel.playing:
                 log.warning("channel %s: now playing its %s", channel.name, produced.playing)
                 channel.playing = produced.playing
@@ -574,7 +577,7 @@ class Hub:
             channels.append({
                 "scene": c.name, "title": c.scene.title, "listeners": len(everyone),
                 "personal_mixes": len(c.personal), "seq": c.seq,
-                "server_underruns": c.stream.late_blocks, "skipped_messages": c.skipped,
+                "server_underruns": c.late_blocks, "skipped_messages": c.skipped,
                 "dropped_slow": c.dropped, "reloads": c.reloads,
                 "reload_error": c.reload_error, "removed": c.removed,
                 "paused": c.paused, "playing": c.playing, "encoding": sorted(c.codecs),

@@ -98,6 +98,7 @@ class Produced:
     reloads: int = 0
     stems: dict[str, bytes] = field(default_factory=dict)  # codec -> stems message
     stem_names: tuple[str, ...] = ()  # the layers in ``stems``, in order
+    late_blocks: int = 0  # the stream's blocks skipped so far (the mixer fell behind)
 
 
 class Stream:
@@ -289,7 +290,8 @@ class Stream:
                        for i in range(0, frames, FRAME_SIZE)]
             messages[codec] = encode_audio(self.index, position, packets)
         produced = Produced(self.index, position, messages, events,
-                            self.fallback.playing, self.version)
+                            self.fallback.playing, self.version,
+                            late_blocks=self.late_blocks)
         if stems is not None and parts is not None:
             layers = stems.collect(parts, frames)
             if layers is not None:  # None: the first block after switching on
