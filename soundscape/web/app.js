@@ -31,9 +31,9 @@ import { Playback, pickCodec } from './playback.js';
 import * as mix from './mix.js';
 import * as ui from './ui.js';
 import { Download } from './download.js';
+import { SleepTimer, MIN_FADE_S, fadeFor } from './sleep.js';
 
 const params = new URLSearchParams(location.search);
-const MIN_FADE_S = 60;            // the sleep fade never gets shorter, unless the timer is
 const SLEEP_STEP_S = 300;         // the -5 min / +5 min buttons
 const PEAK_HOLD_MS = 1500, PEAK_FALL_DB_PER_S = 20;
 const MIX_TYPES = new Set(['gain', 'mute', 'volume', 'sleep']);   // the server's mix controls
@@ -52,7 +52,7 @@ const state = {
   underruns: 0, played: 0, fill: 0, stems: null, errors: [],
   levelDb: -Infinity, peakDb: -Infinity, peakHoldDb: -Infinity, peakHeldAt: 0,
   playStartedAt: null, firstAudioMs: null,
-  // re-applied on reconnect; fade is the fade asked for, the one sent is min(fade, left)
+  // the sleep timer (sleep.js), re-applied on reconnect
   sleep: { endsAt: null, fade: MIN_FADE_S, local: mixMode === 'stems', timer: null },
   sleepPhase: 'off',
   favourites: [], restoredFrom: null, storageError: null, lastShare: null, shareCopied: null,
@@ -81,6 +81,10 @@ const transport = new Transport({
   },
 });
 const download = new Download(state, params.get('token'));
+const sleep = new SleepTimer(state, {
+  send, playback, fallAsleep, show: (left, phase, canShorten) => ui.showSleep(left, phase, canShorten, sceneTitle()),
+});
+const showSleep = () => sleep.show();
 
 function setStatus(status, text) {
   state.status = status;
@@ -273,7 +277,7 @@ function onStats(m) {
 }
 function setVolume(v) {
   state.volume = v;
-  if (state.sleep.local && state.sleep.endsAt !== null) localSleep();  // re-plan the fade
+  if (state.sleep.local && sleep.running) sleep.fadeHere();  // re-plan the fade
   else playback.glideTo(v, 0.05);
 }
 async function play() {
@@ -284,7 +288,7 @@ async function play() {
   // listener's gesture; else it is built when the hello names the rate
   if (state.hello) await playback.ensure(state.hello.sample_rate);
   state.codec = state.codec || await pickCodec(params.get('codec'));
-  if (!(state.sleep.local && state.sleep.endsAt !== null)) playback.glideTo(state.volume, 0.02);
+  if (!(state.sleep.local && sleep.running)) playback.glideTo(state.volume, 0.02);
   if (!state.wanted) return;                     // paused while starting
   transport.start();
 }
@@ -299,7 +303,7 @@ const canStems = () => typeof AudioWorkletNode !== 'undefined';
 /** Mix on this device from now on: reconnect to /stems/ (the server had no personal
  * mix for us, or ?mix=stems). Gains, volume and a sleep timer carry over. */
 async function useStems() {
-  state.mixMode = 'stems'; state.sleep.local = true;
+  state.mixMode = 'stems'; sleep.fadeHere();   // the sleep fade is ours too from now on
   ui.showMode('mixed on this device');
   await playback.useStems();
   if (transport.status !== 'idle') transport.restart('mixing stems here');
@@ -335,34 +339,26 @@ function onServerMessage(m) {
     playback.layout(Array.isArray(m.stems) ? m.stems.map(String) : []);
     if (Array.isArray(m.layers) && JSON.stringify(m.layers) !== JSON.stringify(state.shownLayers)) showLayers(m.layers);
   } else if (m.type === 'sleep' && m.state === 'done') {
-    state.sleep.endsAt = null; showSleep();
+    sleep.ended();
     playback.post({ type: 'end' });
   } else if (m.type === 'error') {
     state.errors.push(m);
     if (m.code === 'personal_limit' && canStems() && state.mixMode !== 'stems') { useStems(); return; }
-    if (m.code === 'personal_limit' && state.sleep.endsAt !== null) localSleep();
+    if (m.code === 'personal_limit' && sleep.running) sleep.fadeHere();
     ui.showStats(`server: ${m.message}`);
   }
 }
 /** After a hello: the listener's settings again (to the worklet or to the server). */
 function reapply() {
-  if (state.mixMode === 'stems') {   // everything is local: gains to the worklet, sleep here
-    localGains();
-    if (state.sleep.endsAt !== null) {
-      if (sleepLeft() < 1) { fallAsleep(); return; }
-      localSleep();
+  const local = state.mixMode === 'stems';   // everything is local: gains to the worklet
+  if (local) localGains();
+  else {
+    for (const [name, s] of Object.entries(state.layers)) {
+      if (s.gain_db) send({ type: 'gain', layer: name, db: s.gain_db });
+      if (s.muted) send({ type: 'mute', layer: name, muted: true });
     }
-    return;
   }
-  for (const [name, s] of Object.entries(state.layers)) {
-    if (s.gain_db) send({ type: 'gain', layer: name, db: s.gain_db });
-    if (s.muted) send({ type: 'mute', layer: name, muted: true });
-  }
-  if (state.sleep.endsAt !== null) {
-    const left = sleepLeft();
-    if (left < 1) { fallAsleep(); return; }        // it ran out while we were away
-    send({ type: 'sleep', after: left, fade: Math.min(state.sleep.fade, left) });
-  }
+  if (!sleep.reapply(local)) fallAsleep();   // it ran out while we were away
 }
 
 // ---- layers --------------------------------------------------------------------
@@ -399,65 +395,10 @@ function localGains() {
   playback.setGains(gains);
 }
 
-// ---- sleep timer ---------------------------------------------------------------
-// The server fades the personal mix (`sleep` message, docs/protocol.md); when no
-// personal mix is available (personal_limit, stems) the fade runs here on the master gain.
-function sleepLeft() {
-  return state.sleep.endsAt === null ? null : Math.max(0, (state.sleep.endsAt - Date.now()) / 1000);
-}
-const fadeFor = (after) => Math.min(after, Math.max(MIN_FADE_S, after / 10));
-function sleepPhase(left = sleepLeft()) {
-  if (left === null) return 'off';
-  return left <= state.sleep.fade ? 'fading' : 'running';   // sent fade = min(fade, after)
-}
-function startSleep(after, fade) {
-  after = Number(after);
-  if (!(after >= 0)) return;
-  const wasFading = sleepPhase() === 'fading';
-  state.sleep.endsAt = Date.now() + after * 1000;
-  state.sleep.fade = fade === undefined || fade === null ? MIN_FADE_S : Math.max(0, Number(fade));
-  const sent = Math.min(state.sleep.fade, after);
-  // the server keeps a fade's lowered volume when the end moves later: cancel first
-  // (volume glides back), then set the new timer
-  if (wasFading && after > sent) send({ type: 'sleep', after: null });
-  send({ type: 'sleep', after, fade: sent });
-  if (state.sleep.local) localSleep();
-  showSleep();
-}
-function adjustSleep(seconds) {
-  const left = sleepLeft();
-  if (left === null) return;
-  // never below a minute by "-5 min" (and never later than it was); the fade stays >= 60 s
-  const next = Math.max(Math.min(left, MIN_FADE_S), left + Number(seconds));
-  startSleep(next, Math.max(MIN_FADE_S, state.sleep.fade));
-}
-function cancelSleep() {
-  const wasOn = state.sleep.endsAt !== null;
-  state.sleep.endsAt = null;
-  if (wasOn) send({ type: 'sleep', after: null });
-  clearLocalSleep();
-  showSleep();
-}
 function fallAsleep() {
-  state.sleep.endsAt = null; clearTimeout(state.sleep.timer); state.sleep.timer = null;
+  sleep.ended();
   if (state.wanted) pause();
-  setStatus('sleeping', 'asleep'); showSleep();
-}
-function localSleep() {   // no personal mix available: fade on this device instead
-  state.sleep.local = true;
-  if (state.sleep.endsAt === null) return;
-  clearTimeout(state.sleep.timer);
-  const left = sleepLeft();
-  if (!playback.fadeOut(state.volume, left, Math.min(state.sleep.fade, left))) return;
-  state.sleep.timer = setTimeout(() => { if (state.sleep.endsAt !== null) fallAsleep(); }, left * 1000 + 200);
-}
-function clearLocalSleep() {
-  clearTimeout(state.sleep.timer); state.sleep.timer = null;
-  if (state.sleep.local) playback.cancelFade(state.volume);
-}
-function showSleep() {
-  const left = sleepLeft(), phase = state.sleepPhase = sleepPhase(left);
-  ui.showSleep(left, phase, left !== null && left > MIN_FADE_S, sceneTitle());
+  setStatus('sleeping', 'asleep');
 }
 
 // ---- the page --------------------------------------------------------------------------
@@ -465,7 +406,8 @@ ui.bind({
   togglePlay: () => (state.wanted ? pause() : play()),
   volume: (v) => { setVolume(v); saveLast(); },
   share, saveFavourite: () => saveFavourite(),
-  sleep: (after) => startSleep(after, fadeFor(after)), adjustSleep, cancelSleep,
+  sleep: (after) => sleep.start(after, fadeFor(after)),
+  adjustSleep: (seconds) => sleep.adjust(seconds), cancelSleep: () => sleep.cancel(),
   startDownload, cancelDownload: () => download.cancel(),
   visible: () => {
     ui.showMeter(state, null); showSleep();
@@ -487,13 +429,13 @@ const facade = {
   get state() { return state.status; },
   get gaps() { return state.seq.gaps; },
   get reconnects() { return transport.reconnects; },
-  get sleepLeft() { return sleepLeft(); },      // seconds, or null when no timer runs
+  get sleepLeft() { return sleep.left(); },      // seconds, or null when no timer runs
   get favourites() { return state.favourites.map((f) => ({ ...f })); },
   play: () => play(), pause: () => pause(),
   setLayerGain: (name, db) => setLayer(name, { gain_db: db }),
   setMute: (name, muted) => setLayer(name, { muted }),
-  sleep: (after, fade) => startSleep(after, fade), cancelSleep: () => cancelSleep(),
-  adjustSleep: (seconds) => adjustSleep(seconds),
+  sleep: (after, fade) => sleep.start(after, fade), cancelSleep: () => sleep.cancel(),
+  adjustSleep: (seconds) => sleep.adjust(seconds),
   currentMix, applyMix: (m) => applyMix(mix.sanitizeMix(m, state.scenes)),
   shareUrl, share: () => share(),
   saveFavourite: (name) => saveFavourite(name), playFavourite: (id) => playFavourite(id),
