@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -26,8 +24,6 @@ from soundscape.scene import Event, scene_from_text
 from soundscape.server.protocol import ProtocolError
 from soundscape.server.studio import (
     Overrides,
-    SaveConflict,
-    StudioDoc,
     add_file_layer,
     badges,
     parse_studio,
@@ -36,6 +32,7 @@ from soundscape.server.studio import (
     timeline,
     upload_name,
 )
+from soundscape.thresholds import MUTE_DB
 
 HUM_GAIN_LINE = STUDIO_SCENE.splitlines().index("gain_db = -6.0  # under the hiss") + 1
 
@@ -81,36 +78,7 @@ def test_problems_name_path_line_and_message():
     assert problem.path == "" and problem.line == 5, problem
 
 
-def test_save_is_atomic_keeps_mode_and_refuses_conflicts(tmp_path):
-    path = tmp_path / "s.toml"
-    path.write_text(STUDIO_SCENE)
-    os.chmod(path, 0o640)
-    doc = StudioDoc(path)
-    doc.load()
-    doc.text = set_value(doc.text, "layers[1].gain_db", -9.5)
-    with pytest.raises(SceneError, match="not saved"):  # never validated: not written
-        doc.save()
-    doc.scene, doc.good_text = doc.validate(doc.text), doc.text
-    assert doc.dirty
-    assert doc.save() == len(doc.text.encode())
-    assert path.read_text() == doc.text and not doc.dirty
-    assert stat.S_IMODE(path.stat().st_mode) == 0o640
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]  # no temp file left
-    # another editor writes the file: a save is refused until forced
-    path.write_text(STUDIO_SCENE + "# from elsewhere\n")
-    assert doc.changed_on_disk()
-    doc.text = doc.good_text = set_value(doc.text, "layers[0].gain_db", -1.0)
-    doc.scene = doc.validate(doc.text)
-    with pytest.raises(SaveConflict, match="changed on disk"):
-        doc.save()
-    assert path.read_text().endswith("# from elsewhere\n")
-    doc.save(force=True)
-    assert path.read_text() == doc.text and not doc.changed_on_disk()
-    # an invalid text is never written
-    doc.text = set_value(doc.text, "layers[0].gain_db", "loud")
-    with pytest.raises(SceneError):
-        doc.save(force=True)
-    assert "loud" not in path.read_text()
+# saves, reloads and their races with edits: tests/test_studio_doc.py
 
 
 def test_upload_names_are_safe_and_new(tmp_path):
@@ -169,10 +137,13 @@ def test_badges_and_overrides():
     assert badges({"a": -23.0, "b": -50.0, "c": SILENT_LUFS}, -23.0) == {
         "a": "dominates", "b": "inaudible"}
     assert badges({"a": -23.0}, -23.0) == {}  # alone: not "dominating"
+    # muted is soundscape.thresholds.MUTE_DB (-80, exactly silent), no longer -120:
+    # one mute level for the studio, the player and downloads (test_studio_doc.py
+    # pins the badge thresholds)
     o = Overrides(gains={"a": -10.0}, muted={"b"}, solo=set())
-    assert (o.gain_db("a"), o.gain_db("b"), o.gain_db("c")) == (-10.0, -120.0, 0.0)
+    assert (o.gain_db("a"), o.gain_db("b"), o.gain_db("c")) == (-10.0, MUTE_DB, 0.0)
     o.solo.add("c")
-    assert (o.gain_db("a"), o.gain_db("c")) == (-120.0, 0.0)
+    assert (o.gain_db("a"), o.gain_db("c")) == (MUTE_DB, 0.0)
 
 
 # -- graph hooks --------------------------------------------------------------------------

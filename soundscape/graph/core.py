@@ -97,10 +97,15 @@ class Strip:
         self.position = frame
         seek_node(self.source, frame)
 
-    def set_user_gain(self, gain: float) -> None:
-        """Glide the live gain to ``gain`` (linear) over the ramp."""
+    def set_user_gain(self, gain: float, glide: bool = True) -> None:
+        """Set the live gain to ``gain`` (linear): gliding over the ramp, or with
+        ``glide=False`` at once (for a graph that has not played yet, or a render)."""
         self._target = float(gain)
-        self._ramp_left = self.ramp
+        if glide:
+            self._ramp_left = self.ramp
+        else:
+            self.user_gain = self._target
+            self._ramp_left = 0
 
     def pull(self, frames: int) -> np.ndarray:
         out = self.source.pull(frames)

@@ -143,6 +143,8 @@ def error(code: str, message: str) -> str:
 
 
 # -- JSON, client to server --------------------------------------------------------
+# show, bounded_number, bounded_name and ping_id are shared with the studio's
+# messages (studio_messages.py): one rule for a bad value, quoted one way.
 @dataclass(frozen=True)
 class Control:
     """One parsed client message. Fields unused by a ``type`` keep their defaults."""
@@ -166,7 +168,7 @@ MAX_ID = 2**53  # |ping id|: exact in JavaScript
 SHOWN = 40  # characters of a bad value quoted in an error message
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
     """A bad value as quoted in an error: repr, cut to SHOWN characters."""
     try:
         text = repr(value)
@@ -175,30 +177,32 @@ def _show(value: Any) -> str:
     return text if len(text) <= SHOWN else text[: SHOWN - 3] + "..."
 
 
-def _number(msg: dict[str, Any], key: str, low: float, high: float, what: str) -> float:
+def bounded_number(msg: dict[str, Any], key: str, low: float, high: float, what: str) -> float:
     """``msg[key]``, a finite number in ``low..high``; never overflows on huge ints."""
     value = msg.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ProtocolError("bad_value", f"{what}: '{key}' must be a number, got {_show(value)}")
+        raise ProtocolError("bad_value", f"{what}: '{key}' must be a number, got {show(value)}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ProtocolError(
-            "bad_value", f"{what}: '{key}' must be a finite number, got {_show(value)}")
+            "bad_value", f"{what}: '{key}' must be a finite number, got {show(value)}")
     if not low <= value <= high:  # exact for ints of any size: no float() before this
         raise ProtocolError(
-            "bad_value", f"{what}: '{key}' {_show(value)} is out of range {low:g}..{high:g}")
+            "bad_value", f"{what}: '{key}' {show(value)} is out of range {low:g}..{high:g}")
     return float(value)
 
 
-def _name(msg: dict[str, Any], key: str, what: str) -> str:
+def bounded_name(msg: dict[str, Any], key: str, what: str) -> str:
+    """``msg[key]``, a string of 1..MAX_NAME characters (a layer, scene or file name)."""
     value = msg.get(key)
     if not isinstance(value, str) or not value or len(value) > MAX_NAME:
         raise ProtocolError(
             "bad_value", f"{what}: '{key}' must be a string of 1..{MAX_NAME} characters, "
-                         f"got {_show(value)}")
+                         f"got {show(value)}")
     return value
 
 
-def _ping_id(msg: dict[str, Any]) -> int | float | str | None:
+def ping_id(msg: dict[str, Any]) -> int | float | str | None:
+    """A ping's ``id`` (echoed in the pong): None, a string, or a number exact in JS."""
     ident = msg.get("id")
     if ident is None:
         return None
@@ -209,7 +213,7 @@ def _ping_id(msg: dict[str, Any]) -> int | float | str | None:
         return ident
     raise ProtocolError(
         "bad_value", f"ping: 'id' must be a finite number within +-2**53 or a string of at "
-                     f"most {MAX_NAME} characters, got {_show(ident)}")
+                     f"most {MAX_NAME} characters, got {show(ident)}")
 
 
 def utf8_length(raw: str) -> int:
@@ -242,31 +246,31 @@ def parse_control(raw: str | bytes, max_bytes: int) -> Control:
         raise ProtocolError("bad_message", "a control message is a JSON object with a 'type'")
     kind = msg["type"]
     if kind == "gain":
-        return Control(kind, layer=_name(msg, "layer", kind),
-                       db=_number(msg, "db", MIN_GAIN_DB, MAX_GAIN_DB, kind))
+        return Control(kind, layer=bounded_name(msg, "layer", kind),
+                       db=bounded_number(msg, "db", MIN_GAIN_DB, MAX_GAIN_DB, kind))
     if kind == "mute":
         muted = msg.get("muted", True)
         if not isinstance(muted, bool):
             raise ProtocolError(
-                "bad_value", f"mute: 'muted' must be true or false, got {_show(muted)}")
-        return Control(kind, layer=_name(msg, "layer", kind), muted=muted)
+                "bad_value", f"mute: 'muted' must be true or false, got {show(muted)}")
+        return Control(kind, layer=bounded_name(msg, "layer", kind), muted=muted)
     if kind == "sleep":
         if msg.get("after") is None:
             return Control(kind, after=None)
-        after = _number(msg, "after", 0.0, MAX_SLEEP_S, kind)
-        fade = _number(msg, "fade", 0.0, MAX_SLEEP_S, kind) if "fade" in msg else 60.0
+        after = bounded_number(msg, "after", 0.0, MAX_SLEEP_S, kind)
+        fade = bounded_number(msg, "fade", 0.0, MAX_SLEEP_S, kind) if "fade" in msg else 60.0
         return Control(kind, after=after, fade=min(fade, after))
     if kind == "switch":
-        return Control(kind, scene=_name(msg, "scene", kind))
+        return Control(kind, scene=bounded_name(msg, "scene", kind))
     if kind == "ping":
-        return Control(kind, id=_ping_id(msg))
+        return Control(kind, id=ping_id(msg))
     if kind == "volume":
-        return Control(kind, value=_number(msg, "value", 0.0, 1.0, kind))
+        return Control(kind, value=bounded_number(msg, "value", 0.0, 1.0, kind))
     if kind == "stats":
-        return Control(kind, underruns=int(_number(msg, "underruns", 0, 2**31, kind)))
+        return Control(kind, underruns=int(bounded_number(msg, "underruns", 0, 2**31, kind)))
     raise ProtocolError(
         "unknown_type",
-        f"unknown message type {_show(kind)} (known: {', '.join(CONTROL_TYPES)})")
+        f"unknown message type {show(kind)} (known: {', '.join(CONTROL_TYPES)})")
 
 
 def _cut(text: str) -> str:

@@ -23,33 +23,33 @@ from typing import TYPE_CHECKING, Any
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from ..errors import SceneError, SoundscapeError
+from ..errors import Problem, SceneError, SoundscapeError
 from ..graph import SceneGraph, build_graph
 from ..graph.switch import copy_chain
-from ..probe import check_scene_files, probe_file
+from ..probe import check_scene_files
 from ..scene import Scene
 from .codec import make_encoder
 from .protocol import PROTOCOL_VERSION, ProtocolError, dumps, error
 from .stream import Produced, Stream
-from .studio import (
-    EDIT_CROSSFADE_S,
-    MAX_UPLOAD_BYTES,
-    SEEK_CROSSFADE_S,
-    Overrides,
-    Problem,
+from .studio_doc import (
+    DiskStamp,
     SaveConflict,
     StudioDoc,
+    problem_dict,
+    problems_of,
+    validate,
+)
+from .studio_edits import add_file_layer, set_value
+from .studio_messages import layer_strip, parse_studio
+from .studio_stream import (
+    EDIT_CROSSFADE_S,
+    SEEK_CROSSFADE_S,
+    Overrides,
     StudioStream,
-    add_file_layer,
     advance,
     apply_overrides,
-    layer_strip,
-    parse_studio,
-    problems_of,
-    set_value,
-    upload_name,
-    write_atomically,
 )
+from .studio_upload import MAX_UPLOAD_BYTES, store_upload, upload_name
 
 if TYPE_CHECKING:
     from .app import StreamServer
@@ -113,7 +113,7 @@ class StudioSession:
     # -- life cycle -------------------------------------------------------------------
     async def run(self) -> None:
         try:
-            await asyncio.to_thread(self.doc.load)
+            await self.doc.load()
         except SceneError as exc:
             await self.ws.close(1011, str(exc)[:120])
             return
@@ -164,9 +164,10 @@ class StudioSession:
     async def handle(self, msg: dict[str, Any], received: float) -> None:
         kind = msg["type"]
         if kind == "edit":
+            self.doc.text = msg["text"]  # now: a reload from disk must see the edit
             self._spawn(self.apply_text(msg["text"], received))
         elif kind == "set":
-            text = set_value(self.doc.text, msg["path"], msg["value"])
+            text = self.doc.text = set_value(self.doc.text, msg["path"], msg["value"])
             self.send({"type": "text", "text": text, "reason": "set", "path": msg["path"]})
             self._spawn(self.apply_text(text, received))
         elif kind == "override":
@@ -265,7 +266,7 @@ class StudioSession:
         version = self.edit_version
         validated = started = time.perf_counter()
         try:
-            scene = await asyncio.to_thread(self.doc.validate, text)
+            scene = await asyncio.to_thread(validate, text, self.doc.path)
             validated = started = time.perf_counter()
             future = self.server.builds.submit(self.key, partial(self._build, scene),
                                                urgent=True)
@@ -286,7 +287,7 @@ class StudioSession:
         self.doc.problems = problems
         if problems:
             self.send({"type": "problems", "version": version,
-                       "problems": [p.as_dict() for p in problems]})
+                       "problems": [problem_dict(p) for p in problems]})
             return
         self.doc.scene, self.doc.good_text = scene, text
         self.pristine = graph
@@ -352,10 +353,10 @@ class StudioSession:
 
         self.stream.request(reload)
 
-    # -- files ------------------------------------------------------------------------
+    # -- files (the doc's disk work: studio_doc.py) -------------------------------------
     async def _save(self, force: bool) -> None:
         try:
-            size = await asyncio.to_thread(self.doc.save, force)
+            saved = await self.doc.save(force)
         except SaveConflict as exc:
             self._queue.put_nowait(error("changed_on_disk", str(exc)))
             return
@@ -368,37 +369,61 @@ class StudioSession:
                                                         f"{exc.strerror or exc}"))
             return
         self.notified_disk = None
-        log.info("studio %d: saved %s (%d bytes)", self.id, self.doc.path, size)
-        self.send({"type": "saved", "path": str(self.doc.path), "bytes": size})
+        log.info("studio %d: saved %s (%d bytes)", self.id, self.doc.path, saved.size)
+        self.send({"type": "saved", "path": str(self.doc.path), "bytes": saved.size})
 
-    async def _reload_from_disk(self, reason: str) -> None:
-        await asyncio.to_thread(self.doc.load)
+    def _kept_edits(self, stamp: DiskStamp) -> None:
+        """Another editor's change arrived while the author has unsaved edits: they
+        are kept (a save now conflicts until forced); say so once per change."""
+        if stamp.digest != self.notified_disk:
+            self.notified_disk = stamp.digest
+            self.send({"type": "disk_changed", "message":
+                       f"{self.doc.path.name} changed on disk and you have unsaved "
+                       "edits: reload to take the file, or save to overwrite it"})
+
+    async def _took_file(self, reason: str) -> None:
         self.notified_disk = None
         self.send({"type": "text", "text": self.doc.text, "reason": reason})
         await self.apply_text(self.doc.text, time.perf_counter())
 
+    async def _reload_from_disk(self, reason: str) -> None:
+        """The author asked for the file as it is on disk (their edits dropped), unless
+        an edit arrived while it was read: then that edit is kept and they are told."""
+        try:
+            taken = await self.doc.reload()
+        except SceneError as exc:
+            self._queue.put_nowait(error("cannot_read", str(exc.problems[0])))
+            return
+        if taken:
+            await self._took_file(reason)
+        else:
+            self.send({"type": "disk_changed", "message":
+                       f"{self.doc.path.name} was not reloaded: an edit arrived while it "
+                       "was read; reload again to take the file"})
+
     async def _watch_disk(self) -> None:
-        """Pick up another editor's changes: taken at once when the studio has no
-        unsaved edits, else announced (the page offers to reload or overwrite)."""
+        """Pick up another editor's changes: taken when the studio has no unsaved
+        edits, else announced and the edits kept (the page offers to reload or
+        overwrite)."""
+        trouble = ""
         while True:
             await asyncio.sleep(DISK_POLL_S)
             try:
-                changed = await asyncio.to_thread(self.doc.changed_on_disk)
-                if not changed:
-                    continue
-                if not self.doc.dirty:
-                    log.info("studio %d: %s changed on disk; reloading", self.id,
-                             self.doc.path)
-                    await self._reload_from_disk("disk")
-                    continue
-                stamp = repr(await asyncio.to_thread(lambda: self.doc.path.stat().st_mtime_ns))
-                if stamp != self.notified_disk:
-                    self.notified_disk = stamp
-                    self.send({"type": "disk_changed", "message":
-                               f"{self.doc.path.name} changed on disk and you have unsaved "
-                               "edits: reload to take the file, or save to overwrite it"})
-            except (OSError, SceneError) as exc:
-                log.warning("studio %d: cannot check %s: %s", self.id, self.doc.path, exc)
+                polled = await self.doc.poll_disk()
+            except SceneError as exc:  # gone, unreadable, not text: said once
+                if str(exc) != trouble:
+                    trouble = str(exc)
+                    log.warning("studio %d: cannot check %s: %s", self.id, self.doc.path,
+                                exc.problems[0])
+                continue
+            trouble = ""
+            if polled is None:
+                continue
+            if polled.taken:
+                log.info("studio %d: %s changed on disk; reloaded", self.id, self.doc.path)
+                await self._took_file("disk")
+            else:
+                self._kept_edits(polled.stamp)
 
     def _start_upload(self, name: str, size: int) -> None:
         folder = self.doc.path.parent
@@ -418,34 +443,18 @@ class StudioSession:
         if up["received"] < up["size"]:
             return
         self.upload = None
-        folder = self.doc.path.parent
-        data_all = b"".join(up["chunks"])
-        target = folder / up["name"]
-
-        def store() -> str | None:
-            if target.exists():  # raced with another file of that name
-                return f"{target.name} exists"
-            tmp = folder / f".{target.name}.upload"
-            write_atomically(tmp, "")  # create it safely beside the scene
-            tmp.write_bytes(data_all)
-            report = probe_file(tmp)
-            if report.error or report.frames == 0:
-                tmp.unlink()
-                return report.error or "no audio in it"
-            tmp.rename(target)
-            return None
-
-        problem = await asyncio.to_thread(store)
-        if problem is not None:
-            raise ProtocolError("bad_audio", f"upload: {up['name']}: {problem}")
-        layer = target.stem
+        # a worker stores the bytes (atomic, never over another file) and says where
+        stored = await asyncio.to_thread(store_upload, self.doc.path.parent, up["name"],
+                                         b"".join(up["chunks"]))
+        stem = Path(stored).stem
+        layer = stem
         names = set(self._layer_names())
         n = 2
         while layer in names:
-            layer = f"{target.stem}-{n}"
+            layer = f"{stem}-{n}"
             n += 1
         seconds = self.doc.scene.master.segment_seconds if self.doc.scene else 10.0
-        text = add_file_layer(self.doc.text, layer, target.name, seconds)
-        self.send({"type": "uploaded", "name": target.name, "layer": layer})
+        text = add_file_layer(self.doc.text, layer, stored, seconds)
+        self.send({"type": "uploaded", "name": stored, "layer": layer})
         self.send({"type": "text", "text": text, "reason": "upload"})
         await self.apply_text(text, time.perf_counter())
