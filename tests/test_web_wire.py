@@ -193,3 +193,62 @@ def test_the_player_says_a_wrong_version_in_plain_words_and_stops(page):
     assert player.evaluate("window.soundscape.reconnects") == 0 and len(connections) == 1
     assert not errors, errors
     ctx.close()
+
+
+def _tone(rate: int, frames: int, start: int) -> bytes:
+    """pcm16 stereo: a 441 Hz tone at -20 dBFS peak, from stream frame `start`."""
+    t = (np.arange(start, start + frames) / rate).astype(np.float64)
+    mono = np.round(0.1 * 32767 * np.sin(2 * np.pi * 441 * t)).astype("<i2")
+    return np.repeat(mono, 2).tobytes()
+
+
+@pytest.mark.parametrize("mode", ["server", "stems"])
+def test_the_player_plays_at_the_rate_hello_names(page, mode):
+    """A fake 44.1 kHz server (the real one runs at 48 kHz): the page builds its audio
+    graph at the hello's rate and frame size, for the broadcast and for stems alike."""
+    rate, size, count = 44100, 441, 150  # 1.5 s of audio, sent at once
+    layers = [{"name": "hiss", "kind": "bed"}, {"name": "hum", "kind": "bed"}]
+    scenes = [{"name": "tiny", "title": "Tiny", "description": "", "tags": [],
+               "layers": layers, "ready": True}]
+    hello = {"type": "hello", "protocol": PROTOCOL_VERSION, "scene": "tiny", "title": "Tiny",
+             "mode": "stems" if mode == "stems" else "broadcast", "codec": "pcm16",
+             "sample_rate": rate, "channels": 2, "frame_size": size, "frames_per_message": 1,
+             "layers": layers}
+
+    def on_socket(ws) -> None:
+        ws.send(json.dumps(hello))
+        if mode == "stems":
+            ws.send(json.dumps({"type": "stems", "stems": ["hiss", "hum"], "layers": layers}))
+        for seq in range(count):
+            frame = _tone(rate, size, seq * size)
+            if mode == "stems":
+                ws.send(encode_stems(seq, seq * size, [[frame], [frame]]))
+            else:
+                ws.send(encode_audio(seq, seq * size, [frame]))
+
+    ctx = page.context.browser.new_context()
+    player = ctx.new_page()
+    errors: list[str] = []
+    player.on("pageerror", lambda e: errors.append(str(e)))
+    player.route("**/api/scenes", lambda route: route.fulfill(json=scenes))
+    player.route_web_socket("**/stream/**", on_socket)
+    player.route_web_socket("**/stems/**", on_socket)
+    player.goto(page.base + f"/index.html?codec=pcm16&mix={mode}&sink=direct")
+    player.wait_for_function("window.soundscape && window.soundscape.scene === 'tiny'", timeout=10_000)
+    player.evaluate("window.soundscape.play()")
+    player.wait_for_function("window.soundscape.played >= 1.0", timeout=30_000)
+    state = player.evaluate("({...window.soundscape, hello: null, mediaActions: null})")
+    assert state["gaps"] == 0 and state["errors"] == [], state
+    assert state["firstAudioMs"] is not None and state["state"] in ("playing", "buffering"), state
+    # the tone at -23 dBFS RMS per channel (x2 stems add 6 dB), limiter at -1 dBFS
+    level = state["levelDb"]
+    expected = -23.0 + (6.0 if mode == "stems" else 0.0) + 20 * np.log10(0.8)  # volume 0.8
+    assert abs(level - expected) < 1.5, (level, expected)
+    if mode == "stems":
+        assert sorted(state["stems"]["names"]) == ["hiss", "hum"]
+        assert round(state["stems"]["frames"] / state["played"]) == rate  # the worklet's rate
+    # all of it played, at the hello's rate: 1.5 s (at 48 kHz it would last 1.378 s)
+    player.wait_for_function("window.soundscape.underruns >= 1", timeout=30_000)
+    assert abs(player.evaluate("window.soundscape.played") - count * size / rate) < 0.005
+    assert not errors, errors
+    ctx.close()
