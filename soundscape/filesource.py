@@ -15,7 +15,10 @@ Contract (``soundscape.segment.SegmentSource``): ``key(layer, variant, seed)`` a
   memory: when its files give more pieces than that, ``floor(MAX_LAYER_SECONDS /
   piece)`` of them are taken, spread evenly over all of them (so a two-hour file
   costs what a five-minute one does, and 256 short clips do not make 512 textures).
-* **Events.** Each file is one variant (its first 20 s).
+* **Events.** Each file is one variant: its first ``EVENT_MAX_SECONDS`` (20 s), and only
+  those (plus ``HEAD_MARGIN_SECONDS`` for the resampler) are decoded, so a two-hour
+  recording used as an event costs what a 20 s clip does. A longer file's segment
+  says so in its meta (``"head_of"``: the file's length in seconds), for a warning.
 * **Loudness.** Every piece is matched to ``TARGET_LUFS`` (BS.1770 integrated loudness,
   the level of the procedural beds), with at most ``MAX_GAIN_DB`` of gain; a file
   that is silent throughout is an error naming it. Events are matched the same way
@@ -54,6 +57,7 @@ SILENCE_LUFS = -70.0  # BS.1770's absolute gate: below it there is nothing to me
 EVENT_PEAK = 10 ** (-1.0 / 20)
 MIN_CLIP_SECONDS = 0.05
 MAX_LAYER_SECONDS = 300.0  # of bed pieces held per layer (about 115 MB at 48 kHz)
+HEAD_MARGIN_SECONDS = 1.0  # decoded past an event's end, so resampling sees past the cut
 
 
 class Cut(NamedTuple):
@@ -93,12 +97,13 @@ def read_audio_file(path: Path, start: int = 0, stop: int | None = None
     return np.ascontiguousarray(audio[:, start:stop]), rate
 
 
-def _ffmpeg_decode(path: Path) -> tuple[np.ndarray, int]:
+def _ffmpeg_decode(path: Path, seconds: float | None = None) -> tuple[np.ndarray, int]:
+    """Decode ``path`` with ffmpeg: the whole file, or only its first ``seconds``."""
     from pydub import AudioSegment
     from pydub.exceptions import CouldntDecodeError
 
     try:
-        seg = AudioSegment.from_file(str(path))
+        seg = AudioSegment.from_file(str(path), duration=seconds)
     except FileNotFoundError as exc:
         if not Path(path).exists():
             raise SourceError(f"{path}: file not found") from None
@@ -189,12 +194,40 @@ class FileSource:
             whole, rate = self._decode(path)
             frames = whole.shape[1]
             audio = whole[:, part * frames // parts : (part + 1) * frames // parts]
+        return self._mixer_format(path, audio, rate,
+                                  f" (piece {part + 1} of {parts})" if parts > 1 else "")
+
+    def _head(self, path: Path, seconds: float) -> tuple[np.ndarray, float | None]:
+        """The first ``seconds`` of the file in the mixer format, decoding only those
+        (and HEAD_MARGIN_SECONDS more); with the file's length in seconds when it is
+        longer than that, else None."""
+        want = seconds + HEAD_MARGIN_SECONDS
+        try:
+            with sf.SoundFile(str(path)) as f:
+                rate = int(f.samplerate)
+                stop = min(int(f.frames), math.ceil(want * rate))
+                audio = np.ascontiguousarray(
+                    f.read(stop, dtype="float32", always_2d=True).T)
+                total = int(f.frames) / rate
+        except (sf.LibsndfileError, RuntimeError, TypeError):
+            found = self._decoded.get(path)
+            whole, rate = found if found is not None else _ffmpeg_decode(path, want)
+            audio = whole[:, : math.ceil(want * rate)]
+            total = whole.shape[1] / rate
+            if found is None and total > seconds:  # only the head was decoded
+                total = _ffprobe_seconds(path) or total
+        out = self._mixer_format(path, audio, rate, "")
+        return out[:, : int(seconds * self.sample_rate)], (total if total > seconds else None)
+
+    def _mixer_format(self, path: Path, audio: np.ndarray, rate: int, where: str
+                      ) -> np.ndarray:
+        """``audio`` as float32 stereo at the scene's rate; SourceError naming ``path``
+        (and ``where`` in it) if it is empty or holds NaN or infinite samples."""
         if audio.shape[1] == 0:
             raise SourceError(f"{path}: the file holds no audio")
         finite = np.isfinite(audio)
         if not finite.all():
             bad = int(audio.size - np.count_nonzero(finite))
-            where = f" (piece {part + 1} of {parts})" if parts > 1 else ""
             raise SourceError(f"{path}{where}: {bad} NaN or infinite samples: the file is "
                               "damaged")
         return to_stereo_rate(audio, rate, self.sample_rate)
@@ -263,8 +296,9 @@ class FileSource:
     def segment(self, layer: Layer, variant: int, seed: int) -> Segment:
         cuts = self.cuts(layer)
         cut = cuts[variant % len(cuts)]
+        head_of = None
         if not isinstance(layer, Bed):
-            audio = self._read(cut.path, 0, 1)[:, : int(EVENT_MAX_SECONDS * self.sample_rate)]
+            audio, head_of = self._head(cut.path, EVENT_MAX_SECONDS)
         elif cut.texture:
             audio = texture.extend(self._clip(cut.path), self.sample_rate, self._piece(layer),
                                    seed)
@@ -273,6 +307,8 @@ class FileSource:
         audio = self._matched(audio, cut.path, event=not isinstance(layer, Bed))
         meta = {"source": "files", "file": str(cut.path), "cut": cut.piece,
                 "cuts": cut.pieces, "texture": cut.texture, "variant": variant}
+        if head_of is not None:
+            meta["head_of"] = round(head_of, 3)
         return Segment(np.ascontiguousarray(audio, dtype=np.float32), self.sample_rate, meta)
 
     def _clip(self, path: Path) -> np.ndarray:

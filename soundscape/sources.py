@@ -283,6 +283,9 @@ def _file_material(scene: Scene, layer: Layer, bank: SegmentBank,
             piece = f" (piece {cut})" if cut is not None else ""
             warnings.append(f"{where}: {what}{piece} rejected: {describe(problems)}")
             continue
+        if (length := seg.meta.get("head_of")) is not None:  # an event from a long file
+            warnings.append(f"{where}: {seg.meta.get('file')} is {float(length):.0f} s long; "
+                            f"an event plays only its first {EVENT_MAX_SECONDS:g} s")
         segments.append(seg)
     if not segments:
         raise SourceError(f"{where}: no playable audio in its files: "

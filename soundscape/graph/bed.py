@@ -304,14 +304,15 @@ class BedPlayer:
 
 class SplitBed:
     """Two BedPlayers over the low and the high band of the same finite segments,
-    summed: see the module docstring. ``pull``/``seek`` follow the node contract."""
+    summed: see the module docstring. ``pull``/``seek`` follow the node contract.
+    ``release``: the caller hands ``segments`` over (see ``split_bands``)."""
 
-    def __init__(self, segments: list[np.ndarray], crossfade: int, seed: int, rate: int):
-        low, high = split_bands(segments, rate)
+    def __init__(self, segments: list[np.ndarray], crossfade: int, seed: int, rate: int,
+                 release: bool = False):
+        low, high = split_bands(segments, rate, release=release)
         self.low = BedPlayer(low, crossfade, seed, warp=True)
         self.high = BedPlayer(high, crossfade, seed ^ 0x5B11)
         self.crossfade = self.low.crossfade
-        self.segments = segments
         self.position = 0
 
     def seek(self, frame: int) -> None:
@@ -328,22 +329,51 @@ class SplitBed:
 
 def crossover_hz(segments: list[np.ndarray], rate: int) -> float:
     """The frequency that halves the segments' summed power (clamped to 80 Hz .. 8 kHz)."""
-    f, psd = signal.welch(np.concatenate([s.mean(axis=0) for s in segments]), rate,
-                          nperseg=4096)
+    f, psd = _welch(np.concatenate([s.mean(axis=0) for s in segments]), rate)
     cum = np.cumsum(psd)
     if cum[-1] <= 0:
         return 1000.0
     return float(np.clip(f[int(np.searchsorted(cum, cum[-1] / 2))], 80.0, 8000.0))
 
 
-def split_bands(segments: list[np.ndarray], rate: int
+WELCH_FRAMES = 4096  # frames per periodogram in crossover_hz
+WELCH_CHUNK = 256  # periodograms computed at once (bounds the working memory)
+
+
+def _welch(x: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """``scipy.signal.welch(x, rate, nperseg=WELCH_FRAMES)``, computed WELCH_CHUNK
+    periodograms at a time: the same mean, without the many copies of ``x`` that one
+    call makes at once (hundreds of MB for five minutes of material)."""
+    step = WELCH_FRAMES // 2
+    count = (x.shape[0] - WELCH_FRAMES) // step + 1
+    if count <= WELCH_CHUNK:
+        return signal.welch(x, rate, nperseg=WELCH_FRAMES)
+    total = np.zeros(WELCH_FRAMES // 2 + 1)
+    for first in range(0, count, WELCH_CHUNK):
+        n = min(WELCH_CHUNK, count - first)
+        f, psd = signal.welch(x[first * step : first * step + (n - 1) * step + WELCH_FRAMES],
+                              rate, nperseg=WELCH_FRAMES)
+        total += psd * n
+    return f, total / count
+
+
+def split_bands(segments: list[np.ndarray], rate: int, release: bool = False
                 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(low, high) copies of ``segments`` that add back up to them exactly: a zero-phase
-    4th-order low-pass at :func:`crossover_hz`, and the rest."""
+    4th-order low-pass at :func:`crossover_hz`, and the rest.
+
+    ``release``: the caller hands ``segments`` over; the list is emptied and each
+    segment freed once split, so the bands never coexist with a whole third copy.
+    """
     sos = signal.butter(2, crossover_hz(segments, rate), "lowpass", fs=rate, output="sos")
+    pending = segments[::-1]
+    if release:
+        segments.clear()
     low, high = [], []
-    for s in segments:
+    while pending:
+        s = pending.pop()
         lo = signal.sosfiltfilt(sos, s.astype(np.float64), axis=-1)
         low.append(np.ascontiguousarray(lo, dtype=np.float32))
         high.append(np.ascontiguousarray(s.astype(np.float64) - lo, dtype=np.float32))
+        del s, lo
     return low, high

@@ -7,7 +7,7 @@ streaming server (pulled against an audio clock).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
@@ -48,6 +48,19 @@ def prepare_layer(scene: Scene, layer: Layer, bank: SegmentBank) -> list[np.ndar
 def prepare_material(scene: Scene, layer: Layer, material: LayerMaterial) -> list[np.ndarray]:
     """``material``'s checked segments with the layer's static processing applied."""
     return [prepare_audio(scene, layer, seg.audio) for seg in material.segments]
+
+
+def _prepared(scene: Scene, layer: Layer, bank: SegmentBank
+              ) -> tuple[list[np.ndarray], LayerMaterial]:
+    """The layer's prepared segments, and where they came from without their raw
+    audio (for the report): the raw copy is freed before the next layer loads."""
+    material = layer_material(scene, layer, bank)
+    raw, material.segments = material.segments, []
+    raw.reverse()
+    prepared = []
+    while raw:  # each raw segment is freed once prepared: one copy of the layer at a time
+        prepared.append(prepare_audio(scene, layer, raw.pop().audio))
+    return prepared, material
 
 
 def prepare_audio(scene: Scene, layer: Layer, audio: np.ndarray) -> np.ndarray:
@@ -126,7 +139,7 @@ def texture_clips(scene: Scene, layer: Layer) -> list[np.ndarray] | None:
 
 def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int,
                clips: list[np.ndarray] | None = None, source: str = "procedural",
-               make: Make | None = None, ahead: int = 1) -> Strip:
+               make: Make | None = None, ahead: int = 1, release: bool = False) -> Strip:
     """The layer's player wrapped in its gain strip.
 
     A bed given ``clips`` plays an endless granular texture of them; a bed of finite
@@ -134,6 +147,7 @@ def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int
     chains (:class:`~soundscape.graph.bed.SplitBed`); any other bed, and every event
     layer, plays from a pool that ``make`` (when given) renews for as long as it plays.
     ``ahead``: plays a bed draws (and resamples on the workers) ahead of need at least.
+    ``release``: ``segments`` are handed over (a split bed frees each once split).
     """
     rate = scene.master.sample_rate
     aseed = arrangement_seed(seed, layer)
@@ -141,7 +155,7 @@ def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int
     if isinstance(layer, Bed) and clips:
         player = TextureStream(GrainTexture(clips, rate, aseed))
     elif isinstance(layer, Bed) and source in FINITE_SOURCES:
-        player = SplitBed(segments, int(round(layer.crossfade * rate)), aseed, rate)
+        player = SplitBed(segments, int(round(layer.crossfade * rate)), aseed, rate, release)
     elif isinstance(layer, Bed):
         pool = SegmentPool(segments, make, fresh_frames(scene))
         recipe = RECIPES.get(layer.recipe or "")
@@ -231,20 +245,19 @@ def build_graph(
     for layer in scene.layers:
         if progress is not None:
             progress(layer.name)
-        material = layer_material(scene, layer, bank)
-        prepared[layer.name] = prepare_material(scene, layer, material)
-        # keep where it came from for the report, not a second copy of its audio
-        materials[layer.name] = replace(material, segments=[])
+        prepared[layer.name], materials[layer.name] = _prepared(scene, layer, bank)
     lufs = calibration(scene, prepared, seed, bank)
     gain_db = gain_for(scene, prepared, seed, lufs)
     chosen = [layer for layer in scene.layers if only is None or layer.name in only]
-    strips = {layer.name: layer_node(scene, layer, prepared[layer.name], seed,
+    strips = {layer.name: layer_node(scene, layer, prepared.pop(layer.name), seed,
                                      texture_clips(scene, layer), materials[layer.name].source,
                                      renewal(scene, layer) if materials[layer.name].source
                                      == "procedural" else None,
                                      # a render runs far ahead of real time: draw further
-                                     AHEAD_PLAYS if total_frames is not None else 1)
+                                     AHEAD_PLAYS if total_frames is not None else 1,
+                                     release=True)
               for layer in chosen}
+    del prepared
     meters: dict[str, LayerMeter] = {}
     if meter:
         meters = {name: LayerMeter(strip, scene.master.sample_rate, partial(master_db, gain_db),
