@@ -12,7 +12,7 @@ are written there and may be read anywhere (single values, for progress lines);
 ``done`` is set there when the station stops by itself: ``frames`` reached, or every
 output failed. ``play`` is the usual driver::
 
-    station = Station(chain.pull, 48000, outputs, frames=48000 * 60)
+    station = Station(chain.pull, LIVE_RATE, outputs, frames=LIVE_RATE * 60)
     station.play(stop, on_event=print)   # returns when done or when stop is set
     station.close()
 """
@@ -27,12 +27,13 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..clock import AudioClock
+from ..live import LIVE_RATE
 from ..mixer import MAX_LATE, Mixer
 from .base import OutputEvent, ThreadedOutput, drain_events
 
 log = logging.getLogger(__name__)
 
-BLOCK = 4800  # 100 ms at 48 kHz
+BLOCK = LIVE_RATE // 10  # 100 ms
 POLL_SECONDS = 0.2  # how often ``play`` hands out the outputs' events
 
 
