@@ -6,7 +6,7 @@ The studio is a few files, one job each:
   loop) and the only code that reads or writes it, as pure worker functions; an
   invalid scene is never written and an edit is never lost to a reload.
 * studio_edits.py: form edits and dropped files applied to the TOML text with
-  tomlkit (comments and layout kept), and where a TOML path is written.
+  tomlkit (comments and layout kept).
 * studio_messages.py: the page's messages, checked (a table of small readers), and
   a layer as the page's strip shows it.
 * studio_upload.py: dropped audio files stored beside the scene, atomically and
@@ -37,7 +37,7 @@ from .studio_doc import (
     validate,
     write_scene,
 )
-from .studio_edits import MAX_PATH, add_file_layer, line_of, path_parts, set_value
+from .studio_edits import MAX_PATH, add_file_layer, path_parts, set_value
 from .studio_messages import (
     MAX_SEEK_S,
     MAX_STUDIO_MESSAGE,
@@ -63,7 +63,7 @@ __all__ = [
     "MAX_UPLOAD_BYTES", "SEEK_CROSSFADE_S", "STUDIO_TYPES", "UPLOAD_TYPES",
     "DiskStamp", "Loaded", "Overrides", "Polled", "SaveConflict", "SaveJob", "Saved",
     "StudioDoc", "StudioStream", "add_file_layer", "advance", "apply_overrides", "badges",
-    "disk_changed", "layer_strip", "line_of", "parse_studio", "path_parts", "problem_dict",
+    "disk_changed", "layer_strip", "parse_studio", "path_parts", "problem_dict",
     "problems_of", "read_if_changed", "read_scene", "set_value", "stamp_of", "store_upload",
     "timeline", "upload_name", "validate", "write_scene",
 ]

@@ -35,7 +35,7 @@ from pathlib import Path
 from ..atomic import write_atomically
 from ..errors import Problem, SceneError, SoundscapeError
 from ..scene import Scene, scene_from_text
-from .studio_edits import line_of
+from ..scene.lines import key_lines, line_of
 
 
 @dataclass(frozen=True)
@@ -158,8 +158,9 @@ _TOML_LINE = re.compile(r"at line (\d+)")
 def problems_of(exc: SceneError, text: str) -> list[Problem]:
     """``exc``'s problems, each with a TOML path and line where one can be found: a
     problem without a path is parsed from its message ("layers[1].gain_db: 'loud' is
-    not a number"), a missing line found in ``text``."""
+    not a number"), a missing line found in ``text`` (the key's, or its table's)."""
     out = []
+    lines: dict[str, int] | None = None
     for problem in exc.issues:
         path, line, message = problem.path, problem.line, problem.message
         if not path:
@@ -169,7 +170,8 @@ def problems_of(exc: SceneError, text: str) -> list[Problem]:
             elif line is None and (found := _TOML_LINE.search(message)):
                 line = int(found.group(1))
         if path and line is None:
-            line = line_of(text, path)
+            lines = key_lines(text) if lines is None else lines
+            line = line_of(lines, path)
         out.append(Problem(path, line, message, problem.label))
     return out
 

@@ -2,7 +2,7 @@
 
 Pure functions of text: a form edit sets one value (``set_value``), a dropped file
 appends a bed layer (``add_file_layer``); every comment and the layout are kept.
-``line_of`` finds where a TOML path is written, for the problems the page shows.
+(Where a TOML path is written is soundscape.scene.lines' job: ``key_lines``.)
 Form paths look like ``layers[1].gain_db``; a malformed one is a ProtocolError.
 """
 
@@ -34,44 +34,6 @@ def path_parts(path: str) -> list[str | int]:
         if m.group(2) is not None:
             parts.append(int(m.group(2)))
     return parts
-
-
-def line_of(text: str, path: str) -> int | None:
-    """The 1-based line where ``path``'s key is written in ``text`` (None if not found)."""
-    try:
-        parts = path_parts(path)
-    except ProtocolError:
-        return None
-    lines = text.splitlines()
-    # walk the array-of-tables headers: the n-th [[layers]] then the key below it
-    at = 0
-    i = 0
-    while i < len(parts):
-        part = parts[i]
-        index = parts[i + 1] if i + 1 < len(parts) and isinstance(parts[i + 1], int) else None
-        if isinstance(part, str) and index is not None:
-            header = re.compile(rf"^\s*\[\[\s*{re.escape(part)}\s*\]\]")
-            seen = -1
-            for n in range(at, len(lines)):
-                if header.match(lines[n]):
-                    seen += 1
-                    if seen == index:
-                        at = n + 1
-                        break
-            else:
-                return None
-            i += 2
-            continue
-        if isinstance(part, str):
-            key = re.compile(rf"^\s*{re.escape(part)}\s*=")
-            for n in range(at, len(lines)):
-                if lines[n].lstrip().startswith("["):
-                    break
-                if key.match(lines[n]):
-                    return n + 1
-            return None
-        i += 1
-    return None
 
 
 def set_value(text: str, path: str, value: Any) -> str:
