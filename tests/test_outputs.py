@@ -138,6 +138,41 @@ def test_play_runs_the_station_on_a_mixer_thread_to_its_end():
     assert all(t <= 10 * 480 for t in ticks)
 
 
+class Counter:
+    """A stream for a mixer (the Producer attributes): its blocks are its indexes."""
+
+    def __init__(self, key: str):
+        self.key = key
+        self.index = 0
+        self.paused = False
+        self.stopped = False
+        self.late_blocks = 0
+
+    def produce(self) -> int:
+        self.index += 1
+        return self.index - 1
+
+
+def test_the_server_engine_is_the_same_loop_channels_first_with_the_same_rule():
+    from soundscape.server.engine import Engine
+
+    fake = FakeTime()
+    made: list[tuple[str, int]] = []
+    engine = Engine("0", AudioClock(48000, 4800, now=fake),
+                    lambda s, block: made.append((s.key, block)))
+    assert isinstance(engine, Mixer)
+    personal, channel = Counter("personal:1"), Counter("channel:rain")
+    engine.add(personal)
+    engine.add(channel)
+    assert engine.step(0.1) == 4
+    assert made == [("channel:rain", 0), ("channel:rain", 1),
+                    ("personal:1", 0), ("personal:1", 1)]  # a channel serves many: first
+    made.clear()
+    assert engine.step(5.0) == 2  # block 50 due, 48 behind: both skip ahead to it
+    assert made == [("channel:rain", 50), ("personal:1", 50)]
+    assert channel.late_blocks == personal.late_blocks == 48 and engine.late_blocks == 96
+
+
 def test_channel_outputs_fan_out_by_channel():
     outputs = ChannelOutputs()
     rain, fire = Recorder("rain"), Recorder("fire")
