@@ -284,9 +284,9 @@ async function play() {
   if (!state.scene) return;
   if (!state.wanted) state.playStartedAt = performance.now();   // time to first audio
   state.wanted = true; showPlaying();
-  // with a rate known from an earlier hello the graph is (re)started here, inside the
-  // listener's gesture; else it is built when the hello names the rate
-  if (state.hello) await playback.ensure(state.hello.sample_rate);
+  // the graph starts inside the listener's gesture: at the rate of the last hello, or
+  // before any at the device's rate (rebuilt on the hello if the stream's differs)
+  await playback.ensure(state.hello ? state.hello.sample_rate : null);
   state.codec = state.codec || await pickCodec(params.get('codec'));
   if (!(state.sleep.local && sleep.running)) playback.glideTo(state.volume, 0.02);
   if (!state.wanted) return;                     // paused while starting

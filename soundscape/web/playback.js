@@ -9,10 +9,11 @@
 // background playback on Android), otherwise the AudioContext's destination;
 // ?sink=element|direct overrides the choice.
 //
-// The graph runs at the stream's rate, taken from the server's `hello`; it is built on
-// the first hello (or on play, once a rate is known) and rebuilt should a later hello
-// name another rate. Audio messages that arrive while it is being built wait in a
-// queue. This module owns the AudioContext, the nodes and the decoders; the page's
+// The graph runs at the stream's rate, taken from the server's `hello`. It is built on
+// play, inside the listener's gesture (which some browsers need before they make a
+// sound): at the rate of the last hello, or before any hello at the device's own rate,
+// and rebuilt when a hello names another rate. Audio messages that arrive while it is
+// being built wait in a queue. This module owns the AudioContext, the nodes and the decoders; the page's
 // state object only receives what they report (stats, errors).
 import { readAudio, readStems, pcm16Channels } from './wire.js';
 
@@ -59,7 +60,9 @@ export class Playback {
    * state: the page's state object (stats are written to it: underruns, played, fill,
    *   stems, gaps through `seq`).
    * options: {jitter: seconds, sink: 'element'|'direct'|null, volume: () => 0..1,
-   *   onStats(m), onDecoderError(text), onSinkPaused()}.
+   *   onStats(m): a worklet's stats; onLayout(): a stems node or layout is new (gains
+   *   wanted); onDecoderError(text); onWireError(WireError): audio this page cannot
+   *   read (nothing more is played until the next begin); onSinkPaused()}.
    */
   constructor(state, options) {
     this.state = state; this.o = options;
@@ -70,10 +73,11 @@ export class Playback {
     this.building = null; this.started = false; this.queue = [];
     this.rate = null; this.frameSize = null;
   }
-  /** The graph at `rate`, built (or rebuilt for another rate) and running. */
+  /** The graph at `rate` (null: the device's rate, or any rate once built), built or
+   * rebuilt for another rate, and running. */
   async ensure(rate) {
     while (this.building) await this.building;
-    if (this.ctx && this.ctx.sampleRate !== rate) await this.teardown();
+    if (this.ctx && rate !== null && this.ctx.sampleRate !== rate) await this.teardown();
     if (this.ctx) {
       if (this.ctx.state !== 'running') await this.ctx.resume();
       if (this.sinkEl && this.sinkEl.paused) await this.sinkEl.play().catch(() => {});
@@ -83,8 +87,9 @@ export class Playback {
     try { await this.building; } finally { this.building = null; }
   }
   async build(rate) {
-    const ctx = this.ctx = new AudioContext({ sampleRate: rate, latencyHint: 'playback' });
-    this.rate = rate;
+    const ctx = this.ctx = new AudioContext(rate === null ? { latencyHint: 'playback' }
+      : { sampleRate: rate, latencyHint: 'playback' });
+    this.rate = ctx.sampleRate;
     ctx.addEventListener('statechange', () => {      // e.g. iOS interruptions
       if (this.state.wanted && ctx.state !== 'running' && ctx.state !== 'closed') ctx.resume().catch(() => {});
     });
