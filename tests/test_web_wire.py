@@ -11,6 +11,7 @@ Needs the `playwright` Python package and /usr/bin/chromium; skipped without the
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -156,99 +157,102 @@ def test_transport_backs_off_and_starts_over(page):
     assert got["sockets"] == 10 and got["reconnects"] == 8
 
 
-def test_the_player_says_a_wrong_version_in_plain_words_and_stops(page):
-    """The player page against a fake server whose audio is of another version."""
-    scenes = [{"name": "tiny", "title": "Tiny", "description": "", "tags": [],
-               "layers": [{"name": "hiss", "kind": "bed"}], "ready": True}]
-    hello = {"type": "hello", "protocol": PROTOCOL_VERSION, "scene": "tiny", "title": "Tiny",
-             "mode": "broadcast", "codec": "pcm16", "sample_rate": 44100, "channels": 2,
-             "frame_size": 441, "frames_per_message": 1, "layers": scenes[0]["layers"]}
-    good = encode_audio(0, 0, [b"\x00\x00" * 2 * 441])
-    bad = bytes([PROTOCOL_VERSION + 1]) + encode_audio(1, 441, [b"\x00\x00" * 2 * 441])[1:]
-    connections: list[str] = []
+RATE, FRAME_SIZE = 44100, 441  # a fake server's rate (the real one runs at 48 kHz)
+LAYERS = [{"name": "hiss", "kind": "bed"}, {"name": "hum", "kind": "bed"}]
+SCENES = [{"name": "tiny", "title": "Tiny", "description": "", "tags": [], "layers": LAYERS,
+           "ready": True}]
 
-    def on_socket(ws) -> None:
-        connections.append(ws.url)
-        ws.send(json.dumps(hello))
-        ws.send(good)
-        ws.send(bad)
 
+def _hello(mode: str) -> str:
+    return json.dumps({"type": "hello", "protocol": PROTOCOL_VERSION, "scene": "tiny",
+                       "title": "Tiny", "mode": mode, "codec": "pcm16", "sample_rate": RATE,
+                       "channels": 2, "frame_size": FRAME_SIZE, "frames_per_message": 1,
+                       "layers": LAYERS})
+
+
+@contextlib.contextmanager
+def _player(page, query: str, on_socket) -> Iterator[object]:
+    """The player page (pcm16) against a fake server: /api/scenes answers SCENES, every
+    websocket goes to on_socket(ws); play is pressed. No page error may happen."""
     ctx = page.context.browser.new_context()
     player = ctx.new_page()
     errors: list[str] = []
     player.on("pageerror", lambda e: errors.append(str(e)))
-    player.route("**/api/scenes", lambda route: route.fulfill(json=scenes))
+    player.route("**/api/scenes", lambda route: route.fulfill(json=SCENES))
     player.route_web_socket("**/stream/**", on_socket)
-    player.goto(page.base + "/index.html?codec=pcm16&mix=server")
+    player.route_web_socket("**/stems/**", on_socket)
+    player.goto(page.base + f"/index.html?codec=pcm16&{query}")
     player.wait_for_function("window.soundscape && window.soundscape.scene === 'tiny'", timeout=10_000)
     player.evaluate("window.soundscape.play()")
-    player.wait_for_function("window.soundscape.state === 'error'", timeout=10_000)
-    expected = (f"the server sends audio in protocol version {PROTOCOL_VERSION + 1}, "
-                f"this page reads version {PROTOCOL_VERSION}: reload the page")
-    assert player.text_content("#state") == expected
-    assert player.evaluate("window.soundscape.errors") == [{"code": "bad_audio", "message": expected}]
-    assert player.get_attribute("#play", "aria-pressed") == "false"   # stopped, no retry loop
-    assert player.evaluate("window.soundscape.hello.sample_rate") == 44100
-    assert player.evaluate("window.soundscape.gaps") == 0   # the good message was read first
-    assert player.evaluate("window.soundscape.reconnects") == 0 and len(connections) == 1
-    assert not errors, errors
-    ctx.close()
+    try:
+        yield player
+        assert not errors, errors
+    finally:
+        ctx.close()
 
 
-def _tone(rate: int, frames: int, start: int) -> bytes:
-    """pcm16 stereo: a 441 Hz tone at -20 dBFS peak, from stream frame `start`."""
-    t = (np.arange(start, start + frames) / rate).astype(np.float64)
+def _silence(seq: int, version: int = PROTOCOL_VERSION) -> bytes:
+    data = encode_audio(seq, seq * FRAME_SIZE, [b"\x00\x00" * 2 * FRAME_SIZE])
+    return bytes([version]) + data[1:]
+
+
+def test_the_player_says_a_wrong_version_in_plain_words_and_stops(page):
+    """The player page against a fake server whose audio is of another version."""
+    connections: list[str] = []
+
+    def on_socket(ws) -> None:
+        connections.append(ws.url)
+        for message in (_hello("broadcast"), _silence(0), _silence(1, PROTOCOL_VERSION + 1)):
+            ws.send(message)
+
+    with _player(page, "mix=server", on_socket) as player:
+        player.wait_for_function("window.soundscape.state === 'error'", timeout=10_000)
+        expected = (f"the server sends audio in protocol version {PROTOCOL_VERSION + 1}, "
+                    f"this page reads version {PROTOCOL_VERSION}: reload the page")
+        assert player.text_content("#state") == expected
+        assert player.evaluate("window.soundscape.errors") == [{"code": "bad_audio", "message": expected}]
+        assert player.get_attribute("#play", "aria-pressed") == "false"   # stopped, no retry loop
+        assert player.evaluate("window.soundscape.hello.sample_rate") == RATE
+        assert player.evaluate("window.soundscape.gaps") == 0   # the good message was read first
+        assert player.evaluate("window.soundscape.reconnects") == 0 and len(connections) == 1
+
+
+def _tone(frames: int, start: int) -> bytes:
+    """pcm16 stereo at RATE: a 441 Hz tone at -20 dBFS peak, from stream frame `start`."""
+    t = np.arange(start, start + frames) / RATE
     mono = np.round(0.1 * 32767 * np.sin(2 * np.pi * 441 * t)).astype("<i2")
     return np.repeat(mono, 2).tobytes()
 
 
 @pytest.mark.parametrize("mode", ["server", "stems"])
 def test_the_player_plays_at_the_rate_hello_names(page, mode):
-    """A fake 44.1 kHz server (the real one runs at 48 kHz): the page builds its audio
-    graph at the hello's rate and frame size, for the broadcast and for stems alike."""
-    rate, size, count = 44100, 441, 150  # 1.5 s of audio, sent at once
-    layers = [{"name": "hiss", "kind": "bed"}, {"name": "hum", "kind": "bed"}]
-    scenes = [{"name": "tiny", "title": "Tiny", "description": "", "tags": [],
-               "layers": layers, "ready": True}]
-    hello = {"type": "hello", "protocol": PROTOCOL_VERSION, "scene": "tiny", "title": "Tiny",
-             "mode": "stems" if mode == "stems" else "broadcast", "codec": "pcm16",
-             "sample_rate": rate, "channels": 2, "frame_size": size, "frames_per_message": 1,
-             "layers": layers}
+    """A fake 44.1 kHz server: the page runs its audio graph at the hello's rate and frame
+    size, for the broadcast and for stems alike (headless Chromium's own rate is 44.1
+    kHz too, so the real 48 kHz server's tests cover the rebuild for another rate)."""
+    count = 150  # 1.5 s of audio, sent at once
 
     def on_socket(ws) -> None:
-        ws.send(json.dumps(hello))
+        ws.send(_hello("stems" if mode == "stems" else "broadcast"))
         if mode == "stems":
-            ws.send(json.dumps({"type": "stems", "stems": ["hiss", "hum"], "layers": layers}))
+            ws.send(json.dumps({"type": "stems", "stems": ["hiss", "hum"], "layers": LAYERS}))
         for seq in range(count):
-            frame = _tone(rate, size, seq * size)
+            frame = _tone(FRAME_SIZE, seq * FRAME_SIZE)
             if mode == "stems":
-                ws.send(encode_stems(seq, seq * size, [[frame], [frame]]))
+                ws.send(encode_stems(seq, seq * FRAME_SIZE, [[frame], [frame]]))
             else:
-                ws.send(encode_audio(seq, seq * size, [frame]))
+                ws.send(encode_audio(seq, seq * FRAME_SIZE, [frame]))
 
-    ctx = page.context.browser.new_context()
-    player = ctx.new_page()
-    errors: list[str] = []
-    player.on("pageerror", lambda e: errors.append(str(e)))
-    player.route("**/api/scenes", lambda route: route.fulfill(json=scenes))
-    player.route_web_socket("**/stream/**", on_socket)
-    player.route_web_socket("**/stems/**", on_socket)
-    player.goto(page.base + f"/index.html?codec=pcm16&mix={mode}&sink=direct")
-    player.wait_for_function("window.soundscape && window.soundscape.scene === 'tiny'", timeout=10_000)
-    player.evaluate("window.soundscape.play()")
-    player.wait_for_function("window.soundscape.played >= 1.0", timeout=30_000)
-    state = player.evaluate("({...window.soundscape, hello: null, mediaActions: null})")
-    assert state["gaps"] == 0 and state["errors"] == [], state
-    assert state["firstAudioMs"] is not None and state["state"] in ("playing", "buffering"), state
-    # the tone at -23 dBFS RMS per channel (x2 stems add 6 dB), limiter at -1 dBFS
-    level = state["levelDb"]
-    expected = -23.0 + (6.0 if mode == "stems" else 0.0) + 20 * np.log10(0.8)  # volume 0.8
-    assert abs(level - expected) < 1.5, (level, expected)
-    if mode == "stems":
-        assert sorted(state["stems"]["names"]) == ["hiss", "hum"]
-        assert round(state["stems"]["frames"] / state["played"]) == rate  # the worklet's rate
-    # all of it played, at the hello's rate: 1.5 s (at 48 kHz it would last 1.378 s)
-    player.wait_for_function("window.soundscape.underruns >= 1", timeout=30_000)
-    assert abs(player.evaluate("window.soundscape.played") - count * size / rate) < 0.005
-    assert not errors, errors
-    ctx.close()
+    with _player(page, f"mix={mode}&sink=direct", on_socket) as player:
+        player.wait_for_function("window.soundscape.played >= 1.0", timeout=30_000)
+        state = player.evaluate("({...window.soundscape, hello: null, mediaActions: null})")
+        assert state["gaps"] == 0 and state["errors"] == [], state
+        assert state["firstAudioMs"] is not None and state["state"] in ("playing", "buffering"), state
+        # the tone at -23 dBFS RMS per channel (two stems: +6 dB), at volume 0.8
+        expected = -23.0 + (6.0 if mode == "stems" else 0.0) + 20 * np.log10(0.8)
+        assert abs(state["levelDb"] - expected) < 1.5, (state["levelDb"], expected)
+        if mode == "stems":
+            assert sorted(state["stems"]["names"]) == ["hiss", "hum"]
+            assert round(state["stems"]["frames"] / state["played"]) == RATE  # the worklet's rate
+        # all of it played, at the hello's rate: 1.5 s (at 48 kHz it would last 1.378 s)
+        player.wait_for_function("window.soundscape.underruns >= 1", timeout=30_000)
+        assert abs(player.evaluate("window.soundscape.played") - count * FRAME_SIZE / RATE) < 0.005
