@@ -256,3 +256,24 @@ def test_the_player_plays_at_the_rate_hello_names(page, mode):
         # all of it played, at the hello's rate: 1.5 s (at 48 kHz it would last 1.378 s)
         player.wait_for_function("window.soundscape.underruns >= 1", timeout=30_000)
         assert abs(player.evaluate("window.soundscape.played") - count * FRAME_SIZE / RATE) < 0.005
+
+
+def test_the_player_reconnects_after_the_server_drops_it(page):
+    """The first connection is dropped after some audio: the page opens a second one
+    to the same url (after the first backoff step) and plays on."""
+    connections: list[str] = []
+
+    def on_socket(ws) -> None:
+        connections.append(ws.url)
+        ws.send(_hello("broadcast"))
+        for seq in range(60):
+            ws.send(encode_audio(seq, seq * FRAME_SIZE, [_tone(FRAME_SIZE, seq * FRAME_SIZE)]))
+        if len(connections) == 1:
+            ws.close(code=1011, reason="gone")
+
+    with _player(page, "mix=server&sink=direct", on_socket) as player:
+        player.wait_for_function("window.soundscape.reconnects === 1", timeout=10_000)
+        player.wait_for_function("window.soundscape.played >= 1.0", timeout=30_000)
+        assert len(connections) == 2 and connections[0] == connections[1], connections
+        assert player.evaluate("window.soundscape.errors") == []
+        assert player.evaluate("window.soundscape.state") in ("playing", "buffering")
