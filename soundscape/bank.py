@@ -9,10 +9,12 @@ so a file damaged in place (garbage bytes, NaN, absurd values, a mono file slipp
 in) is caught even when it decodes to plausible noise; entries written before
 checksums existed load unverified (the guard still checks what they hold).
 
-Writes are atomic: each file goes to a unique temporary name in the same folder and
-is renamed into place, metadata first, audio last, so a reader sees a segment only
-once both are whole. Two writers of one key write the same samples (so the same
-checksum); the last rename wins. A half-written, truncated or damaged entry is
+Writes are atomic (``soundscape.atomic``): each file goes to a unique temporary name
+in the same folder and is renamed into place, metadata first, audio last, so a reader
+sees a segment only once both are whole. They are not fsynced: the bank is a cache,
+and an entry a crash left short or empty fails its checksum and is made again. Two
+writers of one key write the same samples (so the same checksum); the last rename
+wins. A half-written, truncated or damaged entry is
 treated as missing and made again; a damaged member of a group is dropped from the
 group and deleted with a warning (logger ``soundscape.bank``) naming its key digest
 and path.
@@ -41,7 +43,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
+from .atomic import atomic_path, write_atomically
 from .errors import BankError
 from .segment import Segment, digest
 
@@ -122,20 +124,6 @@ def checksum(samples: np.ndarray, rate: int) -> str:
     h = hashlib.sha256(f"{rate}:{data.shape[0]}:{data.shape[1]}:".encode())
     h.update(data.data)
     return f"{CHECKSUM}:{h.hexdigest()}"
-
-
-def _atomic_write(path: Path, write: Callable[[str], object]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _unlink(path: Path) -> int:
@@ -334,17 +322,14 @@ class SegmentBank:
         self.pinned.add(key_digest)
         try:
             audio_path.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(meta_path, lambda tmp: Path(tmp).write_text(text))
-            _atomic_write(
-                audio_path,
-                lambda tmp: sf.write(
-                    tmp, interleaved, segment.sample_rate, subtype="FLOAT", format="WAV"
-                ),
-            )
+            write_atomically(meta_path, text, fsync=False)
+            with atomic_path(audio_path, fsync=False) as tmp:
+                sf.write(str(tmp), interleaved, segment.sample_rate, subtype="FLOAT",
+                         format="WAV")
             if group is not None:
                 gdir = self._group_dir(group)
                 gdir.mkdir(parents=True, exist_ok=True)
-                _atomic_write(gdir / key_digest, lambda tmp: Path(tmp).write_text(key_digest))
+                write_atomically(gdir / key_digest, key_digest, fsync=False)
         except OSError as exc:
             raise BankError(f"cannot write segment to bank {self.root}: {exc}") from exc
         self.damage.pop(key_digest, None)
@@ -374,7 +359,7 @@ class SegmentBank:
         try:
             audio_path.parent.mkdir(parents=True, exist_ok=True)
             marker = audio_path.with_suffix(".rejected")
-            _atomic_write(marker, lambda tmp: Path(tmp).write_text(reason))
+            write_atomically(marker, reason, fsync=False)
         except OSError:
             pass
 

@@ -1,17 +1,20 @@
 """Rendering a scene graph to a file: streamed block by block, written atomically.
 
-The audio goes to a temporary file in the target folder (so the final rename never
-crosses file systems) and is renamed over the target only when complete: Ctrl-C, a
-full disk or an error leave nothing under the target name, and an existing file is
-replaced only with ``force``. Encoding runs on a writer thread (libsndfile releases
-the GIL) while the mixer computes the next blocks.
+The audio goes to a temporary file in the target folder (``soundscape.atomic``, so
+the final rename never crosses file systems) and is flushed to disk and renamed over
+the target only when complete: Ctrl-C, a full disk or an error leave nothing under
+the target name, and an existing file is replaced only with ``force``. Encoding runs
+on a writer thread (libsndfile releases the GIL) while the mixer computes the next
+blocks.
 
-The temporary file is ``.NAME.PID.partial``. One left by a process that was killed
-(SIGKILL, a power cut) is removed when a later render starts in that folder, once
-that process is gone and the file is a minute old. Faults of the file system become
-one RenderError each: a read-only, missing or forbidden folder ("cannot write to
-FOLDER: read-only file system") and a full disk ("no space left on FOLDER (N MB
-free): nothing was written to OUT"; libsndfile itself says only "System error.").
+The temporary file is ``.NAME.XXXXXXXX.tmp.EXT`` (``atomic_path``'s name). One left
+by a process that was killed (SIGKILL, a power cut) is removed when a later render
+starts in that folder, once nothing has written to it for STALE_TEMP_SECONDS (a live
+render writes every block); so is a ``.NAME.PID.partial`` of an older version whose
+process is gone. Faults of the file system become one RenderError each: a read-only,
+missing or forbidden folder ("cannot write to FOLDER: read-only file system") and a
+full disk ("no space left on FOLDER (N MB free): nothing was written to OUT";
+libsndfile itself says only "System error.").
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from .atomic import atomic_path
 from .errors import RenderError
 from .scene import Scene
 
@@ -50,8 +54,11 @@ OPUS_RATES = (8000, 12000, 16000, 24000, 48000)
 # +0.6 (opus) and +0.2 dBTP (vorbis), so these formats get a lower ceiling.
 LOSSY = frozenset({"VORBIS", "OPUS", "MPEG_LAYER_III"})
 LOSSY_HEADROOM_DB = 2.0
-PARTIAL = re.compile(r"\..+\.(\d+)\.partial")  # .NAME.PID.partial
+PARTIAL = re.compile(r"\..+\.(\d+)\.partial")  # .NAME.PID.partial (older versions, probes)
 STALE_PARTIAL_SECONDS = 60.0
+# atomic_path's temporary file for an output NAME.EXT: .NAME.EXT.XXXXXXXX.tmp.EXT
+TEMP = re.compile(r"\..+(\.[A-Za-z0-9]+)\.[A-Za-z0-9_]{8}\.tmp\1")
+STALE_TEMP_SECONDS = 3600.0  # unwritten this long: its render was killed
 # libsndfile reports a full disk as "System error."; with less free space than this
 # after one, a full disk is what it was
 LOW_SPACE_BYTES = 16 * 2**20
@@ -127,9 +134,30 @@ def render_file(
     fmt = output_format(out, rate, bit_depth)
     if out.exists() and not force:
         raise RenderError(f"{out} already exists (use --force to overwrite it)")
-    tmp = prepare_output(out)
+    prepare_output(out)
+    folder = out.parent if str(out.parent) else Path(".")
+    stage = "create"  # an OSError from the mixer itself (stage "encode") passes through
+    try:
+        with atomic_path(out) as tmp:
+            _publishable(tmp, out)
+            stage = "encode"
+            _encode(pull, total_frames, rate, tmp, fmt, block or rate, progress, out)
+            stage = "place"
+    except OSError as exc:
+        if stage == "create":
+            raise _write_error(exc, folder, out) from None
+        if stage == "place":
+            raise _write_error(exc, folder, out, f"{out}: cannot move the finished file "
+                                                  f"into place: {exc.strerror or exc}") from None
+        raise
+
+
+def _encode(pull: Callable[[int], np.ndarray], total_frames: int, rate: int, tmp: Path,
+            fmt: OutputFormat, block: int, progress: Callable[[int], None] | None,
+            out: Path) -> None:
+    """Encode the blocks into ``tmp`` on a writer thread; RenderError naming ``out`` on
+    any failure (the caller removes ``tmp``)."""
     folder = tmp.parent
-    block = block or rate
     blocks: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=4)
     failure: list[BaseException] = []
 
@@ -146,18 +174,14 @@ def render_file(
                 pass
 
     try:
-        _create(tmp)  # by ourselves first: libsndfile would hide the errno
         handle = sf.SoundFile(str(tmp), "w", rate, 2, subtype=fmt.subtype, format=fmt.format)
     except OSError as exc:
-        _remove(tmp)
         raise _write_error(exc, folder, out) from None
     except (sf.LibsndfileError, RuntimeError) as exc:
-        _remove(tmp)
         raise _write_error(exc, folder, out, f"{out}: cannot create output: {exc}") from None
     thread = threading.Thread(target=writer, args=(handle,), daemon=True)
     thread.start()
     done = 0
-    finished = False
     try:
         while done < total_frames:
             n = min(block, total_frames - done)
@@ -172,7 +196,6 @@ def render_file(
             done += n
             if progress is not None:
                 progress(done)
-        finished = True
     finally:
         blocks.put(None)
         thread.join()
@@ -180,23 +203,34 @@ def render_file(
             handle.close()
         except (sf.LibsndfileError, RuntimeError, OSError) as exc:
             failure.append(exc)
-        if not finished or failure:
-            _remove(tmp)
     if failure:
         reason = str(failure[0]).strip() or type(failure[0]).__name__
         raise _write_error(failure[0], folder, out, f"{out}: writing failed: {reason}")
+
+
+def _publishable(tmp: Path, out: Path) -> None:
+    """Give ``tmp`` the mode a new ``out`` would have had (0644 less the umask);
+    ``atomic_path`` carries an existing file's mode over itself, but its temporary
+    files start private (0600)."""
+    if not out.exists():
+        os.chmod(tmp, 0o644 & ~_umask())
+
+
+def _umask() -> int:
+    """This process's umask, read without changing it (Linux); else the usual 022."""
     try:
-        os.replace(tmp, out)
-    except OSError as exc:
-        _remove(tmp)
-        raise _write_error(exc, folder, out, f"{out}: cannot move the finished file into "
-                                              f"place: {exc.strerror or exc}") from None
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
 
 
-def prepare_output(out: Path) -> Path:
-    """Check that ``out`` can be written and clear its folder of stale partial files;
-    returns the temporary path the render will write to. RenderError names the folder
-    and the reason (read-only, missing, forbidden, full)."""
+def prepare_output(out: Path) -> None:
+    """Check that ``out`` can be written and clear its folder of stale temporary files
+    (see ``remove_stale_partials``). RenderError names the folder and the reason
+    (read-only, missing, forbidden, full)."""
     out = Path(out)
     if out.is_dir():
         raise RenderError(f"{out} is a folder")
@@ -205,20 +239,22 @@ def prepare_output(out: Path) -> Path:
         raise RenderError(f"cannot write to {folder}: "
                           + ("not a folder" if folder.exists() else "no such folder"))
     remove_stale_partials(folder)
-    tmp = folder / f".{out.name}.{os.getpid()}.partial"
-    try:  # a probe: a read-only or forbidden folder fails here, before any synthesis
-        _create(tmp)
+    probe = folder / f".{out.name}.{os.getpid()}.partial"
+    try:  # a read-only or forbidden folder fails here, before any synthesis
+        _create(probe)
     except OSError as exc:
-        _remove(tmp)
+        _remove(probe)
         raise _write_error(exc, folder, out) from None
-    _remove(tmp)
-    return tmp
+    _remove(probe)
 
 
 def remove_stale_partials(folder: Path, now: float | None = None) -> list[Path]:
-    """Remove the ``.NAME.PID.partial`` files in ``folder`` whose process is gone and
-    that are older than STALE_PARTIAL_SECONDS (a render killed outright); returns them.
-    Best effort: what cannot be removed stays."""
+    """Remove the temporary files of killed renders in ``folder``; returns them.
+
+    An ``atomic_path`` temporary file of an audio output (``.NAME.EXT.XXXXXXXX.tmp.EXT``)
+    goes once it is STALE_TEMP_SECONDS old; a ``.NAME.PID.partial`` once its process is
+    gone and it is STALE_PARTIAL_SECONDS old. Best effort: what cannot be removed stays.
+    """
     now = time.time() if now is None else now
     removed: list[Path] = []
     try:
@@ -226,14 +262,18 @@ def remove_stale_partials(folder: Path, now: float | None = None) -> list[Path]:
     except OSError:
         return removed
     for item in items:
-        match = PARTIAL.fullmatch(item.name)
-        if match is None:
+        partial = PARTIAL.fullmatch(item.name)
+        temp = TEMP.fullmatch(item.name)
+        if (partial is None and temp is None) or (
+                temp is not None and temp.group(1).lower() not in FORMATS):
             continue
         try:
             st = item.stat(follow_symlinks=False)
+            age = now - st.st_mtime
             if (not item.is_file(follow_symlinks=False)
-                    or now - st.st_mtime < STALE_PARTIAL_SECONDS
-                    or _alive(int(match.group(1)))):
+                    or (partial is not None and (age < STALE_PARTIAL_SECONDS
+                                                 or _alive(int(partial.group(1)))))
+                    or (partial is None and age < STALE_TEMP_SECONDS)):
                 continue
             os.unlink(item.path)
         except OSError:
@@ -317,15 +357,11 @@ class Speedometer:
 
 
 def write_text_atomically(path: Path, text: str, what: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file renamed into place, so a
+    """Write ``text`` to ``path`` whole or not at all (``soundscape.atomic``), so a
     failure leaves the old file (or none); RenderError names ``what`` and why."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            _publishable(tmp, Path(path))
+            tmp.write_text(text, encoding="utf-8")
     except OSError as exc:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
         raise RenderError(f"{path}: cannot write {what}: {exc.strerror or exc}") from None

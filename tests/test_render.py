@@ -44,7 +44,7 @@ def test_formats_and_exact_length(tmp_path, small_scene, bank, duration, ext, fr
     else:
         data, _ = sf.read(str(out))
         assert abs(data.shape[0] - frames) <= 2048  # codec framing/priming
-    assert not list(tmp_path.glob(".*partial"))
+    assert not list(tmp_path.glob(".*"))  # no temporary file left
 
 
 def test_two_minute_render_meets_loudness_and_peak(tmp_path, bank):
@@ -132,7 +132,7 @@ def test_interrupted_render_leaves_nothing(tmp_path, bank):
     deadline = time.time() + 120
     partial = []
     while time.time() < deadline and not partial:
-        partial = list(tmp_path.glob(".long.flac.*.partial"))
+        partial = list(tmp_path.glob(".long.flac.*.tmp.flac"))
         time.sleep(0.2)
     assert partial, "the render never started writing"
     time.sleep(1.0)

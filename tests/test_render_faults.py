@@ -201,6 +201,28 @@ def test_partials_of_killed_renders_are_removed(tmp_path):
     assert not stale.exists() and young.exists() and alive.exists() and other.exists()
 
 
+def test_temporary_files_of_killed_renders_are_removed_once_stale(tmp_path):
+    old = time.time() - 2 * render.STALE_TEMP_SECONDS
+    stale = tmp_path / ".night.flac.ab12_xyz.tmp.flac"
+    young = tmp_path / ".day.wav.cd34efgh.tmp.wav"
+    foreign = tmp_path / ".notes.txt.ab12wxyz.tmp.txt"  # not an audio output: not ours
+    for path in (stale, young, foreign):
+        path.write_bytes(b"x" * 100)
+    for path in (stale, foreign):
+        os.utime(path, (old, old))
+    assert remove_stale_partials(tmp_path) == [stale]
+    assert young.exists() and foreign.exists()
+
+
+def test_rendered_file_has_the_mode_of_a_new_file(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        render_file(silence, RATE, RATE, tmp_path / "x.wav")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "x.wav").stat().st_mode & 0o777 == 0o644
+
+
 def test_a_new_render_clears_partials_of_killed_ones(tmp_path):
     dead = _dead_pid()
     stale = tmp_path / f".night.flac.{dead}.partial"
@@ -224,12 +246,12 @@ def test_sigkilled_render_leaves_a_partial_that_the_next_render_removes(tmp_path
     deadline = time.time() + 60
     partial: list[Path] = []
     while time.time() < deadline and not partial:
-        partial = list(tmp_path.glob(".long.flac.*.partial"))
+        partial = list(tmp_path.glob(".long.flac.*.tmp.flac"))
         time.sleep(0.1)
     assert partial, "the render never started writing"
     proc.kill()
     proc.wait()
     assert partial[0].exists()  # SIGKILL: nobody cleaned up
-    monkeypatch.setattr(render, "STALE_PARTIAL_SECONDS", 0.0)
+    monkeypatch.setattr(render, "STALE_TEMP_SECONDS", 0.0)
     render_file(silence, RATE, RATE, tmp_path / "next.wav")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["next.wav"]

@@ -27,6 +27,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import signal
 
+from ..atomic import write_atomically
 from ..bank import SegmentBank
 from ..dsp.loudness import StreamingLoudness, k_weighting_sos
 from ..scene import Bed, Event, Layer, Scene
@@ -149,9 +150,8 @@ def calibration(
     lufs = measure(scene, prepared, seed)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"lufs": lufs if np.isfinite(lufs) else -200.0}))
-        os.replace(tmp, path)
+        write_atomically(path, json.dumps({"lufs": lufs if np.isfinite(lufs) else -200.0}),
+                         fsync=False)  # a cache: losing it costs one measurement
     except OSError:
         pass  # a read-only bank only costs the measurement next time
     return lufs
