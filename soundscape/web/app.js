@@ -24,7 +24,6 @@
 // sleep timer. ?mix=server asks the server for a personal mix instead (as does a
 // browser without AudioWorklet); ?mix=stems takes the stems from the start. Where the
 // server has no personal mix left for a ?mix=server player, it falls back to stems too.
-import { iconUrl, iconPngs } from './icons.js';
 import { SeqCounter } from './wire.js';
 import { Transport } from './transport.js';
 import { Playback, pickCodec } from './playback.js';
@@ -224,35 +223,13 @@ function removeFavourite(id) {
 }
 
 // ---- media session (lock screen, notification, media keys) ---------------------
-const mediaSession = 'mediaSession' in navigator ? navigator.mediaSession : null;
 function stepScene(by) {   // next/previous track: the neighbouring scene, still playing
   const list = state.scenes, i = list.findIndex((x) => x.name === state.scene);
   if (i >= 0 && list.length > 1) chooseScene(list[(i + by + list.length) % list.length].name);
 }
-if (mediaSession) {
-  for (const [action, fn] of [['play', () => play()], ['pause', () => pause()],
-    ['stop', () => pause()], ['nexttrack', () => stepScene(1)], ['previoustrack', () => stepScene(-1)]]) {
-    try { mediaSession.setActionHandler(action, fn); state.mediaActions[action] = fn; } catch (e) { /* unsupported action */ }
-  }
-}
-let mediaKey = null;
-function updateMediaSession() {
-  if (!mediaSession) return;
-  const s = currentScene(), title = sceneTitle();
-  const key = `${title}|${s && s.tags ? s.tags.join(',') : ''}`;
-  if (mediaKey !== key && 'MediaMetadata' in window) {
-    mediaKey = key;
-    const meta = { title, artist: 'soundscape',
-      album: s && s.tags && s.tags.length ? s.tags.join(' · ') : 'ambient sound' };
-    const svg = { src: iconUrl(s), sizes: '512x512', type: 'image/svg+xml' };
-    mediaSession.metadata = new MediaMetadata({ ...meta, artwork: [svg] });
-    // PNGs too: not every lock screen or notification draws SVG
-    iconPngs(s).then((pngs) => {
-      if (mediaKey === key && pngs.length) mediaSession.metadata = new MediaMetadata({ ...meta, artwork: [...pngs, svg] });
-    });
-  }
-  mediaSession.playbackState = state.wanted ? 'playing' : 'paused';
-}
+state.mediaActions = ui.bindMediaSession({ play: () => play(), pause: () => pause(),
+  stop: () => pause(), nexttrack: () => stepScene(1), previoustrack: () => stepScene(-1) });
+const updateMediaSession = () => ui.showMediaSession(currentScene(), sceneTitle(), state.wanted);
 
 // ---- playing -------------------------------------------------------------------------
 function onStats(m) {

@@ -1,7 +1,8 @@
-// The player page's DOM, and nothing else: each show* function draws part of the state
-// it is given; bind() turns the page's controls into calls of the actions it is given.
-// No sockets, no audio, no storage; the only state kept here is the DOM itself.
-import { iconUrl } from './icons.js';
+// The player page's DOM (and the media session, the OS's view of it), and nothing
+// else: each show* function draws part of the state it is given; bind() and
+// bindMediaSession() turn the page's controls and the media keys into calls of the
+// actions they are given. No sockets, no audio, no storage.
+import { iconUrl, iconPngs } from './icons.js';
 import { GAIN_MIN, GAIN_MAX, MAX_NAME } from './mix.js';
 
 export const $ = (id) => document.getElementById(id);
@@ -210,4 +211,33 @@ export function bind(a, sleepStepS) {
   $('dl-start').addEventListener('click', () => a.startDownload());
   $('dl-cancel').addEventListener('click', () => a.cancelDownload());
   document.addEventListener('visibilitychange', () => { if (!document.hidden) a.visible(); });
+}
+
+// -- media session (lock screen, notification, media keys) ---------------------------
+const mediaSession = 'mediaSession' in navigator ? navigator.mediaSession : null;
+/** Media keys to `actions` (name -> function); the ones this browser took. */
+export function bindMediaSession(actions) {
+  const taken = {};
+  if (!mediaSession) return taken;
+  for (const [action, fn] of Object.entries(actions)) {
+    try { mediaSession.setActionHandler(action, fn); taken[action] = fn; } catch (e) { /* unsupported action */ }
+  }
+  return taken;
+}
+let mediaKey = null;   // the metadata shown: set again only when title or tags change
+export function showMediaSession(scene, title, playing) {
+  if (!mediaSession) return;
+  const key = `${title}|${scene && scene.tags ? scene.tags.join(',') : ''}`;
+  if (mediaKey !== key && 'MediaMetadata' in window) {
+    mediaKey = key;
+    const meta = { title, artist: 'soundscape',
+      album: scene && scene.tags && scene.tags.length ? scene.tags.join(' · ') : 'ambient sound' };
+    const svg = { src: iconUrl(scene), sizes: '512x512', type: 'image/svg+xml' };
+    mediaSession.metadata = new MediaMetadata({ ...meta, artwork: [svg] });
+    // PNGs too: not every lock screen or notification draws SVG
+    iconPngs(scene).then((pngs) => {
+      if (mediaKey === key && pngs.length) mediaSession.metadata = new MediaMetadata({ ...meta, artwork: [...pngs, svg] });
+    });
+  }
+  mediaSession.playbackState = playing ? 'playing' : 'paused';
 }
