@@ -139,10 +139,14 @@ def test_play_runs_the_station_on_a_mixer_thread_to_its_end():
 
 
 class Counter:
-    """A stream for a mixer (the Producer attributes): its blocks are its indexes."""
+    """A stream for a mixer (the Producer attributes, and a server stream's kind): its
+    blocks are its indexes."""
 
     def __init__(self, key: str):
+        from soundscape.server.stream import Kind
+
         self.key = key
+        self.kind = Kind(key.split(":")[0])
         self.index = 0
         self.paused = False
         self.stopped = False

@@ -15,13 +15,13 @@ from collections.abc import Callable
 
 from ..clock import AudioClock
 from ..mixer import MAX_LATE, Mixer
-from .stream import Produced, Stream
+from .stream import Kind, Produced, Stream
 
 Publish = Callable[[Stream, Produced], None]
 
 
 def is_channel(stream: Stream) -> bool:
-    return stream.key.startswith("channel:")
+    return stream.kind is Kind.CHANNEL
 
 
 class Engine(Mixer[Stream]):
