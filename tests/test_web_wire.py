@@ -277,3 +277,45 @@ def test_the_player_reconnects_after_the_server_drops_it(page):
         assert len(connections) == 2 and connections[0] == connections[1], connections
         assert player.evaluate("window.soundscape.errors") == []
         assert player.evaluate("window.soundscape.state") in ("playing", "buffering")
+
+
+def test_the_studio_says_a_wrong_version_in_plain_words(page):
+    """studio.js reads audio with wire.js too: a wrong version is a notice, not noise."""
+    studio_hello = {"type": "studio", "protocol": PROTOCOL_VERSION, "file": "tiny.toml",
+                    "scenes": ["tiny.toml"], "text": "", "sample_rate": RATE, "channels": 2,
+                    "frame_size": FRAME_SIZE, "max_upload_bytes": 1}
+    sockets: list = []
+
+    def on_socket(ws) -> None:
+        sockets.append(ws)
+        ws.on_message(lambda message: None)   # the page's stats: not answered
+        ws.send(json.dumps(studio_hello))
+
+    ctx = page.context.browser.new_context()
+    studio = ctx.new_page()
+    errors: list[str] = []
+    studio.on("pageerror", lambda e: errors.append(str(e)))
+    studio.route_web_socket("**/studio/ws**", on_socket)
+    try:
+        studio.goto(page.base + "/studio.html")
+        studio.wait_for_function("window.studio && window.studio.hello !== null", timeout=10_000)
+        studio.click("#play")
+        # audio before the page's player exists is dropped: send until it is read
+        for seq in range(300):
+            sockets[0].send(_silence(seq, PROTOCOL_VERSION + 1))
+            if studio.evaluate("window.studio.errors.length") > 0:
+                break
+            studio.wait_for_timeout(50)
+        expected = (f"the server sends audio in protocol version {PROTOCOL_VERSION + 1}, "
+                    f"this page reads version {PROTOCOL_VERSION}: reload the page")
+        assert studio.evaluate("window.studio.errors") == [{"code": "bad_audio", "message": expected}]
+        assert studio.text_content("#notice") == expected
+        assert studio.text_content("#state") == "error"
+        sockets[0].send(_silence(999, PROTOCOL_VERSION + 1))   # said once, not per message
+        sockets[0].send(json.dumps({"type": "text", "text": "# read after it"}))
+        studio.wait_for_function("window.studio.text === '# read after it'", timeout=10_000)
+        assert len(studio.evaluate("window.studio.errors")) == 1
+        assert len(studio.evaluate("window.studio.notices")) == 1
+        assert not errors, errors
+    finally:
+        ctx.close()
