@@ -381,10 +381,12 @@ class StudioSession:
                        f"{self.doc.path.name} changed on disk and you have unsaved "
                        "edits: reload to take the file, or save to overwrite it"})
 
-    async def _took_file(self, reason: str) -> None:
+    def _took_file(self, reason: str) -> None:
+        """The doc took the file's text: to the page, and applied like an edit (in
+        the background: messages keep flowing while it is validated and built)."""
         self.notified_disk = None
         self.send({"type": "text", "text": self.doc.text, "reason": reason})
-        await self.apply_text(self.doc.text, time.perf_counter())
+        self._spawn(self.apply_text(self.doc.text, time.perf_counter()))
 
     async def _reload_from_disk(self, reason: str) -> None:
         """The author asked for the file as it is on disk (their edits dropped), unless
@@ -395,7 +397,7 @@ class StudioSession:
             self._queue.put_nowait(error("cannot_read", str(exc.problems[0])))
             return
         if taken:
-            await self._took_file(reason)
+            self._took_file(reason)
         else:
             self.send({"type": "disk_changed", "message":
                        f"{self.doc.path.name} was not reloaded: an edit arrived while it "
@@ -421,7 +423,7 @@ class StudioSession:
                 continue
             if polled.taken:
                 log.info("studio %d: %s changed on disk; reloaded", self.id, self.doc.path)
-                await self._took_file("disk")
+                self._took_file("disk")
             else:
                 self._kept_edits(polled.stamp)
 
@@ -457,4 +459,5 @@ class StudioSession:
         text = add_file_layer(self.doc.text, layer, stored, seconds)
         self.send({"type": "uploaded", "name": stored, "layer": layer})
         self.send({"type": "text", "text": text, "reason": "upload"})
-        await self.apply_text(text, time.perf_counter())
+        self.doc.text = text  # now, as for an edit; built in the background
+        self._spawn(self.apply_text(text, time.perf_counter()))
