@@ -24,12 +24,16 @@ from soundscape.procedural import (
     birds,
     creatures,
     fire,
+    frogs,
     gulls,
     insects,
     noise,
+    places,
     rain,
+    things,
     thunder,
     water,
+    waterworks,
     wind,
 )
 from soundscape.procedural._spec import ParamSpec, Recipe, make, problems
@@ -117,7 +121,12 @@ _RECIPE_LIST: list[Recipe] = [
        "single 'kyow' notes; harsh, harmonic, rough.", gulls.gull),
 ]
 
+# the palette's families register their recipes in their own modules
+_RECIPE_LIST += [*places.RECIPES, *things.RECIPES, *frogs.RECIPES, *waterworks.RECIPES]
+
 RECIPES: dict[str, Recipe] = {r.name: r for r in _RECIPE_LIST}
+assert len(RECIPES) == len(_RECIPE_LIST), "two recipes share a name"
+
 
 
 def validate_params(recipe: str, params: Mapping[str, object]) -> list[str]:
