@@ -2,16 +2,18 @@
 
 Every key a scene file may hold is a :class:`Field` here: its name, kind (what values
 it takes), range and unit, default, one-line description, the layer types it applies
-to and whether it is required. ``scene.py`` checks scene files against these tables,
-:func:`json_schema` turns them into a JSON Schema (draft-07, for taplo / Even Better
-TOML and any other editor), and ``soundscape recipes`` and the docs read them: one
-source of truth, so the validator, the schema and the docs cannot disagree.
+to and whether it is required. :mod:`soundscape.scene` checks scene files against
+these tables (its dataclass defaults are read from them), :func:`json_schema` turns
+them into a JSON Schema (draft-07, for taplo / Even Better TOML and any other editor),
+and ``soundscape recipes`` and the docs read them: one source of truth, so the
+validator, the model, the schema and the docs cannot disagree.
 
 Rules that involve several fields (a layer needs a source; an event needs a rate or
 an interval, not both; lowcut below highcut; a bed's crossfade under half the segment
 length; a phase's ramp within its duration; unique layer names; phase targets naming
-existing layers; files that exist) are checked in ``scene.py``. The schema states the
-ones a schema can; it is never stricter than the validator, only sometimes looser.
+existing layers; files that exist) are checked in ``soundscape/scene/parse.py``. The
+schema states the ones a schema can; it is never stricter than the validator, only
+sometimes looser.
 
 Pure data and pure functions: no I/O.
 """

@@ -303,7 +303,7 @@ def test_write_never_replaces_a_file_that_appears_meanwhile(tmp_path: Path,
 
     def write_then_race(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
         n = real_write(self, *args, **kwargs)
-        if self.name.endswith(".partial"):
+        if self.name.startswith(".race.toml."):  # the atomic writer's temporary file
             real_write(out, "someone else's\n")  # appears after the exists() check
         return n
 
@@ -313,6 +313,21 @@ def test_write_never_replaces_a_file_that_appears_meanwhile(tmp_path: Path,
     monkeypatch.undo()
     assert out.read_text() == "someone else's\n"
     assert [p.name for p in tmp_path.iterdir()] == ["race.toml"]
+
+
+def test_a_new_file_is_not_private_and_force_keeps_the_mode(tmp_path: Path) -> None:
+    from soundscape.commands import new
+
+    out = tmp_path / "mode.toml"
+    umask = os.umask(0o022)
+    try:
+        new.write_new_file(out, "rain\n", force=False)
+        assert out.stat().st_mode & 0o777 == 0o644
+        out.chmod(0o600)
+        new.write_new_file(out, "wind\n", force=True)
+    finally:
+        os.umask(umask)
+    assert out.read_text() == "wind\n" and out.stat().st_mode & 0o777 == 0o600
 
 
 def test_every_table_entry_is_a_valid_layer(tmp_path: Path) -> None:

@@ -3,9 +3,10 @@
 The scene text comes from :func:`soundscape.wordscene.scene_text_from_words` (a
 keyword/synonym table). With ``--clap`` and the ``[gen]`` extra, a CLAP text model
 found offline (:mod:`soundscape.clapmatch`) adds recipes for words the table misses.
-The file is written through a temporary file beside it and linked into place, so an
-existing file is never replaced without ``--force`` (not even by a race) and a failure
-leaves nothing half-written; then it is loaded back as any scene is.
+The file is written through :func:`soundscape.atomic.atomic_path` (a temporary file
+beside it, flushed, then linked into place without ``--force``), so an existing file
+is never replaced without ``--force`` (not even by a race) and a failure leaves
+nothing half-written; then it is loaded back as any scene is.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import sys
 from pathlib import Path
 
+from ..atomic import atomic_path
 from ..errors import RenderError, SceneError, UsageError
 from ..scene import load_scene
 from ..wordscene import scene_text_from_words
@@ -46,38 +48,34 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def write_new_file(path: Path, text: str, *, force: bool) -> None:
-    """Write ``text`` to ``path`` atomically; without ``force`` an existing file is
-    an error and is never replaced. RenderError/UsageError name the file."""
+    """Write ``text`` to ``path`` atomically (:mod:`soundscape.atomic`); without
+    ``force`` an existing file is an error and is never replaced, not even one that
+    appears while writing. RenderError/UsageError name the file."""
+    exists = UsageError(f"{path} already exists (use --force to overwrite it)")
     if path.is_dir():
         raise UsageError(f"{path}: is a folder; give a file name such as {path / 'new.toml'}")
     if not force and path.exists():
-        raise UsageError(f"{path} already exists (use --force to overwrite it)")
+        raise exists
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise RenderError(f"{path}: cannot write the scene: no such folder {folder}")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        if force:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # fails if the file appeared meanwhile: never clobber
-            except FileExistsError:
-                raise UsageError(
-                    f"{path} already exists (use --force to overwrite it)") from None
-            except OSError:  # a file system without hard links: check, then rename
-                if path.exists():
-                    raise UsageError(
-                        f"{path} already exists (use --force to overwrite it)") from None
-                os.replace(tmp, path)
+        with atomic_path(path, no_clobber=not force) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+            os.chmod(tmp, _new_file_mode())  # a scene is the user's file, as any other
+    except FileExistsError:
+        raise exists from None
     except OSError as exc:
         raise RenderError(f"{path}: cannot write the scene: {exc.strerror or exc}") from None
-    finally:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+
+
+def _new_file_mode() -> int:
+    """The mode a new file gets here (0o666 less the umask): the temporary file the
+    atomic writer makes is private, the scene should not be. (Reading the umask sets
+    it for a moment: fine in this single-threaded command.)"""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
+from ..atomic import atomic_path
 from ..errors import RenderError
 from ..scenefields import schema_text
 
@@ -41,16 +41,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename; RenderError
+    """Write ``text`` to ``path`` atomically (:mod:`soundscape.atomic`); RenderError
     naming the file when it cannot be written."""
-    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a schema is for everyone
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+            os.chmod(tmp, 0o644)  # the temporary file is private; a schema is for everyone
     except OSError as exc:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
         raise RenderError(f"{path}: cannot write: {exc.strerror or exc}") from None
