@@ -18,6 +18,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it (Linux); 0o022 elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
 def _fsync_file(path: str) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -44,12 +56,13 @@ def atomic_path(path: str | os.PathLike[str], *, no_clobber: bool = False,
     ``no_clobber``: raise FileExistsError rather than replace an existing ``path``
     (checked by ``os.link``, which is atomic; on a file system without hard links
     the check and the rename are two steps). ``keep_mode``: an existing file's
-    permission bits carry over. ``fsync``: flush the data before the rename (turn
+    permission bits carry over (a new file gets the usual 0o666 less the umask, not
+    the temporary file's private 0o600). ``fsync``: flush the data before the rename (turn
     off only for caches whose loss is harmless).
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
-    mode = None
+    mode = 0o666 & ~_umask()
     if keep_mode:
         with contextlib.suppress(OSError):
             mode = target.stat().st_mode & 0o777
@@ -60,8 +73,7 @@ def atomic_path(path: str | os.PathLike[str], *, no_clobber: bool = False,
         yield Path(tmp)
         if fsync:
             _fsync_file(tmp)
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, mode)
         if no_clobber:
             try:
                 os.link(tmp, target)
