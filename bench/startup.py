@@ -37,15 +37,15 @@ HEADER = struct.Struct(">BBHIQ")
 
 WEDGE = """\
 import sys, threading
-from soundscape.server import app
+from soundscape.server import director
 
-built = app.StreamServer._build
-def _build(self, scene):
+built = director.build_channel
+def build_channel(scene, bank):
     if scene.name == "wedged":
         print("wedged build started", flush=True)
         threading.Event().wait()
-    return built(self, scene)
-app.StreamServer._build = _build
+    return built(scene, bank)
+director.build_channel = build_channel
 from soundscape.cli import main
 sys.exit(main(["serve", *sys.argv[1:]]))
 """

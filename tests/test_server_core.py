@@ -21,10 +21,10 @@ import numpy as np
 import pytest
 
 from soundscape.bank import SegmentBank
+from soundscape.clock import AudioClock
 from soundscape.graph import SceneGraph, build_graph
 from soundscape.graph.switch import Crossfade, Fallback, Level, PinkBed
 from soundscape.scene import load_scene
-from soundscape.clock import AudioClock
 from soundscape.server.codec import Decoder, make_encoder
 from soundscape.server.config import ServerConfig
 from soundscape.server.engine import Engine
@@ -317,15 +317,15 @@ def test_warm_start_plays_a_requested_scene_and_builds_the_rest(tmp_path):
 
 WEDGE = """\
 import sys, threading
-from soundscape.server import app
+from soundscape.server import director
 
-built = app.StreamServer._build
-def _build(self, scene):
+built = director.build_channel
+def build_channel(scene, bank):
     if scene.name == "wedged":
         print("wedged build started", flush=True)
         threading.Event().wait()  # never returns
-    return built(self, scene)
-app.StreamServer._build = _build
+    return built(scene, bank)
+director.build_channel = build_channel
 from soundscape.cli import main
 sys.exit(main(["serve", *sys.argv[1:]]))
 """

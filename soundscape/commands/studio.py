@@ -9,8 +9,6 @@ minimal template.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import os
 import webbrowser
 from dataclasses import replace
@@ -107,21 +105,16 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..server.app import StreamServer, serve_until_stopped
+    from ..server.app import StreamServer
+    from ..server.app import run as run_server
 
     config = config_from_args(args)
-    logging.getLogger("websockets").setLevel(logging.WARNING)
-    started: asyncio.Future[StreamServer] | None = None
 
-    async def main() -> int:
-        nonlocal started
-        started = asyncio.get_running_loop().create_future()
-        task = asyncio.create_task(serve_until_stopped(config, started))
-        server = await asyncio.shield(started)
+    def started(server: StreamServer) -> None:
         url = f"http://127.0.0.1:{server.port}/studio{server.studio_query()}"
         print(f"studio: {url}", flush=True)
         if not args.no_browser:
             webbrowser.open(url)
-        return await task
 
-    return asyncio.run(main())
+    # a taken port is a UsageError naming it; SIGINT/SIGTERM stop it at any point
+    return run_server(config, started)

@@ -6,6 +6,12 @@ is changed only through ``Stream.request`` (see stream.py). Validation runs on a
 worker thread, graph builds and fast-forwards on the server's build threads (the
 newest edit wins), file reads and writes on worker threads. What the page gets:
 see docs/protocol.md, "Studio".
+
+A session sees the server only through a :class:`StudioContext`: the bank, the
+build queue, the clock and the config, ``spawn`` for its background tasks, the
+studio folder's scene files, the register of open sessions, and a mixer placed by
+the hub's accounting (``place``/``release``), never one picked by reading mixer
+threads' state. The context, like the sessions, belongs to the event loop.
 """
 
 from __future__ import annotations
@@ -15,22 +21,29 @@ import contextlib
 import itertools
 import logging
 import time
-from dataclasses import replace
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
+from ..bank import SegmentBank
+from ..clock import AudioClock
 from ..errors import Problem, SceneError, SoundscapeError
 from ..graph import SceneGraph, build_graph
 from ..graph.switch import copy_chain
+from ..live import live_scene
 from ..probe import check_scene_files
 from ..scene import Scene
-from .codec import make_encoder
+from .builds import BuildQueue
+from .codec import FRAME_SIZE, make_encoder
+from .config import ServerConfig
+from .engine import Engine
 from .protocol import PROTOCOL_VERSION, ProtocolError, dumps, error
-from .stream import Produced, Stream
+from .stream import Kind, Produced, Stream, StreamKey
 from .studio_doc import (
     DiskStamp,
     SaveConflict,
@@ -51,9 +64,6 @@ from .studio_stream import (
 )
 from .studio_upload import MAX_UPLOAD_BYTES, store_upload, upload_name
 
-if TYPE_CHECKING:
-    from .app import StreamServer
-
 log = logging.getLogger(__name__)
 
 CODEC = "pcm16"  # loopback: no encoder latency, exact levels for the meters and tests
@@ -64,16 +74,63 @@ MAX_CATCH_UP_S = 10.0  # an edit's graph is caught up to the playhead on the mix
 _ids = itertools.count(1)
 
 
+@dataclass(eq=False)
+class StudioContext:
+    """What a studio session may use of the server (event loop only).
+
+    ``spawn(coro)`` runs a background task the server cancels when it stops;
+    ``place()`` gives the mixer the hub's accounting picks (counted), ``release``
+    gives it back; ``folder`` holds the scene files, ``first`` is the one opened
+    first (None: the page lists them).
+    """
+
+    folder: Path
+    first: str | None
+    bank: SegmentBank
+    builds: BuildQueue
+    clock: AudioClock
+    config: ServerConfig
+    spawn: Callable[[Coroutine[Any, Any, Any]], None]
+    place: Callable[[], Engine]
+    release: Callable[[Engine], None]
+    sessions: dict[str, StudioSession] = field(default_factory=dict)  # by stream key
+
+    def scenes(self) -> list[str]:
+        """The scene files the studio may open: plain ``*.toml`` names in its folder."""
+        try:
+            return sorted(p.name for p in self.folder.iterdir()
+                          if p.suffix == ".toml" and p.is_file() and not p.name.startswith("."))
+        except OSError:
+            return []
+
+    def file(self, name: str) -> Path | None:
+        """The folder's file called ``name``: only a listed name, never a path built
+        from user input."""
+        return self.folder / name if name in self.scenes() else None
+
+    def register(self, session: StudioSession) -> None:
+        self.sessions[session.key] = session
+
+    def unregister(self, session: StudioSession) -> None:
+        self.sessions.pop(session.key, None)
+
+    def on_produced(self, stream: Stream, produced: Produced) -> None:
+        """(event loop) A block of a studio stream, for the session it belongs to."""
+        session = self.sessions.get(stream.key)
+        if session is not None:
+            session.on_produced(stream, produced)
+
+
 class StudioSession:
-    def __init__(self, server: StreamServer, ws: ServerConnection, path: Path):
-        self.server = server
+    def __init__(self, ctx: StudioContext, ws: ServerConnection, path: Path):
+        self.ctx = ctx
         self.ws = ws
         self.id = next(_ids)
-        self.key = f"studio:{self.id}"
+        self.key = StreamKey(Kind.STUDIO, self.id)
         self.doc = StudioDoc(path)
         self.overrides = Overrides()
         self.stream: StudioStream | None = None
-        self.engine = min(server.engines, key=len)
+        self.engine: Engine | None = None  # placed by the hub while the session runs
         self.pristine: SceneGraph | None = None  # the good version, built, never pulled
         self.edit_version = 0
         self.switch_ticket = 0
@@ -117,7 +174,8 @@ class StudioSession:
         except SceneError as exc:
             await self.ws.close(1011, str(exc)[:120])
             return
-        self.server.studios[self.key] = self
+        engine = self.engine = self.ctx.place()
+        self.ctx.register(self)
         self.send(self._hello())
         sender = asyncio.create_task(self._send_loop())
         watcher = asyncio.create_task(self._watch_disk())
@@ -128,19 +186,20 @@ class StudioSession:
         finally:
             for task in (sender, watcher, first):
                 task.cancel()
-            self.server.studios.pop(self.key, None)
+            self.ctx.unregister(self)
             if self.stream is not None:
-                self.engine.remove(self.key)
+                engine.remove(self.key)
+            self.ctx.release(engine)
             log.info("studio %d: closed (%d audio messages dropped)", self.id, self.dropped)
 
     def _hello(self) -> dict[str, Any]:
-        server = self.server
+        ctx = self.ctx
         return {
             "type": "studio", "protocol": PROTOCOL_VERSION, "file": self.doc.path.name,
             "path": str(self.doc.path), "text": self.doc.text, "codec": CODEC,
-            "sample_rate": server.clock.rate, "channels": 2,
-            "frames_per_message": server.config.frames_per_message,
-            "scenes": server.studio_scenes(), "max_upload_bytes": MAX_UPLOAD_BYTES,
+            "sample_rate": ctx.clock.rate, "channels": 2, "frame_size": FRAME_SIZE,
+            "frames_per_message": ctx.config.frames_per_message,
+            "scenes": ctx.scenes(), "max_upload_bytes": MAX_UPLOAD_BYTES,
         }
 
     async def _receive_loop(self) -> None:
@@ -187,10 +246,8 @@ class StudioSession:
         elif kind == "upload":
             self._start_upload(msg["name"], int(msg["size"]))
 
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.create_task(coro)
-        self.server._tasks.add(task)
-        task.add_done_callback(self.server._tasks.discard)
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self.ctx.spawn(coro)
 
     def _layer_names(self) -> list[str]:
         scene = self.doc.scene
@@ -252,11 +309,10 @@ class StudioSession:
 
     # -- edits, seeks -----------------------------------------------------------------
     def _build(self, scene: Scene) -> SceneGraph:
-        """(build thread) The scene's graph with per-layer taps, no fade-in."""
+        """(build thread) The scene's graph as live outputs play it (``live_scene``:
+        no fade-in), with per-layer taps."""
         check_scene_files(scene)
-        quiet = replace(scene, master=replace(scene.master, fade_in=0.0))
-        graph = build_graph(quiet, self.server.bank, taps=True)
-        return graph
+        return build_graph(live_scene(scene), self.ctx.bank, taps=True)
 
     async def apply_text(self, text: str, received: float) -> None:
         """Validate ``text``; if good, build it and crossfade to it at the playhead,
@@ -268,8 +324,8 @@ class StudioSession:
         try:
             scene = await asyncio.to_thread(validate, text, self.doc.path)
             validated = started = time.perf_counter()
-            future = self.server.builds.submit(self.key, partial(self._build, scene),
-                                               urgent=True)
+            future = self.ctx.builds.submit(self.key, partial(self._build, scene),
+                                            urgent=True)
             try:
                 graph = await asyncio.wrap_future(future)
             except asyncio.CancelledError:
@@ -312,9 +368,9 @@ class StudioSession:
             raise ProtocolError("not_ready", "the scene is still being prepared")
         self.switch_ticket += 1
         ticket = self.switch_ticket
-        rate = self.server.clock.rate
+        rate = self.ctx.clock.rate
         frames = int(round((self.position if at is None else at) * rate))
-        future = self.server.builds.submit(
+        future = self.ctx.builds.submit(
             f"{self.key}:seek", partial(self._prepared, pristine, frames, self.overrides.copy()),
             urgent=True)
         try:
@@ -329,12 +385,13 @@ class StudioSession:
         if at is not None:
             self.position = at
         if self.stream is None:
-            clock = self.server.clock
+            clock = self.ctx.clock
             stream = StudioStream(self.key, graph, {CODEC: make_encoder(CODEC)}, clock,
                                   max(0, clock.due() - START_BURST + 1),
-                                  self.server.config.frames_per_message)
+                                  self.ctx.config.frames_per_message)
             stream.heard = (version, received)
             self.stream = stream
+            assert self.engine is not None  # placed in run() before any edit
             self.engine.add(stream)
             return
         keep_playhead = at is None
