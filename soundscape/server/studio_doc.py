@@ -198,7 +198,8 @@ class StudioDoc:
     scene: Scene | None = None
     problems: list[Problem] = field(default_factory=list)
     disk: DiskStamp | None = None
-    _disk_job: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
+    _disk_job: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False,
+                                    compare=False)  # one disk job at a time
 
     @property
     def dirty(self) -> bool:
