@@ -22,13 +22,13 @@ from .errors import SourceError
 from .filesource import EVENT_MAX_SECONDS, FileSource, read_audio_file  # noqa: F401
 from .guard import check_segment, describe
 from .scene import Bed, Layer, Scene
+from .seeds import derive
 from .segment import Segment, digest
 
 
 def layer_seed(scene_seed: int, layer: Layer, variant: int) -> int:
     """A stable 32-bit seed for one variant of one layer (independent of layer order)."""
-    text = digest({"seed": scene_seed, "layer": layer.name, "variant": variant})
-    return int(text[:8], 16)
+    return derive(seed=scene_seed, layer=layer.name, variant=variant)
 
 
 class ProceduralSource:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..seeds import generator
+
 GRAIN_SECONDS = (0.1, 0.3)
 HOP_SECONDS = 0.08  # about 2.5 grains overlap: dense enough to be smooth, sparse
 # enough to keep the clip's transients (drops, crackles) from smearing into hiss
@@ -70,7 +72,7 @@ class GrainTexture:
             if b not in self._cache:
                 if len(self._cache) > 64:
                     self._cache.clear()
-                rng = np.random.default_rng([self.seed, b + _OFFSET, 0x7E47])
+                rng = generator(self.seed, "texture", b + _OFFSET)
                 which = rng.choice(len(self.clips), _BLOCK, p=self._weights)
                 length = rng.integers(self.grain_low, self.grain_high + 1, _BLOCK)
                 sizes = np.array([c.shape[1] for c in self.clips])[which]

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import GeneratorError
 from ..scene import Bed, Layer, Scene
-from ..segment import digest
+from ..seeds import derive
 
 #: Bumped whenever post-processing, gates or seeding change the stored audio.
 GENERATOR_VERSION = 1
@@ -107,7 +107,7 @@ def resolve_settings(
 
 def take_seed(scene_seed: int, layer: Layer, take: int) -> int:
     """A stable 32-bit seed for one model call item (take) of one layer."""
-    return int(digest({"seed": scene_seed, "layer": layer.name, "take": take})[:8], 16)
+    return derive(seed=scene_seed, layer=layer.name, take=take)
 
 
 def variant_key(

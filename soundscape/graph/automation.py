@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..scene import Bed, Event, Layer, Phase, Scene
+from ..seeds import generator
 
 
 class PhaseTimeline:
@@ -69,7 +70,7 @@ def breathing_db(layer: Bed, seed: int, rate: int) -> Callable[[np.ndarray], np.
     """Level offset in dB (within +-depth/2) as a function of absolute frames."""
     if layer.breathing is None or layer.breathing.depth_db <= 0:
         return None
-    rng = np.random.default_rng([seed, 0xB4EA7])
+    rng = generator(seed, "breathing")
     low, high = layer.breathing.period
     periods = rng.uniform(low, high, size=3)
     phases = rng.uniform(0, 2 * np.pi, size=3)

@@ -43,6 +43,7 @@ from scipy import signal
 
 from ..dsp.convert import at_speed
 from ..dsp.fades import equal_power, fade_position
+from ..seeds import generator
 from .pool import SegmentPool, as_pool, executor
 
 RATES: tuple[float, ...] = tuple(1.0 + 0.005 * k for k in range(-6, 7))  # playback speeds
@@ -136,7 +137,7 @@ class BedPlayer:
         body = min_body if min_body is not None else self.crossfade // 4
         # a play lasts between half a segment and a whole one, at least 2 fades + body
         self.min_length = min(shortest, max(2 * self.crossfade + body, shortest // 2))
-        self.rng = np.random.default_rng([seed, 0xBED])
+        self.rng = generator(seed, "bed")
         self.plays: deque[Play] = deque()
         self._window = list(range(self.pool.count))  # segments in rotation
         self._used: dict[int, set[int]] = {}  # segment -> RATES indices it has played at

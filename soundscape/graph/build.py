@@ -20,7 +20,7 @@ from ..filesource import FileSource
 from ..guard import check_segment
 from ..procedural import RECIPES
 from ..scene import Bed, Event, Layer, Scene
-from ..segment import digest
+from ..seeds import derive
 from ..sources import LayerMaterial, fresh_frames, fresh_segment, layer_material
 from .automation import level_curve, rate_timeline
 from .bed import AHEAD_PLAYS, RATES, USES, BedPlayer, SplitBed
@@ -37,7 +37,7 @@ FINITE_SOURCES = ("files", "generated")  # material that cannot be made again
 
 def arrangement_seed(seed: int, layer: Layer) -> int:
     """The seed of a layer's arrangement (variant order, offsets, events)."""
-    return int(digest({"arrange": seed, "layer": layer.name})[:8], 16)
+    return derive(arrange=seed, layer=layer.name)
 
 
 def prepare_layer(scene: Scene, layer: Layer, bank: SegmentBank) -> list[np.ndarray]:

@@ -39,6 +39,7 @@ from ..dsp.convert import at_speed
 from ..dsp.fades import pan_gains
 from ..dsp.filters import lowpass
 from ..filesource import EVENT_MAX_SECONDS
+from ..seeds import generator
 from .pool import SegmentPool, as_pool
 
 SPEED_EDGE = 48  # frames faded at each end of a resampled event (exact zeros again)
@@ -124,12 +125,13 @@ class EventPlayer:
         self.variants = self.pool.segments
         self._placed = 0  # events scheduled so far (a renewable pool's fresh index)
         self.speeds = speeds  # finite pools: each event plays at one of these
+        # its own salt, not yet in seeds.SALTS (kept so file events play the same speeds)
         self._speeds = np.random.default_rng([seed, 0x5BEED])
         self._speed = 1.0
         self.plan = plan
         self.sample_rate = rate
         self.seed = seed
-        self.rng = np.random.default_rng([seed, 0xE7E])
+        self.rng = generator(seed, "events")
         self.pending: list[tuple[int, np.ndarray]] = []  # (start frame, audio) sounding
         self.position = 0
         self._last_variant = -1
@@ -247,7 +249,7 @@ class EventPlayer:
         those of a render: an audition adds an event, it never moves one.
         """
         if self._trigger_rng is None:
-            self._trigger_rng = np.random.default_rng([self.seed, 0x7219])
+            self._trigger_rng = generator(self.seed, "event-trigger")
         main, self.rng = self.rng, self._trigger_rng
         keep, last = self.keep_history, self._last_variant
         self.keep_history = False

@@ -26,6 +26,7 @@ import numpy as np
 from scipy import signal
 
 from ..dsp.fades import equal_power
+from ..seeds import generator
 from .build import SceneGraph
 from .core import Node
 
@@ -141,7 +142,7 @@ class PinkBed:
     A = np.array([1.0, -2.494956002, 2.017265875, -0.522189400])
 
     def __init__(self, seed: int = 0, level: float = 0.35):
-        self.rng = np.random.default_rng(seed)
+        self.rng = generator(seed, "pink-bed")
         self.level = level
         self.state = np.zeros((2, 3))
 

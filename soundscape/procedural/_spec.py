@@ -8,7 +8,6 @@ length for a bed or the maximum length for an event, and it returns float64
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -16,6 +15,7 @@ from functools import partial
 import numpy as np
 
 from soundscape.procedural import _dsp
+from soundscape.seeds import generator
 
 RawRender = Callable[[dict[str, float | str], int, int, np.random.Generator], np.ndarray]
 
@@ -105,9 +105,7 @@ def complete(
 def rng_for(name: str, seed: int) -> np.random.Generator:
     """The recipe's generator: seeded from (seed, crc32(name)), so two recipes with the
     same seed are independent."""
-    return np.random.default_rng(
-        np.random.SeedSequence([int(seed) % 2**63, zlib.crc32(name.encode())])
-    )
+    return generator(seed, name)
 
 
 def run(
