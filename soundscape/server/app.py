@@ -42,7 +42,7 @@ from .config import ServerConfig
 from .director import Director
 from .engine import Engine
 from .gate import Gate, RateLimitedLog, listener_limit
-from .http import Site
+from .http import Parts, Site
 from .hub import Hub
 from .stream import Kind, Produced, Stream
 from .studio_session import StudioContext
@@ -100,10 +100,10 @@ class StreamServer:
                 first=None if target.is_dir() else target.name, bank=self.bank,
                 builds=self.builds, clock=self.clock, config=config, spawn=self.spawn,
                 place=self.hub.place, release=self.hub.release)
-        self.site = Site(config, self.gate, self.hub, self.director, self.downloads,
-                         self.studio, self._log_refusal, log_failure)
-        self.sockets = Sockets(config, self.gate, self.hub, self.director, self.builds,
-                               self.studio, log_failure)
+        parts = Parts(config, self.gate, self.hub, self.director, self.builds,
+                      self.downloads, self.studio, self._log_refusal, log_failure)
+        self.site = Site(parts)
+        self.sockets = Sockets(parts)
         self.server: Server | None = None
         self.port = config.port
         self._served = False

@@ -30,6 +30,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 
 from ..mixdown import DownloadError, Downloads
+from .builds import BuildQueue
 from .config import ServerConfig
 from .director import Director
 from .gate import Gate, RateLimitedLog, Refusal
@@ -106,21 +107,28 @@ class Ask:
     query: dict[str, str]
 
 
+@dataclass(frozen=True)
+class Parts:
+    """What the HTTP and websocket edges read of the server (all loop-owned)."""
+
+    config: ServerConfig
+    gate: Gate
+    hub: Hub
+    director: Director
+    builds: BuildQueue
+    downloads: Downloads
+    studio: StudioContext | None  # studio mode only
+    log_refusal: RateLimitedLog
+    log_failure: RateLimitedLog
+
+
 class Site:
     """The route table and its handlers (see the module docstring)."""
 
-    def __init__(self, config: ServerConfig, gate: Gate, hub: Hub, director: Director,
-                 downloads: Downloads, studio: StudioContext | None,
-                 log_refusal: RateLimitedLog, log_failure: RateLimitedLog):
-        self.config = config
-        self.gate = gate
-        self.hub = hub
-        self.director = director
-        self.downloads = downloads
-        self.studio = studio
+    def __init__(self, parts: Parts):
+        self.parts = parts
+        config, director, studio = parts.config, parts.director, parts.studio
         self.port = config.port  # the bound port, once known (the Host check needs it)
-        self._log_refusal = log_refusal
-        self._log_failure = log_failure
         self._admitted: set[ServerConnection] = set()  # upgrades let through, not yet gone
         # exact paths, then prefixes (the rest of the path goes to the handler)
         self.exact: dict[str, Callable[[Ask], Reply]] = {
@@ -149,7 +157,7 @@ class Site:
             routed = self._route(connection, request)
             answer = await routed if inspect.isawaitable(routed) else routed
         except Exception:  # a bug: log it (rate-limited), answer without a traceback
-            self._log_failure(logging.ERROR, "HTTP request failed", exc_info=True)
+            self.parts.log_failure(logging.ERROR, "HTTP request failed", exc_info=True)
             answer = json_response(HTTPStatus.INTERNAL_SERVER_ERROR, {
                 "code": "internal", "message": "the server failed (see its log)"})
         if request.method == "HEAD":
@@ -161,9 +169,9 @@ class Site:
 
     def _route(self, connection: ServerConnection, request: Request) -> Reply:
         headers = request.headers
-        refusal = self.gate.check(headers.get("Host"), headers.get("Origin"), self.port)
+        refusal = self.parts.gate.check(headers.get("Host"), headers.get("Origin"), self.port)
         if refusal is not None:
-            self._log_refusal(logging.WARNING, "refused %s from %s: %s", request.method,
+            self.parts.log_refusal(logging.WARNING, "refused %s from %s: %s", request.method,
                               peer_host(connection), refusal.code)
             return refuse(refusal)
         url = urlsplit(request.path)
@@ -182,9 +190,10 @@ class Site:
 
     # -- pages and JSON -----------------------------------------------------------------
     def _status(self, ask: Ask) -> Response:
-        status = self.hub.status()
+        status = self.parts.hub.status()
+        token = ask.query.get("token")
         if ask.query.get("detail", "0") not in ("", "0"):
-            if not self.gate.may_see_detail(peer_host(ask.connection), ask.query.get("token")):
+            if not self.parts.gate.may_see_detail(peer_host(ask.connection), token):
                 return refuse(Refusal(
                     HTTPStatus.FORBIDDEN, "forbidden",
                     "detail=1 is for loopback clients (with ?token= when the server has one)"))
@@ -197,16 +206,16 @@ class Site:
         return response(HTTPStatus.OK, page, CONTENT_TYPES[".html"])
 
     def _studio_list(self, ask: Ask) -> Response:
-        assert self.studio is not None
-        return json_response(HTTPStatus.OK, {"scenes": self.studio.scenes(),
-                                             "file": self.studio.first})
+        assert self.parts.studio is not None
+        return json_response(HTTPStatus.OK, {"scenes": self.parts.studio.scenes(),
+                                             "file": self.parts.studio.first})
 
     # -- files --------------------------------------------------------------------------
     def _hls_file(self, ask: Ask) -> Reply:
         """A file of the --hls folder: SCENE/master.m3u8, SCENE/aac/..., plain names
         only (no traversal), playlists never cached, segments cacheable."""
         parts = ask.rest.split("/")
-        folder = self.config.hls
+        folder = self.parts.config.hls
         if (folder is None or not 2 <= len(parts) <= 3
                 or not all(HLS_NAME.fullmatch(part) for part in parts)
                 or Path(parts[-1]).suffix not in HLS_TYPES):
@@ -227,20 +236,20 @@ class Site:
         """The player's download button (mixdown.Downloads): start, status, cancel, file.
         Controls like the mix ones: a server with a token wants it."""
         query = ask.query
-        if self.gate.token is not None and not self.gate.token_ok(query.get("token")):
+        if self.parts.gate.token is not None and not self.parts.gate.token_ok(query.get("token")):
             return refuse(Refusal(HTTPStatus.FORBIDDEN, "token_required",
                                   "this server needs its token for downloads (?token=)"))
         client = peer_host(ask.connection) or "?"
         job = query.get("id", "")
         try:
             if ask.rest == "/api/download":
-                return json_response(HTTPStatus.ACCEPTED, self.downloads.start(client, query))
+                return json_response(HTTPStatus.ACCEPTED, self.parts.downloads.start(client, query))
             if ask.rest == "status":
-                return json_response(HTTPStatus.OK, self.downloads.status(job, client))
+                return json_response(HTTPStatus.OK, self.parts.downloads.status(job, client))
             if ask.rest == "cancel":
-                return json_response(HTTPStatus.OK, self.downloads.cancel(job, client))
+                return json_response(HTTPStatus.OK, self.parts.downloads.cancel(job, client))
             if ask.rest == "file":
-                return self._download_file(*self.downloads.file(job, client))
+                return self._download_file(*self.parts.downloads.file(job, client))
         except DownloadError as exc:
             return json_response(HTTPStatus(exc.status), {"code": exc.code, "message": str(exc)})
         return not_found()
@@ -260,23 +269,23 @@ class Site:
         through."""
         name, query = ask.rest, ask.query
         token = query.get("token")
-        if token is not None and not self.gate.token_ok(token):
+        if token is not None and not self.parts.gate.token_ok(token):
             return refuse(Refusal(HTTPStatus.FORBIDDEN, "bad_token",
                                   "wrong token (listening needs none: leave it out)"))
         codec = query.get("codec", "opus")
         if codec not in CODECS:
             return refuse(Refusal(HTTPStatus.BAD_REQUEST, "bad_codec",
                                   f"codec {codec[:40]!r} is not one of {', '.join(CODECS)}"))
-        if not self.director.known(name):
+        if not self.parts.director.known(name):
             return refuse(Refusal(HTTPStatus.NOT_FOUND, "unknown_scene",
                                   f"no scene {name[:100]!r}"))
         # count connections let through, including those still waiting for their
         # channel (the hub does not know them yet); closed ones drop out here
         self._admitted = {c for c in self._admitted
                           if c.state is not State.CLOSED and not c.transport.is_closing()}
-        limit = self.config.max_listeners
+        limit = self.parts.config.max_listeners
         if len(self._admitted) >= limit:
-            self._log_refusal(logging.WARNING, "listener limit %d reached; refusing "
+            self.parts.log_refusal(logging.WARNING, "listener limit %d reached; refusing "
                               "connections (HTTP 503)", limit)
             return refuse(Refusal(HTTPStatus.SERVICE_UNAVAILABLE, "listener_limit",
                                   f"all {limit} listener places are taken; try again later"),
@@ -287,12 +296,12 @@ class Site:
     def _vet_studio(self, ask: Ask) -> Response | None:
         """The studio's websocket: it edits files, so it always needs the token when the
         server has one; ``scene`` must be one of the folder's scene files."""
-        assert self.studio is not None
-        if not self.gate.token_ok(ask.query.get("token")):
+        assert self.parts.studio is not None
+        if not self.parts.gate.token_ok(ask.query.get("token")):
             return refuse(Refusal(HTTPStatus.FORBIDDEN, "bad_token",
                                   "the studio needs the server's token (?token=)"))
-        name = ask.query.get("scene") or self.studio.first or ""
-        if self.studio.file(name) is None:
+        name = ask.query.get("scene") or self.parts.studio.first or ""
+        if self.parts.studio.file(name) is None:
             return refuse(Refusal(HTTPStatus.NOT_FOUND, "unknown_scene",
                                   f"no scene file {name[:100]!r} in the studio's folder"))
         return None

@@ -17,14 +17,10 @@ from urllib.parse import unquote, urlsplit
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from .builds import BuildQueue
-from .config import ServerConfig
-from .director import Director
-from .gate import Gate, RateLimitedLog
-from .http import peer_host, query_of
-from .hub import CLOSE_TOO_SLOW, Hub, Listener
+from .http import Parts, peer_host, query_of
+from .hub import CLOSE_TOO_SLOW, Listener
 from .protocol import MIX_TYPES, ProtocolError, error, parse_control
-from .studio_session import StudioContext, StudioSession
+from .studio_session import StudioSession
 
 log = logging.getLogger(__name__)
 
@@ -58,15 +54,8 @@ def in_flight(ws: ServerConnection) -> int:
 class Sockets:
     """The websocket handler: /stream/NAME, /stems/NAME and /studio/ws."""
 
-    def __init__(self, config: ServerConfig, gate: Gate, hub: Hub, director: Director,
-                 builds: BuildQueue, studio: StudioContext | None, log_failure: RateLimitedLog):
-        self.config = config
-        self.gate = gate
-        self.hub = hub
-        self.director = director
-        self.builds = builds
-        self.studio = studio
-        self._log_failure = log_failure
+    def __init__(self, parts: Parts):
+        self.parts = parts
 
     async def handler(self, ws: ServerConnection) -> None:
         url = urlsplit(ws.request.path if ws.request else "/")
@@ -78,13 +67,13 @@ class Sockets:
         stems = path.startswith("/stems/")
         name = path[len("/stems/" if stems else "/stream/"):]
         codec = query.get("codec", "opus")  # vetted in Site._vet_upgrade
-        may_control = self.gate.token_ok(query.get("token"))  # else listening only
-        ready = self.director.ready.get(name)
+        may_control = self.parts.gate.token_ok(query.get("token"))  # else listening only
+        ready = self.parts.director.ready.get(name)
         if ready is None:
             await ws.close(1008, f"no scene {name!r}")
             return
         if not ready.is_set():
-            self.builds.bump(name)  # someone is waiting for this scene: build it next
+            self.parts.builds.bump(name)  # someone is waiting for this scene: build it next
         try:
             await asyncio.wait_for(ready.wait(), CHANNEL_WAIT_S)
         except TimeoutError:
@@ -95,15 +84,15 @@ class Sockets:
         def close(code: int, reason: str) -> None:
             wake.set()  # the send loop closes (hub set listener.closing and the code)
 
-        listener = self.hub.new_listener(codec, close, peer_host(ws) or "")
+        listener = self.parts.hub.new_listener(codec, close, peer_host(ws) or "")
         listener.queue.wake = wake.set
         try:
             if stems:
-                self.hub.join_stems(listener, name)
+                self.parts.hub.join_stems(listener, name)
             else:
-                self.hub.join(listener, name)
+                self.parts.hub.join(listener, name)
         except Exception:
-            self.hub.leave(listener)
+            self.parts.hub.leave(listener)
             raise
         log.info("listener %d: joined %s (%s%s) from %s", listener.id, name, codec,
                  ", stems" if stems else "", ws.remote_address)
@@ -114,12 +103,12 @@ class Sockets:
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
                 await sender
-            self.hub.leave(listener)
+            self.parts.hub.leave(listener)
             log.info("listener %d: left %s (code %s)", listener.id, listener.scene,
                      ws.close_code)
 
     async def _studio(self, ws: ServerConnection, scene: str | None) -> None:
-        studio = self.studio
+        studio = self.parts.studio
         file = None if studio is None else studio.file(scene or studio.first or "")
         if studio is None or file is None:
             await ws.close(1008, "no such scene file")
@@ -167,7 +156,7 @@ class Sockets:
         """Apply control messages. A bad message gets an error reply and the stream
         goes on; nothing a client sends closes its connection (but a frame over
         WS_MAX_SIZE, which websockets closes with 1009)."""
-        limit = self.config.max_message_bytes
+        limit = self.parts.config.max_message_bytes
         queue = listener.queue
         try:
             async for message in ws:
@@ -177,11 +166,11 @@ class Sockets:
                         raise ProtocolError(
                             "token_required", f"{control.type}: this server needs its token "
                             "for mix and sleep changes (add ?token= to the stream URL)")
-                    self.hub.handle(listener, control)
+                    self.parts.hub.handle(listener, control)
                 except ProtocolError as exc:
                     queue.offer_text(error(exc.code, exc.message))
                 except Exception:  # a bug: keep the connection, say so, log (rate-limited)
-                    self._log_failure(logging.ERROR, "listener %d: a control message failed",
+                    self.parts.log_failure(logging.ERROR, "listener %d: a control message failed",
                                       listener.id, exc_info=True)
                     queue.offer_text(error("internal", "the server could not apply this "
                                                        "message (see its log)"))
