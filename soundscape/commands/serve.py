@@ -1,4 +1,10 @@
-"""``soundscape serve``: stream every scene in a folder to browsers (see docs/protocol.md)."""
+"""``soundscape serve``: stream every scene in a folder to browsers (see docs/protocol.md).
+
+Exit status: 0 after SIGINT or SIGTERM (taken at any point: while starting, while
+scenes build, while serving); 2 for a bad flag or a port that cannot be bound (one
+line naming the address, e.g. ``--port: cannot listen on 127.0.0.1:8000: address
+already in use``).
+"""
 
 from __future__ import annotations
 

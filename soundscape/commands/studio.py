@@ -4,6 +4,9 @@ One command: the streaming server in studio mode on loopback serves /studio (the
 page), builds only the scene being edited, and opens the browser. A folder lists
 its scene files to pick from; a file that does not exist yet starts from a
 minimal template.
+
+Exit status as ``serve``: 0 after SIGINT or SIGTERM at any point, 2 for a bad
+argument or a taken ``--port`` (one line naming it).
 """
 
 from __future__ import annotations
