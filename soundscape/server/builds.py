@@ -10,6 +10,9 @@ rest at a lower OS priority (nice +5, where the OS allows it), and no other job
 starts while an urgent one runs: on a small machine the scene a listener waits for
 is built with as little competition as possible (builds are CPU-bound).
 
+A job takes values and returns its result through its future; the queue's own
+state is touched only under its condition (the one lock here).
+
 The threads are daemons and nothing ever joins them: a build that wedges (a
 pathological file, a hung read) occupies one worker but can neither block the
 other builds nor keep the process from exiting. (A ``ThreadPoolExecutor`` would:
@@ -43,7 +46,6 @@ class BuildQueue:
         self._order = itertools.count()
         self._closed = False
         self._urgent_running = 0
-        self.running: dict[str, str] = {}  # thread name -> key being built
         workers = max(1, workers)
         self.split = workers > 1  # an urgent worker, and background ones
         for i in range(workers):
@@ -101,7 +103,6 @@ class BuildQueue:
                 self._cond.wait()
 
     def _work(self, reserved: bool) -> None:
-        me = threading.current_thread().name
         if self.split and not reserved:
             with contextlib.suppress(AttributeError, OSError):  # Linux: per-thread nice
                 os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
@@ -113,15 +114,12 @@ class BuildQueue:
             try:
                 if not future.set_running_or_notify_cancel():
                     continue
-                self.running[me] = key
                 try:
                     result = fn()
                 except BaseException as exc:  # handed to whoever awaits the future
                     future.set_exception(exc)
                 else:
                     future.set_result(result)
-                finally:
-                    self.running.pop(me, None)
             finally:
                 if urgent:
                     with self._cond:
