@@ -15,28 +15,13 @@ The studio is a few files, one job each:
   and timeline, audition overrides, and moving a graph forward.
 * studio_session.py: the I/O edge that ties them to a websocket and the server.
 
-This module gathers their public names for callers that import them from here.
+This module keeps the names the studio had when it was one file, for callers that
+import them from here; new code imports from the module with the job.
 """
 
 from __future__ import annotations
 
-from .studio_doc import (
-    DiskStamp,
-    Loaded,
-    Polled,
-    SaveConflict,
-    Saved,
-    SaveJob,
-    StudioDoc,
-    disk_changed,
-    problem_dict,
-    problems_of,
-    read_if_changed,
-    read_scene,
-    stamp_of,
-    validate,
-    write_scene,
-)
+from .studio_doc import DiskStamp, SaveConflict, StudioDoc, problems_of, stamp_of
 from .studio_edits import MAX_PATH, add_file_layer, path_parts, set_value
 from .studio_messages import (
     MAX_SEEK_S,
@@ -61,9 +46,7 @@ from .studio_upload import MAX_UPLOAD_BYTES, UPLOAD_TYPES, store_upload, upload_
 __all__ = [
     "EDIT_CROSSFADE_S", "HORIZON_S", "MAX_PATH", "MAX_SEEK_S", "MAX_STUDIO_MESSAGE",
     "MAX_UPLOAD_BYTES", "SEEK_CROSSFADE_S", "STUDIO_TYPES", "UPLOAD_TYPES",
-    "DiskStamp", "Loaded", "Overrides", "Polled", "SaveConflict", "SaveJob", "Saved",
-    "StudioDoc", "StudioStream", "add_file_layer", "advance", "apply_overrides", "badges",
-    "disk_changed", "layer_strip", "parse_studio", "path_parts", "problem_dict",
-    "problems_of", "read_if_changed", "read_scene", "set_value", "stamp_of", "store_upload",
-    "timeline", "upload_name", "validate", "write_scene",
+    "DiskStamp", "Overrides", "SaveConflict", "StudioDoc", "StudioStream", "add_file_layer",
+    "advance", "apply_overrides", "badges", "layer_strip", "parse_studio", "path_parts",
+    "problems_of", "set_value", "stamp_of", "store_upload", "timeline", "upload_name",
 ]
