@@ -48,7 +48,8 @@ target and silence warnings) and adds:
 
 Warnings (``warnings``, each naming the layer; besides the render report's):
 
-* ``inaudible``: more than report.INAUDIBLE_LU below the mix (the render report's rule).
+* ``inaudible``: more than INAUDIBLE_LU below the mix (the render report's rule;
+  the level table is ``soundscape.thresholds``).
 * ``dominant``: a layer carrying more than DOMINANT_SHARE of the layers' summed
   energy while other layers exist: everything else adds less than
   10*log10(1/DOMINANT_SHARE) dB to the mix, so the other layers are decoration at
@@ -86,8 +87,9 @@ from .graph.events import mean_gap
 from .graph.meter import OutputMeter
 from .guard import find_clicks
 from .repetition import RepetitionScanner
-from .report import INAUDIBLE_LU, build_report
+from .report import build_report
 from .scene import Bed, Event, Scene
+from .thresholds import DOMINANT_SHARE, INAUDIBLE_LU
 from .timeline import Timeline
 
 DEFAULT_MIN_SECONDS = 300.0  # at least 5 minutes, or one phase cycle if longer
@@ -96,7 +98,6 @@ SHORT_TERM_BLOCKS = 3  # 3 s windows of 1 s blocks
 LRA_WINDOW_STEPS = 30  # 3 s of 100 ms steps
 LRA_ABSOLUTE_GATE = -70.0
 LRA_RELATIVE_GATE = -20.0
-DOMINANT_SHARE = 0.97
 NEVER_FIRED_EXPECTED = 5.0  # Poisson: P(no event) = e**-5, under 1 %
 GAP_TOLERANCE_SECONDS = 0.001
 TRUE_PEAK_MARGIN_DB = 6.0

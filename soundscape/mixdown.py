@@ -47,11 +47,11 @@ from .errors import SoundscapeError, UsageError
 from .graph import build_graph
 from .render import for_output, render_file
 from .scene import Scene
+from .thresholds import GAIN_MAX_DB, GAIN_MIN_DB, gain_of_db
 from .units import parse_duration
 
 log = logging.getLogger(__name__)
 
-GAIN_MIN_DB, GAIN_MAX_DB = -80.0, 12.0  # as the websocket `gain` message
 MIN_SECONDS = 1.0
 MAX_LAYERS = 64  # entries in gains= or mute=
 MAX_PARAM_CHARS = 4096
@@ -218,8 +218,7 @@ def render_mix(
     total = request.total_frames(rate)
     graph = build_graph(scene, bank, seed=request.seed, total_frames=total)
     for name, strip in graph.strips.items():
-        db = GAIN_MIN_DB if name in request.muted else request.gains.get(name, 0.0)
-        gain = 0.0 if db <= GAIN_MIN_DB else 10 ** (db / 20)
+        gain = 0.0 if name in request.muted else gain_of_db(request.gains.get(name, 0.0))
         strip.set_user_gain(gain)
         strip.user_gain = gain  # already there: the glide from unity is skipped
     graph.output.set_user_gain(request.volume)

@@ -24,11 +24,10 @@ from typing import Any
 
 from .graph.build import SceneGraph
 from .graph.meter import OutputMeter
+from .thresholds import INAUDIBLE_LU, SILENT_LUFS
 
-INAUDIBLE_LU = 25.0
 TARGET_TOLERANCE_LU = 2.0
 TARGET_MIN_SECONDS = 60.0  # shorter renders are dominated by the fade-in
-SILENT_LUFS = -70.0
 
 
 def _num(x: float) -> float | None:

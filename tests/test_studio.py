@@ -19,7 +19,7 @@ from soundscape.errors import SceneError
 from soundscape.graph import build_graph
 from soundscape.graph.build import event_plan
 from soundscape.graph.events import EventPlayer
-from soundscape.graph.meter import SILENT_LUFS, MomentaryLoudness
+from soundscape.graph.meter import MomentaryLoudness
 from soundscape.scene import Event, scene_from_text
 from soundscape.server.protocol import ProtocolError
 from soundscape.server.studio import (
@@ -32,7 +32,7 @@ from soundscape.server.studio import (
     timeline,
     upload_name,
 )
-from soundscape.thresholds import MUTE_DB
+from soundscape.thresholds import METER_FLOOR_LUFS, MUTE_DB
 
 HUM_GAIN_LINE = STUDIO_SCENE.splitlines().index("gain_db = -6.0  # under the hiss") + 1
 
@@ -134,7 +134,7 @@ def test_good_messages_parse():
 
 
 def test_badges_and_overrides():
-    assert badges({"a": -23.0, "b": -50.0, "c": SILENT_LUFS}, -23.0) == {
+    assert badges({"a": -23.0, "b": -50.0, "c": METER_FLOOR_LUFS}, -23.0) == {
         "a": "dominates", "b": "inaudible"}
     assert badges({"a": -23.0}, -23.0) == {}  # alone: not "dominating"
     # muted is soundscape.thresholds.MUTE_DB (-80, exactly silent), no longer -120:
@@ -162,7 +162,7 @@ def test_taps_change_no_sample_and_meter_each_layer(tmp_path):
     assert set(tapped.taps) == {"hiss", "hum", "drip"}
     hiss, hum = tapped.taps["hiss"].lufs(), tapped.taps["hum"].lufs()
     assert -35 < hiss < -15 and hum < hiss - 3, (hiss, hum)
-    assert tapped.taps["drip"].lufs() == SILENT_LUFS  # rate 0: never sounds on its own
+    assert tapped.taps["drip"].lufs() == METER_FLOOR_LUFS  # rate 0: never sounds on its own
 
 
 def test_momentary_loudness_is_block_size_independent():
@@ -178,7 +178,7 @@ def test_momentary_loudness_is_block_size_independent():
     assert abs(readings[0] - integrated_lufs(x[:, -19200:], 48000)) < 0.3
     quiet = MomentaryLoudness(48000)
     quiet.feed(np.zeros((2, 100), np.float32))
-    assert quiet.lufs() == SILENT_LUFS
+    assert quiet.lufs() == METER_FLOOR_LUFS
 
 
 def _drip_player(scene, seed=11, rate=None) -> EventPlayer:

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..scene import Bed, Event, Layer, Phase, Scene
 from ..seeds import generator
+from ..thresholds import MUTE_DB
 
 
 class PhaseTimeline:
@@ -105,6 +106,6 @@ def level_curve(
         if breath is not None:
             db = db + breath(frames)
         gain = np.power(10.0, db / 20.0)
-        return np.where(db <= -80.0, 0.0, gain)
+        return np.where(db <= MUTE_DB, 0.0, gain)
 
     return curve

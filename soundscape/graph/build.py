@@ -22,6 +22,7 @@ from ..procedural import RECIPES
 from ..scene import Bed, Event, Layer, Scene
 from ..seeds import derive
 from ..sources import LayerMaterial, fresh_frames, fresh_segment, layer_material
+from ..thresholds import gain_of_db
 from .automation import level_curve, rate_timeline
 from .bed import AHEAD_PLAYS, RATES, USES, BedPlayer, SplitBed
 from .core import Mix, Node, Strip, seek_node
@@ -203,8 +204,8 @@ class SceneGraph:
         seek_node(self.output, frame)
 
     def set_layer_gain_db(self, name: str, db: float) -> None:
-        """Live gain offset of one layer (glides; -80 dB or below is silence)."""
-        self.strips[name].set_user_gain(0.0 if db <= -80 else 10 ** (db / 20))
+        """Live gain offset of one layer (glides; MUTE_DB or below is silence)."""
+        self.strips[name].set_user_gain(gain_of_db(db))
 
     def set_volume(self, gain: float) -> None:
         """Live master volume, linear 0..1 (glides)."""

@@ -24,6 +24,7 @@ import numpy as np
 from scipy import signal
 
 from ..dsp.loudness import StreamingLoudness, k_weighting_sos
+from ..thresholds import METER_FLOOR_LUFS
 from .core import Node, seek_node
 
 SAMPLED_BLOCKS = 150
@@ -128,7 +129,6 @@ class OutputMeter:
 
 
 MOMENTARY_SECONDS = 0.4  # EBU R128 momentary loudness window
-SILENT_LUFS = -120.0  # what a meter reads with nothing at all in its window
 
 
 class MomentaryLoudness:
@@ -164,11 +164,11 @@ class MomentaryLoudness:
         self.at = end % self.window
 
     def lufs(self) -> float:
-        """Momentary loudness of the last 400 ms fed (SILENT_LUFS when all silent)."""
+        """Momentary loudness of the last 400 ms fed (METER_FLOOR_LUFS when all silent)."""
         power = float(self.energy.mean())
         if power <= 1e-12:
-            return SILENT_LUFS
-        return max(SILENT_LUFS, -0.691 + 10 * float(np.log10(power)))
+            return METER_FLOOR_LUFS
+        return max(METER_FLOOR_LUFS, -0.691 + 10 * float(np.log10(power)))
 
 
 class MomentaryTap:
