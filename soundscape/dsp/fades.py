@@ -30,7 +30,9 @@ def raised_cosine(u: np.ndarray) -> np.ndarray:
     return 0.5 - 0.5 * np.cos(np.pi * u)
 
 
-def pan_gains(pan: float) -> tuple[float, float]:
-    """Equal-power pan gains (left, right) for ``pan`` in [-1, 1], unity at centre."""
+def pan_unity_centre(pan: float) -> tuple[float, float]:
+    """Equal-power pan gains (left, right) for ``pan`` in [-1, 1], unity (0 dB) at the
+    centre and +3 dB at a hard side, so a centred layer keeps its level. (A recipe
+    placing a mono source uses ``procedural._dsp.pan_minus3db_centre``.)"""
     angle = (np.clip(pan, -1.0, 1.0) + 1.0) * (np.pi / 4)
     return float(np.sqrt(2) * np.cos(angle)), float(np.sqrt(2) * np.sin(angle))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from .fades import pan_gains
+from .fades import pan_unity_centre
 
 
 def cut_filters(
@@ -42,5 +42,5 @@ def width_pan(audio: np.ndarray, width: float, pan: float) -> np.ndarray:
         mid = (left + right) * 0.5
         side = (left - right) * 0.5 * width
         left, right = mid + side, mid - side
-    gl, gr = pan_gains(pan)
+    gl, gr = pan_unity_centre(pan)
     return np.stack([left * gl, right * gr]).astype(np.float32)

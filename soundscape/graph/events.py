@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..dsp.convert import at_speed
-from ..dsp.fades import pan_gains
+from ..dsp.fades import pan_unity_centre
 from ..dsp.filters import lowpass
 from ..filesource import EVENT_MAX_SECONDS
 from ..seeds import generator
@@ -231,7 +231,7 @@ class EventPlayer:
         if distance > 0:
             cutoff = 20000.0 * (DISTANCE_MIN_CUTOFF_HZ / 20000.0) ** distance
             audio = lowpass(audio, self.sample_rate, cutoff)
-        gl, gr = pan_gains(pan)
+        gl, gr = pan_unity_centre(pan)
         level = 10 ** ((gain_db - DISTANCE_DROP_DB * distance) / 20)
         audio = audio * np.array([[gl * level], [gr * level]], dtype=np.float32)
         start = int(round(start_s * self.sample_rate))

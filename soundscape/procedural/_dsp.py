@@ -309,8 +309,10 @@ def exp_decay(n: int, sr: int, tau_s: float) -> np.ndarray:
     return np.exp(-np.arange(n) / (max(tau_s, 1e-5) * sr))
 
 
-def pan_gains(pan: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Equal-power gains for pan in -1 (left) .. 1 (right)."""
+def pan_minus3db_centre(pan: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Equal-power (left, right) gains for pan in -1 (left) .. 1 (right), -3 dB each at
+    the centre (cos/sin: left**2 + right**2 = 1), for placing a mono source inside a
+    recipe. The graph's pan of a finished stereo layer is ``dsp.fades.pan_unity_centre``."""
     theta = (np.asarray(pan, dtype=float) + 1.0) * np.pi / 4.0
     return np.cos(theta), np.sin(theta)
 

@@ -606,7 +606,7 @@ def birds(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) 
         heard = {v for t, v in times if t + lengths[v] > 0.0}
         bank = [render_song(song, sr, s.cutoff_hz) if v in heard else np.zeros(1)
                 for v, song in enumerate(songs)]
-        gl, gr = _dsp.pan_gains(s.pan)
+        gl, gr = _dsp.pan_minus3db_centre(s.pan)
         g = 10 ** ((sp.level_db - s.dist_db) / 20.0) * r_song.uniform(0.85, 1.0, len(times))
         _dsp.add_grains(out, bank, np.array([v for _, v in times]),
                         np.array([int(t * sr) for t, _ in times]),

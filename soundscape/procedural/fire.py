@@ -111,13 +111,13 @@ def fire(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
     # Sparse crackling: levels spread evenly over CRACKLE_DB_SPREAD; the loudest stand
     # out of the hiss (high-band kurtosis of real fires 10-195) without towering.
     amp = 10 ** (-CRACKLE_DB_SPREAD * r_crk.random(k) / 20.0)
-    gl, gr = _dsp.pan_gains(np.repeat(r_crk.uniform(-0.7, 0.7, clusters), sizes))
+    gl, gr = _dsp.pan_minus3db_centre(np.repeat(r_crk.uniform(-0.7, 0.7, clusters), sizes))
     crk = np.zeros((2, n))
     _dsp.scatter_stereo(crk, bank, r_crk.integers(0, len(bank), k), offsets, amp * gl, amp * gr)
 
     pops = [_pop(r_pop, sr) for _ in range(6)]
     kp = r_pop.poisson((0.3 + 1.2 * intensity) * n / sr)
-    gl, gr = _dsp.pan_gains(r_pop.uniform(-0.6, 0.6, kp))
+    gl, gr = _dsp.pan_minus3db_centre(r_pop.uniform(-0.6, 0.6, kp))
     amp = r_pop.uniform(0.15, 0.5, kp)
     pop = np.zeros((2, n))
     _dsp.scatter_stereo(pop, pops, r_pop.integers(0, len(pops), kp), r_pop.integers(0, n, kp),

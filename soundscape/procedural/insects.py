@@ -103,7 +103,7 @@ def _mix(out: np.ndarray, bank: list[np.ndarray], times: np.ndarray, sr: int,
     """Add ``bank`` chirps (drawn at random) at ``times`` s into stereo ``out``."""
     if len(times) == 0:
         return
-    gl, gr = _dsp.pan_gains(pan)
+    gl, gr = _dsp.pan_minus3db_centre(pan)
     g = gain * rng.uniform(0.8, 1.0, len(times))
     _dsp.add_grains(out, bank, rng.integers(0, len(bank), len(times)),
                     (times * sr).astype(int), np.stack([g * gl, g * gr], axis=1))
@@ -232,7 +232,7 @@ def _cicadas(rng: np.random.Generator, n: int, sr: int, density: float) -> np.nd
         # Tymbal pulses: a 150-250 Hz sine, well inside the 3 kHz control rate.
         pulse = 0.6 + 0.4 * np.sin(2 * np.pi * rng.uniform(150.0, 250.0) * tk
                                    + rng.uniform(0, 6.3))
-        gl, gr = _dsp.pan_gains(rng.uniform(-0.8, 0.8))
+        gl, gr = _dsp.pan_minus3db_centre(rng.uniform(-0.8, 0.8))
         envs[i % CICADA_CHOIRS] += np.stack([gl * phrase * pulse, gr * phrase * pulse])
     out = np.zeros((2, n))
     pos = np.arange(n) / DECIM
@@ -295,7 +295,7 @@ def _night(rng: np.random.Generator, n: int, sr: int, density: float) -> np.ndar
         g *= _bouts(rng, times, seconds)
         which = rng.integers(0, NIGHT_KERNELS, len(times))
         sung = g > 0.0
-        gl, gr = _dsp.pan_gains(rng.uniform(-1.0, 1.0))
+        gl, gr = _dsp.pan_minus3db_centre(rng.uniform(-1.0, 1.0))
         _dsp.scatter_stereo(out, bank, which[sung], np.floor(times[sung] * sr).astype(int),
                             g[sung] * gl, g[sung] * gr)
     return out

@@ -329,7 +329,7 @@ def rain(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
         count = len(diam)
         jitter = r.uniform(0.8, 1.25, count)
         which = np.clip(np.searchsorted(bank.diam, diam * jitter), 0, N_GRAINS - 1)
-        gl, gr = _dsp.pan_gains(r.uniform(-width, width, count))
+        gl, gr = _dsp.pan_minus3db_centre(r.uniform(-width, width, count))
         return which, gl, gr
 
     # Far drops: the many unresolved impacts, levels spread over DIST_DB, their highs

@@ -57,7 +57,7 @@ def brook(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) 
     # Bigger bubbles are louder; distance spreads levels over ~20 dB.
     amp = (radii_mm[which] / 3.0) ** 0.8 * 10 ** (-20.0 * r_sched.random(k) ** 0.7 / 20.0)
     cluster_pan = np.repeat(r_sched.uniform(-0.9, 0.9, clusters), sizes)
-    gl, gr = _dsp.pan_gains(np.clip(cluster_pan + r_sched.normal(0, 0.15, k), -1, 1))
+    gl, gr = _dsp.pan_minus3db_centre(np.clip(cluster_pan + r_sched.normal(0, 0.15, k), -1, 1))
     bubbles = np.zeros((2, n))
     _dsp.scatter_stereo(bubbles, bank, which, offsets, amp * gl, amp * gr)
 
@@ -199,7 +199,7 @@ def surf(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -
     roar = np.array(SURF_ROAR)[:, None]
     bands = _wave_bands(r_bands, sr, n, 2)
     out = np.empty((2, n))
-    gains = [_dsp.pan_gains(pan) for pan in SURF_FAR_PANS]
+    gains = [_dsp.pan_minus3db_centre(pan) for pan in SURF_FAR_PANS]
     for c in range(2):
         env = near + roar
         for far, g in zip(fars, gains, strict=True):
