@@ -76,7 +76,7 @@ class Server:
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.tail: list[str] = []
         self.tracebacks: list[str] = []  # the first lines of each
-        self.errors = 0  # log lines at ERROR level
+        self.errors: list[str] = []  # log lines at ERROR level
         self._lock = threading.Lock()
         assert self.proc.stdout is not None
         self.port = 0
@@ -102,7 +102,7 @@ class Server:
                                                              line)):
                 self.tracebacks[-1] += line
             if " ERROR " in line:
-                self.errors += 1
+                self.errors.append(line.rstrip()[:300])
 
     def _drain(self) -> None:
         assert self.proc.stdout is not None
@@ -477,7 +477,8 @@ async def soak(args: argparse.Namespace, server: Server, folder: Path) -> dict[s
         "seconds": round(time.monotonic() - t0), "minutes": minutes,
         "listeners": {kind: sum(1 for t in tallies if t.kind == kind)
                       for kind in ("broadcast", "stems", "personal")},
-        **end, "tracebacks": len(server.tracebacks), "log_errors": server.errors,
+        **end, "tracebacks": len(server.tracebacks), "log_errors": len(server.errors),
+        "error_lines": server.errors[:5],
         "audio_hours": round(sum(t.audio_s for t in tallies) / 3600, 2),
         "personal_controls": sum(t.controls for t in tallies),
         "rss_warm_minute": warm, "rss_warm_mb": rss_warm, "rss_end_mb": rss_end,
