@@ -169,6 +169,13 @@ CASES: tuple[Case, ...] = (
     Case("birds", {"density": 0.9}, "birds", "forest-dawn chorus"),
     Case("noise", {"color": "pink"}, None, "defaults"),
     Case("noise", {"color": "brown"}, None, "mountain-wind valley"),
+    # things (no reference recordings of these; their models are held to published
+    # figures in tests/test_palette_things.py instead)
+    Case("clock", {}, None, "defaults; library clock"),
+    Case("typing", {}, None, "defaults; focus-room typing"),
+    Case("hum", {}, None, "defaults"),
+    Case("hum", {"kind": "aircon", "speed": 0.4}, None, "focus-room aircon"),
+    Case("purr", {}, None, "defaults"),
 )
 
 
