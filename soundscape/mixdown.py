@@ -45,6 +45,7 @@ from urllib.parse import quote, unquote
 from .bank import SegmentBank
 from .errors import SoundscapeError, UsageError
 from .graph import build_graph
+from .graph.switch import Level
 from .render import for_output, render_file
 from .scene import Scene
 from .thresholds import GAIN_MAX_DB, GAIN_MIN_DB, gain_of_db
@@ -219,16 +220,14 @@ def render_mix(
     graph = build_graph(scene, bank, seed=request.seed, total_frames=total)
     for name, strip in graph.strips.items():
         gain = 0.0 if name in request.muted else gain_of_db(request.gains.get(name, 0.0))
-        strip.set_user_gain(gain)
-        strip.user_gain = gain  # already there: the glide from unity is skipped
-    graph.output.set_user_gain(request.volume)
-    graph.output.user_gain = request.volume
+        strip.set_user_gain(gain, glide=False)  # from the first sample: no glide from unity
+    output = Level(graph, request.volume)  # the player's volume, as a stream applies it
 
     def step(done: int) -> None:
         if progress is not None:
             progress(done, total)
 
-    render_file(graph.pull, total, rate, Path(out), force=force, progress=step)
+    render_file(output.pull, total, rate, Path(out), force=force, progress=step)
     return total
 
 

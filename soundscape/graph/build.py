@@ -178,7 +178,11 @@ def master_db(gain_db: float | GainCurve, frame: int) -> float:
 
 @dataclass
 class SceneGraph:
-    """A running scene: ``pull(frames)`` gives the master output (2, frames) float32."""
+    """A running scene: ``pull(frames)`` gives the master output (2, frames) float32.
+
+    Its level is the scene's: a listener's volume and sleep fade, and a download's
+    volume, are one mechanism outside it (``switch.Level`` around the graph).
+    """
 
     scene: Scene
     seed: int
@@ -186,30 +190,25 @@ class SceneGraph:
     master: MasterGain
     limiter: Limiter
     gain_db: float | GainCurve
-    output: Strip  # live master volume (sleep timers, personal mixes)
     materials: dict[str, LayerMaterial] = field(default_factory=dict)
     meters: dict[str, LayerMeter] = field(default_factory=dict)
     taps: dict[str, MomentaryTap] = field(default_factory=dict)
 
     def pull(self, frames: int) -> np.ndarray:
-        return self.output.pull(frames)
+        return self.limiter.pull(frames)
 
     @property
     def position(self) -> int:
-        return self.output.position
+        return self.limiter.position
 
     def seek(self, frame: int) -> None:
         """Go forward to absolute ``frame`` without making the audio in between
         (see :func:`~soundscape.graph.core.seek_node`)."""
-        seek_node(self.output, frame)
+        seek_node(self.limiter, frame)
 
     def set_layer_gain_db(self, name: str, db: float) -> None:
         """Live gain offset of one layer (glides; MUTE_DB or below is silence)."""
         self.strips[name].set_user_gain(gain_of_db(db))
-
-    def set_volume(self, gain: float) -> None:
-        """Live master volume, linear 0..1 (glides)."""
-        self.output.set_user_gain(gain)
 
 
 def build_graph(
@@ -273,5 +272,5 @@ def build_graph(
     master = MasterGain(Mix(inputs), gain_db, scene.master.sample_rate,
                         scene.master.fade_in, total_frames, fade_out)
     limiter = Limiter(master, scene.master.ceiling_dbtp)
-    return SceneGraph(scene, seed, strips, master, limiter, gain_db, Strip(limiter, None),
+    return SceneGraph(scene, seed, strips, master, limiter, gain_db,
                       materials, meters, tapped)
