@@ -130,6 +130,8 @@ class MasterGain:
 
     ``gain_db`` is a constant or a function of absolute frames (steady loudness
     across phases); it is evaluated on the control grid and interpolated.
+    ``gain(a, frames)`` is the gain it applies to any frames, for whoever scales a
+    signal as the bus does (stems).
     """
 
     def __init__(self, source: Node, gain_db: float | Callable[[np.ndarray], np.ndarray],
@@ -146,20 +148,38 @@ class MasterGain:
         seek_node(self.source, frame)
         self.position = frame
 
-    def pull(self, frames: int) -> np.ndarray:
-        out = self.source.pull(frames)
-        a, b = self.position, self.position + frames
-        self.position = b
+    def _factors(self, a: int, frames: int) -> list[np.ndarray | np.float32]:
+        """The gains applied to frames ``a``..``a+frames``, in the order ``pull``
+        applies them: the master gain (a scalar or (frames,) float32), then the fade-in
+        and the fade-out where they reach."""
+        b = a + frames
+        factors: list[np.ndarray | np.float32] = []
         if callable(self.gain_db):
             curve = control_curve(self.gain_db, a, frames)
-            out *= np.power(10.0, curve / 20.0).astype(np.float32)
+            factors.append(np.power(10.0, curve / 20.0).astype(np.float32))
         else:
-            out *= np.float32(10 ** (self.gain_db / 20))
+            factors.append(np.float32(10 ** (self.gain_db / 20)))
         if a < self.fade_in:
             n = np.arange(a, b)
-            out *= raised_cosine((n + 0.5) / self.fade_in).astype(np.float32)
+            factors.append(raised_cosine((n + 0.5) / self.fade_in).astype(np.float32))
         if self.fade_out and self.total is not None and b > self.total - self.fade_out:
             n = np.arange(a, b)
             u = (self.total - n - 0.5) / self.fade_out
-            out *= raised_cosine(u).astype(np.float32)
+            factors.append(raised_cosine(u).astype(np.float32))
+        return factors
+
+    def gain(self, a: int, frames: int) -> np.ndarray:
+        """The gain applied to frames ``a``..``a+frames``: float32 (frames,), a pure
+        function of the frames (pulling or not changes nothing)."""
+        out = np.ones(frames, dtype=np.float32)
+        for factor in self._factors(a, frames):
+            out = out * factor
+        return out
+
+    def pull(self, frames: int) -> np.ndarray:
+        out = self.source.pull(frames)
+        a = self.position
+        self.position += frames
+        for factor in self._factors(a, frames):
+            out *= factor
         return out

@@ -40,7 +40,8 @@ class Crossfade:
     """Equal-power crossfade from ``old`` to ``new`` over ``frames`` frames, then ``new``.
 
     Both inputs are pulled during the fade; afterwards ``old`` is dropped (no longer
-    pulled or referenced) and the node passes ``new`` through.
+    pulled or referenced) and the node passes ``new`` through. ``weights(frames)``
+    are the gains of the next ``frames`` (for whoever follows the graphs inside).
     """
 
     def __init__(self, old: Node, new: Node, frames: int):
@@ -53,12 +54,17 @@ class Crossfade:
     def fading(self) -> bool:
         return self.old is not None
 
+    def weights(self, frames: int) -> tuple[np.ndarray, np.ndarray]:
+        """(old, new) gains of the next ``frames`` of the fade: float32 (frames,) each."""
+        t = (self.done + 0.5 + np.arange(frames)) / self.length
+        out_gain, in_gain = (g.astype(np.float32) for g in equal_power(t))
+        return out_gain, in_gain
+
     def pull(self, frames: int) -> np.ndarray:
         block = self.new.pull(frames)
         if self.old is None:
             return block
-        t = (self.done + 0.5 + np.arange(frames)) / self.length
-        out_gain, in_gain = (g.astype(np.float32) for g in equal_power(t))
+        out_gain, in_gain = self.weights(frames)
         block = block * in_gain + self.old.pull(frames) * out_gain
         self.done += frames
         if self.done >= self.length:
@@ -233,11 +239,13 @@ def graphs_in(node: Any) -> Iterator[SceneGraph]:
         yield from graphs_in(node.primary)
 
 
-def _all_graphs(node: Any) -> Iterator[SceneGraph]:
+def all_graphs(node: Any) -> Iterator[SceneGraph]:
+    """Every graph of a chain: those pulled now (``graphs_in``) and the backups of its
+    fallback."""
     yield from graphs_in(node)
-    if isinstance(node, Level):
-        yield from _all_graphs(node.source)
-    elif isinstance(node, Fallback):
+    while isinstance(node, Level):
+        node = node.source
+    if isinstance(node, Fallback):
         for backup in node.backups:
             yield from graphs_in(backup)
 
@@ -247,7 +255,7 @@ def copy_chain(node: Any) -> Any:
     read-only parts: scene, segment audio, gain curves. Cheap; the copy continues from
     exactly the same state, so it plays the same samples until given other gains."""
     memo: dict[int, Any] = {}
-    for graph in _all_graphs(node):
+    for graph in all_graphs(node):
         memo[id(graph.scene)] = graph.scene
         for strip in graph.strips.values():
             for attr in ("segments", "variants"):

@@ -28,11 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from ..dsp.fades import equal_power, raised_cosine
 from ..graph import SceneGraph
-from ..graph.core import Mix, Node, control_curve, seek_node
-from ..graph.master import MasterGain
-from ..graph.switch import Crossfade, Fallback, Level, graphs_in
+from ..graph.core import Mix, Node, seek_node
+from ..graph.switch import Crossfade, Fallback, Level, all_graphs
 from .codec import FRAME_SIZE, Encoder, make_encoder
 from .protocol import encode_stems
 
@@ -107,39 +105,11 @@ def taps_of(graph: SceneGraph) -> list[StemTap]:
     return [node for node in inputs if isinstance(node, StemTap)]
 
 
-def _chain_graphs(node: Any) -> list[SceneGraph]:
-    """Every graph of a stream's chain: those pulled now and the fallback's backups."""
-    graphs = list(graphs_in(node))
-    while isinstance(node, Level):
-        node = node.source
-    if isinstance(node, Fallback):
-        for backup in node.backups:
-            graphs.extend(graphs_in(backup))
-    return graphs
-
-
 def switch_taps(chain: Any, on: bool) -> None:
     """Switch the taps of every graph in ``chain`` (a stream's output) on or off."""
-    for graph in _chain_graphs(chain):
+    for graph in all_graphs(chain):
         for tap in taps_of(graph):
             tap.switch(on)
-
-
-def master_gain(master: MasterGain, a: int, frames: int) -> np.ndarray:
-    """The gain MasterGain applies to frames ``a``..``a+frames`` (float32, (frames,)),
-    computed as MasterGain.pull does: a pure function of the frames."""
-    if callable(master.gain_db):
-        curve = control_curve(master.gain_db, a, frames)
-        gain = np.power(10.0, curve / 20.0).astype(np.float32)
-    else:
-        gain = np.full(frames, 10 ** (master.gain_db / 20), dtype=np.float32)
-    n = np.arange(a, a + frames)
-    if a < master.fade_in:
-        gain = gain * raised_cosine((n + 0.5) / master.fade_in).astype(np.float32)
-    total = master.total
-    if master.fade_out and total is not None and a + frames > total - master.fade_out:
-        gain = gain * raised_cosine((total - n - 0.5) / master.fade_out).astype(np.float32)
-    return gain
 
 
 @dataclass
@@ -164,8 +134,7 @@ def _parts(node: Any, frames: int) -> list[Part]:
         new = _parts(node.new, frames)
         if node.old is None:
             return new
-        t = (node.done + 0.5 + np.arange(frames)) / node.length
-        out_gain, in_gain = (g.astype(np.float32) for g in equal_power(t))
+        out_gain, in_gain = node.weights(frames)
         old = _parts(node.old, frames)
         return ([Part(p.graph, p.start, in_gain if p.weight is None else p.weight * in_gain)
                  for p in new]
@@ -206,7 +175,7 @@ class Stems:
                     if tap.covers(part.start):
                         tap.take(part.start, frames)
                 return None
-            gain = master_gain(part.graph.master, part.start, frames)
+            gain = part.graph.master.gain(part.start, frames)
             if part.weight is not None:
                 gain = gain * part.weight
             for tap in taps:
