@@ -174,7 +174,7 @@ def _syllable_bank(sr: int) -> tuple[tuple[np.ndarray, ...], ...]:
     ns = scipy.fft.irfft(nspec, length, axis=1)
     vs /= np.sqrt(np.mean(vs**2, axis=1, keepdims=True)) + 1e-12
     ns /= np.sqrt(np.mean(ns**2, axis=1, keepdims=True)) + 1e-12
-    ns *= (0.5 * rng.uniform(0.5, 1.0, count) * cons)[:, None]
+    ns *= (0.4 * rng.uniform(0.5, 1.0, count) * cons)[:, None]
     sy = vs + ns
     # a syllable ends within its length (the formant ring is a few ms): fade its last
     # 10 ms so nothing is cut
@@ -204,12 +204,28 @@ def _talker_onsets(rng: Rng, start: float, stop: float) -> tuple[np.ndarray, np.
             k = int(rng.integers(PHRASE_SYLLABLES[0], PHRASE_SYLLABLES[1] + 1))
             ioi = rng.gamma(20.0, 1.0 / (20.0 * rate), k)
             on = t + np.concatenate([[0.0], np.cumsum(ioi[:-1])])
-            g = np.linspace(1.0, 0.6, k) * rng.uniform(0.7, 1.0, k)
+            g = (1.0 - 0.4 * np.arange(k) / (k - 1)) * rng.uniform(0.7, 1.0, k)
             times.extend(on.tolist())
             gains.extend(g.tolist())
             t = float(on[-1] + ioi[-1] + rng.uniform(*PHRASE_PAUSE_S))
         t += rng.uniform(*LISTEN_S)
     return np.array(times), np.array(gains)
+
+
+ROOM_RATE = 12000.0  # Hz, the room's reverberation is made at >= this rate
+
+
+def _room_factor(sr: int) -> int:
+    return max(1, int(sr // ROOM_RATE))
+
+
+@lru_cache(maxsize=4)
+def _low_bank(sr: int, q: int) -> tuple[tuple[np.ndarray, ...], ...]:
+    """:func:`_syllable_bank` at sr / q (what feeds the room)."""
+    if q == 1:
+        return _syllable_bank(sr)
+    return tuple(tuple(scipy.signal.resample_poly(g, 1, q) for g in voice)
+                 for voice in _syllable_bank(sr))
 
 
 def _room_ir(rng: Rng, sr: int, rt60: float) -> np.ndarray:
@@ -247,22 +263,34 @@ def murmur(p: dict[str, float | str], n: int, sr: int, rng: Rng) -> np.ndarray:
     crowd = float(p["crowd"])
     r_talk, r_room, r_wash = rng.spawn(3)
     bank = _syllable_bank(sr)
+    q = _room_factor(sr)
+    low = _low_bank(sr, q)
     count = int(round(TALKERS[0] + (TALKERS[1] - TALKERS[0]) * crowd))
-    pre = int(REVERB_RT60[1] * sr)  # pre-roll: the room already rings at frame 0
+    pre = q * (int(REVERB_RT60[1] * sr) // q + 1)  # pre-roll: the room already rings
     total = n + pre
     direct = np.zeros((2, total))
-    room = np.zeros(total)
+    room = np.zeros(total // q + 1)
     for k in range(count):
         d = r_talk.uniform(1.5, 4.0) if k < NEAR_TALKERS else r_talk.uniform(4.0, 14.0)
-        voice = bank[int(r_talk.integers(0, len(bank)))]
+        v = int(r_talk.integers(0, len(bank)))
         on, g = _talker_onsets(r_talk, 0.0, total / sr)
         offs = (on * sr).astype(int)
-        which = r_talk.integers(0, len(voice), len(offs))
+        which = r_talk.integers(0, len(bank[v]), len(offs))
         gl, gr = _dsp.pan_minus3db_centre(r_talk.uniform(-0.8, 0.8))
-        _dsp.scatter_stereo(direct, list(voice), which, offs, g * (gl / d), g * (gr / d))
-        _dsp.add_grains(room, list(voice), which, offs, g * REVERB_SEND)
-    ir = _room_ir(r_room, sr, r_room.uniform(*REVERB_RT60))
-    wet = np.stack([scipy.signal.fftconvolve(room, ir[c])[:total] for c in range(2)])
+        _dsp.scatter_stereo(direct, list(bank[v]), which, offs, g * (gl / d), g * (gr / d))
+        _dsp.add_grains(room, list(low[v]), which, offs // q, g * REVERB_SEND)
+    # the room's tail is dark (low-passed at 5 kHz): it rings at sr / q, one forward
+    # transform for both ears' responses, and is brought back up to sr
+    rate_r = sr // q
+    ir = _room_ir(r_room, rate_r, r_room.uniform(*REVERB_RT60))
+    size = scipy.fft.next_fast_len(len(room) + ir.shape[1])
+    spec = scipy.fft.rfft(room, size)
+    wet_low = scipy.fft.irfft(scipy.fft.rfft(ir, size, axis=1) * spec[None, :], size,
+                              axis=1)[:, :len(room)]
+    wet = scipy.signal.resample_poly(wet_low, q, 1, axis=1) if q > 1 else wet_low
+    wet = wet[:, :total]
+    if wet.shape[1] < total:
+        wet = np.pad(wet, ((0, 0), (0, total - wet.shape[1])))
     out = (direct + wet)[:, pre:]
     f = _dsp.rfft_freqs(n, sr)
     wash = _dsp.spectral_noise(r_wash, n, speech_gain(f), channels=2)
