@@ -86,8 +86,9 @@ def test_cutlery_event_contract():
         assert check_segment(x, SR, "event", strict=True) == []
         assert st.flat_tops(x, sample_rate=SR) == 0
         lengths.append(x.shape[1] / SR)
-    # contacts of china and metal ring 50-400 ms: the events last 0.1-1 s
-    assert 0.1 <= min(lengths) and max(lengths) <= 1.0
+    # china and metal ring for 50-400 ms (-20 dB): with up to three contacts and the
+    # slowest partial's -50 dB tail the events last 0.15-2 s
+    assert 0.15 <= min(lengths) and max(lengths) <= 2.0, (min(lengths), max(lengths))
     a = render("cutlery", {}, seconds=5.0, sample_rate=SR, seed=4)
     assert np.array_equal(a, render("cutlery", {}, seconds=5.0, sample_rate=SR, seed=4))
     short = render("cutlery", {}, seconds=0.05, sample_rate=SR, seed=4)
@@ -106,13 +107,14 @@ def test_cutlery_partials_in_china_and_metal_band():
 
 def test_murmur_syllable_rate_modulation():
     """A few talkers: the speech envelope's modulation spectrum peaks at the syllable
-    rate (4-5 Hz here; running speech 2.5-6 Hz, Houtgast & Steeneken 1985; Ding et
+    rate (above the 0.5-1 Hz of turns; 4-5 Hz here; running speech 2.5-6 Hz, Houtgast & Steeneken 1985; Ding et
     al. 2017: 4-5 Hz across languages) and stands well above the 12-16 Hz bands."""
     peaks = []
     for seed in range(1, 5):
         x = render("murmur", {"crowd": 0.0}, seconds=12.0, sample_rate=SR, seed=seed)
         c, m = ps.modulation_spectrum(x, SR)
-        peaks.append(c[int(np.argmax(m))])
+        # above the turn-taking (talk, listen: 0.5-1 Hz), the syllables' peak
+        peaks.append(ps.modulation_peak_hz(x, SR, low=1.5))
         syllable = m[(c >= 3.0) & (c <= 6.5)].mean()
         assert syllable > 1.25 * m[c >= 12.0].mean(), (seed, np.round(m, 2))
     assert all(2.5 <= p <= 6.5 for p in peaks), peaks
@@ -143,13 +145,15 @@ def test_room_tone_falls_5_db_per_octave():
 
 
 def test_room_tone_hum_adds_mains_harmonics():
-    x = render("room-tone", {"hum": 1.0}, seconds=8.0, sample_rate=SR, seed=1)
-    f, p = st.welch_psd(x, SR)
-    def at(hz: float) -> float:
-        return float(p[np.argmin(np.abs(f - hz))])
-    mains = 100.0 if at(100.0) > at(120.0) else 120.0
-    around = np.median(p[(f > mains * 1.15) & (f < mains * 1.4)])
-    assert 10 * np.log10(at(mains) / around) > 10.0
+    """At hum 1 the 100 or 120 Hz mains line (twice 50 or 60 Hz) stands 15 dB or more
+    over the noise around it; at hum 0 it is faint."""
+    for seed in (1, 2, 3):
+        loud = render("room-tone", {"hum": 1.0}, seconds=8.0, sample_rate=SR, seed=seed)
+        quiet = render("room-tone", {"hum": 0.0}, seconds=8.0, sample_rate=SR, seed=seed)
+        best = max(ps.line_prominence_db(loud, SR, hz) for hz in (100.0, 120.0))
+        assert best > 15.0, (seed, best)
+        faint = max(ps.line_prominence_db(quiet, SR, hz) for hz in (100.0, 120.0))
+        assert faint < best - 10.0, (seed, faint, best)
 
 
 def test_pass_by_doppler_shift():

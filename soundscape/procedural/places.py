@@ -25,8 +25,8 @@ Each recipe is registered in :data:`RECIPES` (collected by
   100/120 Hz transformer hum strongest) and a fan's blade-pass tone.
 * ``traffic`` (bed): a far rumble with the EN 1793-3 normalised road traffic
   spectrum (peak near 1 kHz A-weighted, broad and falling unweighted) and passing
-  cars (Farnell, "Cars"): engine firing harmonics 30-200 Hz and tyre noise 500-2000
-  Hz from a point source moving at 30-60 km/h past the listener at 6-25 m, heard
+  cars (Farnell, "Cars"): engine firing harmonics 30-200 Hz and tyre noise 0.5-2
+  kHz from a point source moving at 30-60 km/h past the listener at 6-25 m, heard
   through the propagation delay (Doppler f' = f c / (c - v_r)), 1/r spreading;
   ``density`` cars per minute.
 * ``train`` (bed): inside a carriage on jointed track (Farnell, "Trains"): a rumble
@@ -98,13 +98,13 @@ SYLLABLE_S = (0.1, 0.22)  # s, syllable (consonant and vowel nucleus) length: sh
 SYLLABLE_RATE = (4.0, 5.0)  # syllables per second while a talker speaks
 PHRASE_SYLLABLES = (3, 12)
 PHRASE_PAUSE_S = (0.15, 0.7)  # s, between phrases of one turn
-LISTEN_S = (2.0, 8.0)  # s, a talker listening between turns
+LISTEN_S = (1.5, 7.0)  # s, a talker listening between turns
 TURN_PHRASES = (1, 4)
-TALKERS = (3, 40)  # talkers at crowd 0 and 1
+TALKERS = (5, 40)  # talkers at crowd 0 and 1
 NEAR_TALKERS = 3  # the nearest talkers sit at 1.5-4 m, the rest 4-14 m
 REVERB_RT60 = (0.6, 0.8)  # s, a cafe's reverberation time
 REVERB_SEND = 0.35  # reverberant level per talker re direct at 1 m
-MURMUR_WASH = (0.1, 0.5)  # far speech-shaped wash re the talkers at crowd 0 and 1
+MURMUR_WASH = (0.2, 0.5)  # far speech-shaped wash re the talkers at crowd 0 and 1
 
 
 def _formant_gain(f: np.ndarray, formants: np.ndarray) -> np.ndarray:
@@ -310,16 +310,16 @@ class Body(NamedTuple):
 
     f1: tuple[float, float]  # Hz
     ratios: tuple[float, ...]
-    decay: tuple[float, float]  # s, 1/e decay of the lowest partial
+    decay: tuple[float, float]  # s, 1/e decay of the lowest partial (x 2.3: -20 dB)
 
 
 BODIES: dict[str, Body] = {
     # a china cup: ring (n, 0) modes of a thin shell, n = 2..5
-    "cup": Body((1100.0, 2200.0), (1.0, 2.70, 5.17, 8.37), (0.08, 0.3)),
+    "cup": Body((1100.0, 2200.0), (1.0, 2.70, 5.17, 8.37), (0.04, 0.17)),
     # a teaspoon: free-free bar (Euler-Bernoulli)
-    "spoon": Body((1400.0, 2600.0), (1.0, 2.756, 5.404, 8.933), (0.05, 0.15)),
+    "spoon": Body((1400.0, 2600.0), (1.0, 2.756, 5.404, 8.933), (0.022, 0.07)),
     # a saucer: a shallow plate
-    "saucer": Body((900.0, 1600.0), (1.0, 1.73, 2.33, 3.01, 4.2), (0.1, 0.4)),
+    "saucer": Body((900.0, 1600.0), (1.0, 1.73, 2.33, 3.01, 4.2), (0.05, 0.17)),
 }
 CONTACT_PAIRS = (("spoon", "cup"), ("cup", "saucer"), ("spoon", "saucer"), ("cup", "cup"))
 
@@ -344,13 +344,17 @@ def _strike(rng: Rng, sr: int, n: int, body: Body, force: float) -> np.ndarray:
 def cutlery(p: dict[str, float | str], max_n: int, sr: int, rng: Rng) -> np.ndarray:
     """One to three clinks (2, m) of china and metal: each contact strikes two bodies
     (a spoon on a cup, a cup on its saucer) with a 0.3 ms noise tick; later contacts
-    (a bounce, a stir) follow 40-300 ms apart, softer."""
-    n = min(max_n, int(0.9 * sr))
-    x = np.zeros(n)
+    (a bounce, a stir) follow 40-300 ms apart, softer. The event lasts until the
+    slowest partial has decayed by 50 dB (6 x its 1/e time after the last contact),
+    its last 30 % faded by a half cosine so the end is a decay, not a cut."""
     contacts = int(rng.integers(1, 4))
-    at = 0
+    gaps = (rng.uniform(0.04, 0.3, contacts) * sr).astype(int)
+    starts = np.concatenate([[0], np.cumsum(gaps[:-1])])
     pair = CONTACT_PAIRS[int(rng.integers(0, len(CONTACT_PAIRS)))]
-    for c in range(contacts):
+    slowest = max(BODIES[b].decay[1] for b in pair)
+    n = min(max_n, int(starts[-1] + 6.0 * slowest * sr))
+    x = np.zeros(n)
+    for c, at in enumerate(starts.tolist()):
         force = 1.0 if c == 0 else rng.uniform(0.3, 0.8)
         m = n - at
         if m <= int(0.05 * sr):
@@ -362,9 +366,8 @@ def cutlery(p: dict[str, float | str], max_n: int, sr: int, rng: Rng) -> np.ndar
                 * force * 0.5)
         ring[:tick_n] += _dsp.filt(tick, "highpass", 2000.0, sr)
         x[at:] += ring * _dsp.soft_onset(m, sr, 0.0003)
-        at += int(rng.uniform(0.04, 0.3) * sr)
-        if at >= n:
-            break
+    fade = int(0.3 * n)
+    x[n - fade:] *= 0.5 + 0.5 * np.cos(np.pi * np.arange(fade) / fade)
     return _dsp.stereo_spread(x, rng, sr, width=0.3, diffuse_s=0.015)
 
 
@@ -420,6 +423,8 @@ ENGINE_FIRING_HZ = (28.0, 55.0)  # Hz, 4 cylinders at 850-1650 rpm
 ENGINE_HARMONICS = 7  # up to ~200-380 Hz
 ENGINE_RATE = 3000.0  # Hz, the engines are made at >= this and resampled
 CAR_SPAN_S = 12.0  # s either side of a car's closest approach that are rendered
+TYRE_BAND = (550.0, 1300.0)  # Hz: tyre/road noise peaks at 800-1250 Hz (Sandberg &
+# Ejsmont 2002), 2nd order either side: its skirts reach 0.3-3 kHz
 
 
 def traffic_gain(f: np.ndarray) -> np.ndarray:
@@ -465,7 +470,7 @@ def pass_by(rng: Rng, n: int, rate: float, t0: float, speed: float, closest: flo
 def traffic(p: dict[str, float | str], n: int, sr: int, rng: Rng) -> np.ndarray:
     """City traffic (2, n): a far rumble (EN 1793-3 spectrum, slowly swelling) and
     ``density`` cars a minute passing (Poisson), each its engine (with Doppler) made
-    at ENGINE_RATE and its tyre noise (500-2000 Hz, rising with speed) following its
+    at ENGINE_RATE and its tyre noise (TYRE_BAND, rising with speed) following its
     1/r gain and moving across the image."""
     density = float(p["density"])
     r_far, r_car = rng.spawn(2)
@@ -505,8 +510,7 @@ def traffic(p: dict[str, float | str], n: int, sr: int, rng: Rng) -> np.ndarray:
         tyre_env[0] += level * tg * tl
         tyre_env[1] += level * tg * tr
     engines = scipy.signal.resample_poly(eng, q, 1, axis=1)[:, :n] if q > 1 else eng[:, :n]
-    tyre_noise = _dsp.spectral_noise(
-        r_car, n, _dsp.butter_gain("bandpass", (500.0, 2000.0), sr, 2, f))
+    tyre_noise = _dsp.spectral_noise(r_car, n, _dsp.butter_gain("bandpass", TYRE_BAND, sr, 2, f))
     tyres = tyre_noise[None, :] * np.stack([_dsp.expand(tyre_env[c], n) for c in range(2)])
     # the far rumble's level: a car at 15 m
     # the far rumble: as loud as a car at 15 m at 12 cars a minute, rising with density
@@ -706,7 +710,7 @@ def tent_rain(p: dict[str, float | str], n: int, sr: int, rng: Rng) -> np.ndarra
 
 RECIPES: list[Recipe] = [
     make("murmur", "bed", {
-        "crowd": _unit(0.5, "0 a few tables (4 talkers) .. 1 a packed room (40)"),
+        "crowd": _unit(0.5, "0 a few tables (5 talkers) .. 1 a packed room (40)"),
     }, "A cafe's crowd murmur: unintelligible talkers (glottal pulses through vowel "
        "formants, 4-5 syllables/s, phrases and pauses) at 1.5-14 m in a reverberant "
        "room.", murmur, reuse=6),
@@ -717,7 +721,7 @@ RECIPES: list[Recipe] = [
     make("traffic", "bed", {
         "density": ParamSpec(12.0, 1.0, 60.0, doc="cars passing per minute"),
     }, "City traffic: a far rumble (EN 1793-3 spectrum) and cars passing with Doppler "
-       "(engine harmonics 30-380 Hz, tyre noise 0.5-2 kHz).", traffic, reuse=4),
+       "(engine harmonics 30-380 Hz, tyre noise 0.3-3 kHz, peak ~1 kHz).", traffic, reuse=4),
     make("train", "bed", {
         "speed": ParamSpec(100.0, 40.0, 160.0, doc="km/h: the clickety-clack comes every "
                                                    "20 m of rail"),

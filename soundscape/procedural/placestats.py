@@ -15,6 +15,7 @@ and ``sample_rate`` in Hz.
 * :func:`peak_frequency`: the frequency of the strongest spectral peak in a band,
   refined by parabolic interpolation: a car's engine harmonic before and after it
   passes (its Doppler shift).
+* :func:`line_prominence_db`: how far a hum's line stands over the noise around it.
 """
 
 from __future__ import annotations
@@ -57,10 +58,11 @@ def modulation_spectrum(audio: np.ndarray, sample_rate: int,
     return MOD_BANDS.copy(), out
 
 
-def modulation_peak_hz(audio: np.ndarray, sample_rate: int) -> float:
-    """The 1/3-octave modulation band (Hz) with the largest index."""
+def modulation_peak_hz(audio: np.ndarray, sample_rate: int, low: float = 0.0) -> float:
+    """The 1/3-octave modulation band (Hz) at or above ``low`` with the largest index."""
     c, m = modulation_spectrum(audio, sample_rate)
-    return float(c[int(np.argmax(m))])
+    keep = c >= low
+    return float(c[keep][int(np.argmax(m[keep]))])
 
 
 def third_octave_db(audio: np.ndarray, sample_rate: int, centres: np.ndarray) -> np.ndarray:
@@ -110,3 +112,15 @@ def peak_frequency(x: np.ndarray, rate: float, low: float, high: float) -> float
     a, b, c = np.log(spec[k - 1 : k + 2] + 1e-30)
     shift = 0.5 * (a - c) / (a - 2 * b + c) if (a - 2 * b + c) != 0 else 0.0
     return float(f[k] + shift * (f[1] - f[0]))
+
+
+def line_prominence_db(audio: np.ndarray, sample_rate: int, hz: float) -> float:
+    """How far (dB) a spectral line at ``hz`` stands over the noise around it: the
+    highest bin within +-2 Hz of a 1 Hz resolution Welch spectrum over the median
+    of the bins 5-20 Hz either side (a mains or fan hum over a room's floor)."""
+    x = to_mono(audio)
+    f, p = scipy.signal.welch(x, fs=sample_rate, nperseg=min(len(x), int(sample_rate)))
+    line = p[np.abs(f - hz) <= 2.0].max()
+    off = np.abs(f - hz)
+    floor = np.median(p[(off >= 5.0) & (off <= 20.0)])
+    return float(10.0 * np.log10(line / floor))
