@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from audio_helpers import pull_all
-from soundscape.graph.build import arrangement_seed, event_plan
 from soundscape.graph.events import (
     EXCESS_FLOOR,
     HISTORY_LIMIT,
@@ -17,6 +16,7 @@ from soundscape.graph.events import (
     EventPlayer,
     mean_gap,
 )
+from soundscape.graph.layers import arrangement_seed, event_plan
 from soundscape.graph.loudness import _mean_gap
 from soundscape.scene import Event, load_scene
 

@@ -17,8 +17,8 @@ from studio_support import STUDIO_SCENE, StudioProcess, comment_lines
 from soundscape.dsp.loudness import integrated_lufs
 from soundscape.errors import SceneError
 from soundscape.graph import build_graph
-from soundscape.graph.build import event_plan
 from soundscape.graph.events import EventPlayer
+from soundscape.graph.layers import event_plan
 from soundscape.graph.meter import MomentaryLoudness
 from soundscape.scene import Event, scene_from_text
 from soundscape.server.protocol import ProtocolError

@@ -128,6 +128,10 @@ class TextureStream:
         self.texture = texture
         self.position = 0
 
+    def seek(self, frame: int) -> None:
+        """Go to absolute ``frame``: its samples depend on the position alone."""
+        self.position = frame
+
     def pull(self, frames: int) -> np.ndarray:
         out = self.texture.render(self.position, frames)
         self.position += frames

@@ -14,31 +14,22 @@ import numpy as np
 
 from ..bank import SegmentBank
 from ..dsp.filters import cut_filters, width_pan
-from ..dsp.texture import GrainTexture, TextureStream
 from ..errors import SourceError, UsageError
 from ..filesource import FileSource
 from ..guard import check_segment
-from ..procedural import RECIPES
-from ..scene import Bed, Event, Layer, Scene
-from ..seeds import derive
-from ..sources import LayerMaterial, fresh_frames, fresh_segment, layer_material
+from ..scene import Bed, Layer, Scene
+from ..sources import LayerMaterial, fresh_segment, layer_material
 from ..thresholds import gain_of_db
-from .automation import level_curve, rate_timeline
-from .bed import AHEAD_PLAYS, RATES, USES, BedPlayer, SplitBed
+from .bed import AHEAD_PLAYS
 from .core import Mix, Node, Strip, seek_node
-from .events import EventPlan, EventPlayer
+from .events import EventPlayer
+from .layers import layer_node
 from .loudness import GainCurve, calibration, gain_for
 from .master import Limiter, MasterGain
 from .meter import LayerMeter, MomentaryTap
-from .pool import Make, SegmentPool
+from .pool import Make
 
 EDGE_FADE_SECONDS = 0.005
-FINITE_SOURCES = ("files", "generated")  # material that cannot be made again
-
-
-def arrangement_seed(seed: int, layer: Layer) -> int:
-    """The seed of a layer's arrangement (variant order, offsets, events)."""
-    return derive(arrange=seed, layer=layer.name)
 
 
 def prepare_layer(scene: Scene, layer: Layer, bank: SegmentBank) -> list[np.ndarray]:
@@ -99,26 +90,6 @@ def _edge_faded(audio: np.ndarray, rate: int) -> np.ndarray:
     return audio
 
 
-def event_plan(scene: Scene, layer: Event) -> EventPlan:
-    """The event layer's random process, with its rate automated by phases."""
-    timeline = rate_timeline(scene, layer)
-    rate = scene.master.sample_rate
-
-    def rate_at(t: np.ndarray) -> np.ndarray:
-        return timeline((np.asarray(t) * rate).astype(np.int64)) / 60.0
-
-    return EventPlan(
-        rate=rate_at,
-        interval=layer.interval,
-        base_rate=layer.base_rate,
-        constant=not timeline.active,
-        min_gap=layer.min_gap,
-        gain_db=layer.gain_db,
-        pan=layer.pan,
-        distance=layer.distance,
-    )
-
-
 def texture_clips(scene: Scene, layer: Layer) -> list[np.ndarray] | None:
     """A file bed made only of short clips: the clips (checked, filtered, panned) for an
     endless granular texture; None for any other layer or when a clip is unusable
@@ -136,37 +107,6 @@ def texture_clips(scene: Scene, layer: Layer) -> list[np.ndarray] | None:
                                                        layer.highcut_hz),
                                            layer.width, layer.pan), dtype=np.float32)
             for c in clips]
-
-
-def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int,
-               clips: list[np.ndarray] | None = None, source: str = "procedural",
-               make: Make | None = None, ahead: int = 1, release: bool = False) -> Strip:
-    """The layer's player wrapped in its gain strip.
-
-    A bed given ``clips`` plays an endless granular texture of them; a bed of finite
-    material (``source`` "files" or "generated") plays its segments as two band
-    chains (:class:`~soundscape.graph.bed.SplitBed`); any other bed, and every event
-    layer, plays from a pool that ``make`` (when given) renews for as long as it plays.
-    ``ahead``: plays a bed draws (and resamples on the workers) ahead of need at least.
-    ``release``: ``segments`` are handed over (a split bed frees each once split).
-    """
-    rate = scene.master.sample_rate
-    aseed = arrangement_seed(seed, layer)
-    player: Node
-    if isinstance(layer, Bed) and clips:
-        player = TextureStream(GrainTexture(clips, rate, aseed))
-    elif isinstance(layer, Bed) and source in FINITE_SOURCES:
-        player = SplitBed(segments, int(round(layer.crossfade * rate)), aseed, rate, release)
-    elif isinstance(layer, Bed):
-        pool = SegmentPool(segments, make, fresh_frames(scene))
-        recipe = RECIPES.get(layer.recipe or "")
-        player = BedPlayer(pool, int(round(layer.crossfade * rate)), aseed,
-                           uses=recipe.reuse if recipe is not None else USES, ahead=ahead)
-    else:
-        assert isinstance(layer, Event)
-        player = EventPlayer(SegmentPool(segments, make), event_plan(scene, layer), rate,
-                             aseed, RATES if source in FINITE_SOURCES else (1.0,))
-    return Strip(player, level_curve(scene, layer, aseed))
 
 
 def master_db(gain_db: float | GainCurve, frame: int) -> float:

@@ -18,19 +18,13 @@ class Node(Protocol):
 
 def seek_node(node: Node, frame: int) -> None:
     """Move ``node`` forward to absolute ``frame`` without making the audio in between
-    (the studio's "jump to minute 12"). A node with a ``seek(frame)`` method does it
-    itself, passing it on to its sources; a node whose samples are a pure function
-    of its position (``dsp.texture.TextureStream``) only needs its position set.
+    (the studio's "jump to minute 12"). Every node that can do it has a
+    ``seek(frame)`` method and passes it on to its sources.
     The next ``pull`` gives what a graph pulled all the way there would give (the
     limiter's gain excepted for its first ~40 ms, see ``Limiter.seek``)."""
     seek = getattr(node, "seek", None)
     if callable(seek):
         seek(frame)
-        return
-    from ..dsp.texture import TextureStream
-
-    if isinstance(node, TextureStream):
-        node.position = frame
         return
     raise TypeError(f"{type(node).__name__} cannot seek")
 

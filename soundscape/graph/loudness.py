@@ -34,6 +34,7 @@ from ..scene import Bed, Event, Layer, Scene
 from ..segment import digest
 from .automation import breathing_db, level_curve, rate_timeline
 from .events import DISTANCE_DROP_DB, mean_gap
+from .layers import arrangement_seed, layer_node
 
 CALIBRATION_SECONDS = 120.0
 ACCENT_DUTY = 0.25  # share of time an event layer sounds, below which it is an accent
@@ -113,8 +114,6 @@ def power_weight(scene: Scene, layer: Layer, seed: int) -> GainCurve:
 
 def measure(scene: Scene, prepared: dict[str, list[np.ndarray]], seed: int) -> float:
     """LUFS of the whole mix over the first CALIBRATION_SECONDS (before master gain)."""
-    from .build import layer_node  # the graph builder owns node wiring
-
     rate = scene.master.sample_rate
     nodes = [layer_node(scene, layer, prepared[layer.name], seed) for layer in scene.layers]
     meter = StreamingLoudness(rate)
@@ -161,8 +160,6 @@ def gain_for(
     scene: Scene, prepared: dict[str, list[np.ndarray]], seed: int, measured: float
 ) -> float | GainCurve:
     """Master gain in dB, or a curve of it over absolute frames (see module docstring)."""
-    from .build import arrangement_seed
-
     if not np.isfinite(measured) or measured < -150:  # silence: nothing to normalise
         return 0.0
     rate = scene.master.sample_rate
