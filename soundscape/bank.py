@@ -43,6 +43,7 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -185,6 +186,14 @@ class SegmentBank:
 
     ``max_bytes``: the size cap in bytes or as text (``"500MB"``); 0 for none; None
     for ``$SOUNDSCAPE_BANK_MAX`` or 2 GB.
+
+    Threads: one bank is shared by the server's build threads, its files thread, the
+    studio's builds and the generation worker. What the object itself remembers (the
+    ``hits``/``misses``/``evicted`` counters, the pinned keys, the damage notes and
+    the eviction estimate) changes only inside its methods, under ``_lock``; the
+    counters are read-only properties. The files are safe without it (atomic writes;
+    a reader sees an entry whole or not at all). One put at a time scans and evicts;
+    puts meanwhile only add to the estimate.
     """
 
     def __init__(self, root: str | os.PathLike[str] | None = None,
@@ -197,15 +206,32 @@ class SegmentBank:
                 self.max_bytes = parse_size(max_bytes)
             except ValueError as exc:
                 raise BankError(f"bank size cap: {exc}") from None
-        self.hits = 0
-        self.misses = 0
         self.opened = time.time()
-        self.pinned: set[str] = set()  # key digests loaded or stored by this object
-        self.damage: dict[str, str] = {}  # key digest -> why its copy could not be used
-        self.evicted = 0  # entries this object evicted (for tests and reports)
+        self._lock = threading.Lock()  # guards every field below (see the docstring)
+        self._hits = 0
+        self._misses = 0
+        self._evicted = 0
+        self._pinned: set[str] = set()  # key digests loaded or stored by this object
+        self._damage: dict[str, str] = {}  # key digest -> why its copy could not be used
         self._estimate: int | None = None  # bytes, from the last scan plus puts since
         self._puts_since_scan = 0
         self._scan_above = 0  # the estimate that triggers the next scan
+        self._evicting = False  # a put is scanning and evicting now
+
+    @property
+    def hits(self) -> int:
+        """Segments ``get`` found in the bank (this object's lifetime)."""
+        return self._hits
+
+    @property
+    def misses(self) -> int:
+        """Segments ``get`` did not find (made by the caller, or by ``get_or_make``)."""
+        return self._misses
+
+    @property
+    def evicted(self) -> int:
+        """Entries this object evicted (for tests and reports)."""
+        return self._evicted
 
     # -- paths -----------------------------------------------------------------
     def _paths(self, key_digest: str) -> tuple[Path, Path]:
@@ -221,16 +247,23 @@ class SegmentBank:
         (``damaged(key)`` then says why)."""
         key_digest = digest(key)
         try:
-            return self._load(key_digest)
+            found = self._load(key_digest)
         except Damaged as exc:
             log.info("bank entry %s (%s) is damaged: %s; it will be made again",
                      key_digest, self._paths(key_digest)[0], exc)
-            return None
+            found = None
+        with self._lock:
+            if found is None:
+                self._misses += 1
+            else:
+                self._hits += 1
+        return found
 
     def damaged(self, key: dict[str, Any]) -> str | None:
         """Why the bank's copy of ``key`` was unusable when this object last loaded it
         (checksum mismatch, truncation, undecodable), or None."""
-        return self.damage.get(digest(key))
+        with self._lock:
+            return self._damage.get(digest(key))
 
     def _load(self, key_digest: str) -> Segment | None:
         """The segment, None when absent; raises Damaged when it cannot be trusted."""
@@ -238,10 +271,12 @@ class SegmentBank:
         try:
             segment = self._read(audio_path, meta_path)
         except Damaged as exc:
-            self.damage[key_digest] = str(exc)
+            with self._lock:
+                self._damage[key_digest] = str(exc)
             raise
         if segment is not None:
-            self.pinned.add(key_digest)
+            with self._lock:
+                self._pinned.add(key_digest)
             try:  # the sidecar's mtime is the entry's last use (LRU eviction)
                 os.utime(meta_path)
             except OSError:
@@ -319,7 +354,8 @@ class SegmentBank:
             "meta": segment.meta,
         }
         text = json.dumps(record, indent=1, sort_keys=True, default=str)
-        self.pinned.add(key_digest)
+        with self._lock:
+            self._pinned.add(key_digest)
         try:
             audio_path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(meta_path, text, fsync=False)
@@ -332,7 +368,8 @@ class SegmentBank:
                 write_atomically(gdir / key_digest, key_digest, fsync=False)
         except OSError as exc:
             raise BankError(f"cannot write segment to bank {self.root}: {exc}") from exc
-        self.damage.pop(key_digest, None)
+        with self._lock:
+            self._damage.pop(key_digest, None)
         # the WAV is its samples plus a header of well under a kilobyte
         self._after_put(interleaved.nbytes + len(text) + 1024)
         return segment
@@ -346,9 +383,7 @@ class SegmentBank:
         """The cached segment for ``key``; made with ``make()`` and stored when absent."""
         found = self.get(key)
         if found is not None:
-            self.hits += 1
             return found
-        self.misses += 1
         return self.put(key, make(), group=group)
 
     # -- rejections -------------------------------------------------------------
@@ -476,7 +511,8 @@ class SegmentBank:
             return True
         if entry.kind == "calibration":
             return entry.used >= self.opened - 1.0
-        return entry.name in self.pinned
+        with self._lock:
+            return entry.name in self._pinned
 
     def prune(self, max_bytes: int | None = None, older_than: float | None = None,
               dry_run: bool = False) -> PruneResult:
@@ -520,17 +556,24 @@ class SegmentBank:
                 _unlink(path)
             except OSError as exc:
                 log.debug("cannot remove %s: %s", path, exc)
-        self.evicted += 1
+        with self._lock:
+            self._evicted += 1
 
     def _after_put(self, added: int) -> None:
         """Amortised cap enforcement (see the module docstring)."""
         if not self.max_bytes:
             return
-        self._puts_since_scan += 1
-        if self._estimate is not None:
-            self._estimate += added
-            if self._estimate <= self._scan_above and self._puts_since_scan < SCAN_EVERY:
+        with self._lock:
+            self._puts_since_scan += 1
+            if self._estimate is not None:
+                self._estimate += added
+                if self._estimate <= self._scan_above and self._puts_since_scan < SCAN_EVERY:
+                    return
+            if self._evicting:  # another thread is at it; its scan sees these bytes
                 return
+            self._evicting = True
+            estimate = self._estimate
+        total = estimate or 0
         try:
             scan = self.scan()
             total = scan.total_bytes
@@ -542,11 +585,14 @@ class SegmentBank:
                           format_size(total))
         except OSError as exc:  # a bank we cannot list or clean only grows
             log.debug("bank %s: eviction failed: %s", self.root, exc)
-            total = self._estimate or 0
-        self._estimate = total
-        self._puts_since_scan = 0
-        # when what is in use alone passes the cap, scan again only after a tenth more
-        self._scan_above = max(self.max_bytes, total + self.max_bytes // 10)
+        finally:
+            with self._lock:
+                self._evicting = False
+                self._estimate = total
+                self._puts_since_scan = 0
+                # when what is in use alone passes the cap, scan again only after a
+                # tenth more
+                self._scan_above = max(self.max_bytes, total + self.max_bytes // 10)
 
 
 def _files(folder: Path, depth: int) -> Iterator[tuple[Path, os.stat_result]]:

@@ -186,16 +186,13 @@ def _procedural_material(scene: Scene, layer: Layer, bank: SegmentBank,
             key = src.key(layer, variant, vseed)
             reason = bank.rejected(key)
             if reason is None:
-                seg = bank.get(key)
+                seg = bank.get(key)  # counts the hit or miss
                 cached = seg is not None
                 if seg is None:
-                    bank.misses += 1
                     seg = src.segment(layer, variant, vseed)
                     if (damage := bank.damaged(key)) is not None:  # failed its checksum
                         notes.append(f"variant {variant}: the bank's copy was damaged "
                                      f"({damage}); made again")
-                else:
-                    bank.hits += 1
                 problems = check_segment(seg.audio, rate, layer.kind, strict=True)
                 if not problems:
                     if not cached:

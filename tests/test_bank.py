@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import subprocess
+import threading
 
 import numpy as np
 import pytest
@@ -21,6 +22,32 @@ from soundscape.segment import Segment
 def _segment(seed: int = 0) -> Segment:
     rng = np.random.default_rng(seed)
     return Segment(rng.standard_normal((2, 4800)).astype(np.float32), 48000, {"seed": seed})
+
+
+def test_one_bank_shared_by_threads_counts_and_pins_every_use(tmp_path):
+    bank = SegmentBank(tmp_path, max_bytes="1MB")  # small: puts scan and evict too
+    for k in range(4):
+        bank.put({"k": k}, _segment(k))
+    bank = SegmentBank(tmp_path, max_bytes="1MB")  # a fresh object: nothing counted yet
+    per_thread = 200
+
+    def work(t: int) -> None:
+        for i in range(per_thread):
+            assert bank.get({"k": i % 4}) is not None  # hits
+            assert bank.get({"absent": t, "i": i}) is None  # misses
+            if i % 50 == 0:
+                bank.put({"new": t, "i": i}, _segment(i))
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    assert (bank.hits, bank.misses) == (8 * per_thread, 8 * per_thread)  # none lost
+    assert all(bank.get({"k": k}) is not None for k in range(4))  # pinned: not evicted
+    with pytest.raises(AttributeError):
+        bank.hits = 0  # type: ignore[misc]  # the bank's own counters, read-only
 
 
 def test_put_get_is_lossless(tmp_path):
