@@ -9,6 +9,7 @@ samples at any block size, seek lands where a full pull would).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 
 import numpy as np
@@ -208,3 +209,25 @@ def test_a_generated_bed_of_six_segments_plays_as_band_chains_and_never_repeats(
     audio = pull_all(graph, 20 * RATE, 4800)
     assert np.isfinite(audio).all() and np.abs(audio).max() > 0.01
     assert _worst_repeat(audio, RATE // 2) < 0.8
+
+
+def test_copies_of_a_pool_make_each_fresh_segment_once():
+    """A channel forked for personal mixes (copy_chain) shares its fresh segments: one
+    synthesis per index, the same samples, and a segment no copy wants is let go."""
+    calls: list[int] = []
+
+    def make(index: int) -> np.ndarray:
+        calls.append(index)
+        return _noise(index)
+
+    pool = SegmentPool([_noise(i) for i in range(2)], make)
+    twins = [copy.deepcopy(pool) for _ in range(3)]
+    for p in [pool, *twins]:
+        p.prefetch(5)
+    assert all(np.array_equal(pool.get(5), t.get(5)) for t in twins)
+    assert calls == [5]
+    for p in [pool, *twins[:2]]:
+        p.retain(set())
+    assert len(pool._store) == 1  # the last twin still wants it
+    twins[2].retain({7})
+    assert len(pool._store) == 0
