@@ -181,7 +181,7 @@ def _tick_voice(rng: Rng, size: float, sr: int) -> dict[str, np.ndarray]:
     down = 1.0 - 0.45 * size  # frequency scale: a grandfather clock's parts are bigger
     lo, hi = CLOCK_CLICK_BAND
     click_f = np.sort(np.exp(rng.uniform(np.log(lo), np.log(hi), 5))) * down
-    click_tau = rng.uniform(0.0008, 0.0025, 5) * (1.0 + size)
+    click_tau = rng.uniform(0.0015, 0.004, 5) * (1.0 + size)
     click_a = rng.uniform(0.3, 1.0, 5) / np.sqrt(np.arange(1, 6))
     lo, hi = CLOCK_BODY_BAND
     body_f = np.exp(rng.uniform(np.log(lo), np.log(hi), 3)) * (1.0 - 0.5 * size)
@@ -207,7 +207,7 @@ def clock(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
 
     Model (Farnell, *Designing Sound*, "Clock"; modal synthesis): each beat is the
     escape wheel's tooth striking a pallet, a sharp click of five inharmonic partials
-    (1-6 kHz for a desk clock, decaying in 0.8-2.5 ms) that excites the wooden case's
+    (1-6 kHz for a desk clock, decaying in 1.5-4 ms) that excites the wooden case's
     modes (200-800 Hz, 4-10 ms), with a rounded 1 ms onset (the strike takes time:
     a real tick is a resonant transient, not a step). The two pallets strike
     differently, so tick and tock have two voices; each strike varies a little. The
@@ -258,9 +258,9 @@ TYPING_FLOOR_DB = -30.0  # room floor RMS re the key presses' peak
 
 def _key_voice(rng: Rng, space: bool) -> dict[str, np.ndarray]:
     """The fixed voice of one key: the keycap bottoming out (plastic partials
-    2-7 kHz, 0.5-2 ms), the plate and case (400-1500 Hz, 3-8 ms) and a low thock of the
-    keyboard body (150-300 Hz). The space bar is longer and deeper: its modes sit
-    lower (120-300 Hz and 300-900 Hz) and ring longer."""
+    2-7 kHz, 1-3 ms, the loudest part), the plate (400-1500 Hz, 2-5 ms) and a low
+    thock of the keyboard body (150-300 Hz, 3-6 ms). The space bar is longer and
+    deeper: its modes sit lower (120-300 Hz and 300-900 Hz) and ring longer."""
     if space:
         f = np.concatenate([np.exp(rng.uniform(np.log(1500), np.log(5000), 3)),
                             rng.uniform(300, 900, 2), rng.uniform(120, 300, 2)])
@@ -271,10 +271,10 @@ def _key_voice(rng: Rng, space: bool) -> dict[str, np.ndarray]:
     else:
         f = np.concatenate([np.exp(rng.uniform(np.log(2000), np.log(7000), 3)),
                             rng.uniform(400, 1500, 2), rng.uniform(150, 300, 1)])
-        tau = np.concatenate([rng.uniform(0.0005, 0.002, 3), rng.uniform(0.003, 0.008, 2),
-                              rng.uniform(0.004, 0.01, 1)])
-        a = np.concatenate([rng.uniform(0.4, 1.0, 3), rng.uniform(0.4, 0.8, 2),
-                            rng.uniform(0.3, 0.6, 1)])
+        tau = np.concatenate([rng.uniform(0.001, 0.003, 3), rng.uniform(0.002, 0.005, 2),
+                              rng.uniform(0.003, 0.006, 1)])
+        a = np.concatenate([rng.uniform(0.6, 1.0, 3), rng.uniform(0.3, 0.6, 2),
+                            rng.uniform(0.2, 0.4, 1)])
     return {"f": f, "tau": tau, "a": a}
 
 
@@ -606,11 +606,12 @@ def purr(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     Model: purring is the laryngeal muscles closing and opening the glottis at a
     steady 25-30 times a second, driven by a neural oscillator, through both breathing
     phases (Remmers & Gautier 1972, "Neural and mechanical mechanisms of feline
-    purring", Respiration Physiology: about 25 Hz; Peters 2002, "Purring and similar
-    vocalizations in mammals", Mammal Review: fundamental 20-30 Hz in cats, harmonics
-    above; Sissom, Rice & Peters 1991: 25-150 Hz hold most of the energy). Each
-    pulse is a glottal burst (the airflow released) through the body's low-passed
-    resonance (chest and throat, 100-600 Hz; a little nasal hiss 1-4 kHz). The pulse
+    purring", Respiration Physiology: about 25 Hz in domestic cats; Peters 2002,
+    "Purring and similar vocalizations in mammals", Mammal Review: published purr
+    fundamentals 25-150 Hz across purring species, the domestic cat's at the low
+    end). Each pulse is a glottal burst (the airflow released) through the body's
+    low-passed resonance (chest and throat, 120-600 Hz; a little nasal hiss
+    1-4 kHz). The pulse
     rate (``rate`` Hz, jitter 2 %) is slightly lower and the level 4 dB lower while
     inhaling; exhaled phases last 1-2 s, inhaled 0.8-1.6 s, with a short turn
     (0-30 ms) between them where the level dips but the pulses barely stop.
