@@ -421,8 +421,8 @@ CAR_SPEED_KMH = (30.0, 60.0)
 CAR_CLOSEST_M = (6.0, 25.0)  # m, closest distance of a passing car
 ENGINE_FIRING_HZ = (28.0, 55.0)  # Hz, 4 cylinders at 850-1650 rpm
 ENGINE_HARMONICS = 7  # up to ~200-380 Hz
-ENGINE_RATE = 3000.0  # Hz, the engines are made at >= this and resampled
-CAR_SPAN_S = 12.0  # s either side of a car's closest approach that are rendered
+ENGINE_RATE = 1500.0  # Hz, the engines (< 450 Hz) are made at >= this and resampled
+CAR_SPAN_S = 8.0  # s either side of a car's closest approach that are rendered (-20 dB)
 TYRE_BAND = (550.0, 1300.0)  # Hz: tyre/road noise peaks at 800-1250 Hz (Sandberg &
 # Ejsmont 2002), 2nd order either side: its skirts reach 0.3-3 kHz
 
@@ -497,7 +497,7 @@ def traffic(p: dict[str, float | str], n: int, sr: int, rng: Rng) -> np.ndarray:
             continue
         e, g, x = pass_by(r_car, b - a, lo_rate, t0 - a / lo_rate, speed, closest,
                           r_car.uniform(*ENGINE_FIRING_HZ))
-        # the window's edges are faded over 1 s (the car is 12 s away: far below)
+        # the window's edges are faded over 1 s (the car is 8 s away: 20 dB down or more)
         w = np.minimum(1.0, np.minimum(np.arange(b - a), np.arange(b - a)[::-1]) / lo_rate)
         gl, gr = _dsp.pan_minus3db_centre(side * x * 0.8)
         eng[0, a:b] += e * g * gl * w
