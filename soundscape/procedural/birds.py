@@ -171,7 +171,7 @@ SPECIES: dict[str, Species] = {s.name: s for s in (
     ), Published((2000.0, 7000.0), (6.0, 16.0), (1.6, 2.9), (4.0, 10.0),
                  "Leitao et al. 2004 (2-5 trill phrases + flourish); fssbirding.org.uk "
                  "(song types 2.1-2.8 s, 5.8 songs/min)"),
-        variety=2, event_songs=(1, 1)),
+        variety=2, event_songs=(2, 2)),  # a bout: ~6 songs/min
     Species("chiffchaff", "Phylloscopus collybita", (
         # 'chiff' and 'chaff': two short steep down-sweeps alternating.
         Part((_s(50, 6.2, 4.0), _s(50, 5.0, 3.6)), reps=(5, 11), gap_s=0.3),
@@ -444,10 +444,12 @@ def bird(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generato
 
 # --- the birds bed ----------------------------------------------------------------
 
-AIR_LEVEL = 0.5  # floor (air and leaf hiss) RMS re the songs
+AIR_LEVEL = 0.3  # floor (air and leaf hiss) RMS re the songs (0.5 masked them: issue 14)
 HISS_SHARE = 0.15  # share of the floor's RMS above 2.5 kHz (a faint leaf hiss)
 BIRD_PEAK_RATIO = 8.0  # a near song may stand 18 dB above the bed's RMS
-DISTANCES = ((3.0, np.inf), (7.0, 10000.0), (12.0, 6000.0), (18.0, 3500.0))  # dB, Hz
+LEVEL_AMOUNT = 0.9  # how far the 1 s level is pulled to the mean (level_and_limit)
+BOUT_ON = (0.3, 0.6)  # share of the time a singer is in a bout: base + slope * density
+DISTANCES = ((3.0, np.inf), (6.0, 10000.0), (10.0, 7000.0), (15.0, 4500.0))  # dB, Hz
 
 
 @dataclass(frozen=True)
@@ -585,7 +587,7 @@ def birds(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) 
     singers = cast(r_cast, density, str(p["species"]))
     seconds = n / sr
     out = np.zeros((2, n))
-    bout_on = 0.3 + 0.6 * density
+    bout_on = BOUT_ON[0] + BOUT_ON[1] * density
     lead_of: dict[str, tuple[list[tuple[float, int]], list[float]]] = {}
     for s in singers:
         sp = s.species
@@ -620,4 +622,4 @@ def birds(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) 
     ))
     # Songs are sparse and depend on who sings: level the 1 s scale so a segment's
     # first and last second sound like its middle.
-    return level_and_limit(out + floor, sr, 0.8, BIRD_PEAK_RATIO)
+    return level_and_limit(out + floor, sr, LEVEL_AMOUNT, BIRD_PEAK_RATIO)

@@ -38,6 +38,9 @@ MIXED_SHARES = (("field", 0.55), ("tree", 0.2), ("trill", 0.25))  # a mixed fiel
 INSECT_KINDS = ("cicada", "night", "katydid")
 DECIM = 16  # frames per point of the slow control signals
 PEAK_RATIO = 7.0  # a bed's peaks are held below this many times its RMS
+TREE_PULSES = (5, 10)  # pulses per chirp (5-9)
+TREE_SPREAD_S = 0.02  # s, each snowy tree cricket's fixed offset from the common beat (+-)
+TREE_JITTER_S = 0.008  # s, its chirp-to-chirp timing error around that
 
 
 def dolbear_tree_chirps_per_s(temperature_c: float) -> float:
@@ -140,9 +143,11 @@ def _singer(rng: np.random.Generator, sr: int, seconds: float, kind: str, temp: 
     if kind == "tree":  # snowy tree cricket: chirps on the common beat
         carrier = float(rng.uniform(2700.0, 3100.0)) * (0.9 + 0.1 * heat)
         period = 1.0 / (rng.uniform(45.0, 70.0) * heat)
-        bank = [pulse_train(rng, sr, carrier, period, int(rng.integers(5, 10)), 0.6, harm, 0.01)
+        bank = [pulse_train(rng, sr, carrier, period, int(rng.integers(*TREE_PULSES)), 0.6, harm,
+                            0.01)
                 for _ in range(3)]
-        return bank, beat + rng.normal(0.0, 0.008, len(beat)) + rng.uniform(-0.02, 0.02)
+        return bank, (beat + rng.normal(0.0, TREE_JITTER_S, len(beat))
+                      + rng.uniform(-TREE_SPREAD_S, TREE_SPREAD_S))
     if kind == "trill":  # trilling tree cricket: 1-3 s trills, short breaths between
         carrier = float(rng.uniform(2800.0, 4200.0))
         period = 1.0 / (trill_pulses_per_s(temp) * float(rng.uniform(0.92, 1.08)))
