@@ -185,6 +185,16 @@ CASES: tuple[Case, ...] = (
     Case("hum", {}, None, "defaults"),
     Case("hum", {"kind": "aircon", "speed": 0.4}, None, "focus-room aircon"),
     Case("purr", {}, None, "defaults"),
+    # waterworks: the waterfall and the rapids are running water like water_02 (a
+    # river loop) and are held to the stream ranges at the params shipped; a big fall
+    # (height 1) is darker (centroid ~800 Hz) by design and not in the table.
+    # Lapping, underwater and snow-muffled wind have no recording of ours (category
+    # None); tests/test_palette_waterworks.py holds them to their published figures.
+    Case("waterfall", {"height": 0.5}, "stream", "defaults; waterfall-valley falls (0.55)"),
+    Case("rapids", {"flow": 0.5}, "stream", "defaults; waterfall-valley rapids (0.55)"),
+    Case("lapping", {}, None, "defaults"),
+    Case("underwater", {}, None, "defaults"),
+    Case("snow-wind", {"strength": 0.4}, None, "defaults"),
 )
 
 
