@@ -140,6 +140,9 @@ class BedPlayer:
         self.rng = generator(seed, "bed")
         self.plays: deque[Play] = deque()
         self._window = list(range(self.pool.count))  # segments in rotation
+        # fresh segments in rotation once the bank's have retired: as much audio as the
+        # bank's window (fresh ones are longer), so memory stays flat as they take over
+        self._fresh_slots = max(2, -(-self.pool.count * shortest // self.pool.fresh_frames))
         self._used: dict[int, set[int]] = {}  # segment -> RATES indices it has played at
         self._rates: dict[int, list[float]] = {}  # fixed segment -> speeds it played at
         self._next_fresh = self.pool.count
@@ -189,13 +192,19 @@ class BedPlayer:
         return rate
 
     def _retire(self, variant: int, ahead: bool) -> None:
-        """Replace a fresh-pool segment that has had its ``uses`` plays by a new one."""
+        """Replace a segment of a renewable pool that has had its ``uses`` plays by a
+        fresh one (a bank segment's slot is dropped instead once ``_fresh_slots`` fresh
+        ones rotate)."""
         if not self.pool.renewable or len(self._used[variant]) < self.uses:
             if ahead and self.pool.renewable and len(self._used[variant]) == self.uses - 1:
                 self.pool.prefetch(self._next_fresh)  # its successor, ahead of need
             return
-        self._window[self._window.index(variant)] = self._next_fresh
         del self._used[variant]  # never drawn again
+        fresh = sum(1 for v in self._window if v >= self.pool.count)
+        if variant < self.pool.count and fresh >= self._fresh_slots:
+            self._window.remove(variant)  # the window holds no more audio than the bank's
+            return
+        self._window[self._window.index(variant)] = self._next_fresh
         if ahead:
             self.pool.prefetch(self._next_fresh)
         self._next_fresh += 1
