@@ -171,9 +171,12 @@ def test_pass_by_doppler_shift():
         cos = xa / np.hypot(closest, xa)
         expect = (SPEED_OF_SOUND + v * cos) / (SPEED_OF_SOUND - v * cos)
         assert abs(come / go / expect - 1.0) < 0.01, (kmh, come, go, expect)
-        # 1/r: loudest when closest, moving across the image
+        # 1/r: loudest when closest, moving across the image; 10 dB down at +-3 d
         assert abs(np.argmax(gain) / rate - t0) < 0.2
         assert x[0] < -0.9 and x[-1] > 0.9
+        loud = np.flatnonzero(gain >= gain.max() / np.sqrt(10.0))
+        span = (loud[-1] - loud[0]) / rate
+        assert abs(span / (6.0 * closest / v) - 1.0) < 0.03, (kmh, span)
 
 
 def test_traffic_spectrum_and_density():

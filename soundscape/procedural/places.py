@@ -25,8 +25,9 @@ Each recipe is registered in :data:`RECIPES` (collected by
   100/120 Hz transformer hum strongest) and a fan's blade-pass tone.
 * ``traffic`` (bed): a far rumble with the EN 1793-3 normalised road traffic
   spectrum (peak near 1 kHz A-weighted, broad and falling unweighted) and passing
-  cars (Farnell, "Cars"): engine firing harmonics 30-200 Hz and tyre noise 0.5-2
-  kHz from a point source moving at 30-60 km/h past the listener at 6-25 m, heard
+  cars (Farnell, "Cars"): engine firing harmonics 30-380 Hz and tyre noise 0.3-3
+  kHz (peak near 1 kHz) from a point source moving at 30-60 km/h past the listener
+  at 4-22 m, each pass-by lasting 3-8 s above -10 dB, heard
   through the propagation delay (Doppler f' = f c / (c - v_r)), 1/r spreading;
   ``density`` cars per minute.
 * ``train`` (bed): inside a carriage on jointed track (Farnell, "Trains"): a rumble
@@ -418,7 +419,9 @@ EN1793_DBA = np.array([-20, -20, -18, -16, -15, -14, -13, -12, -11, -9, -8, -9, 
 A_WEIGHT_DB = np.array([-19.1, -16.1, -13.4, -10.9, -8.6, -6.6, -4.8, -3.2, -1.9, -0.8, 0.0,
                         0.6, 1.0, 1.2, 1.3, 1.2, 1.0, 0.5])
 CAR_SPEED_KMH = (30.0, 60.0)
-CAR_CLOSEST_M = (6.0, 25.0)  # m, closest distance of a passing car
+PASS_BY_S = (3.0, 8.0)  # s, a pass-by's -10 dB duration: 6 x closest distance / speed
+# (1/r is 10 dB down at x = +-3 d), so a car's closest distance is drawn from it
+MIN_CLOSEST_M = 4.0  # m, the nearest lane
 ENGINE_FIRING_HZ = (28.0, 55.0)  # Hz, 4 cylinders at 850-1650 rpm
 ENGINE_HARMONICS = 7  # up to ~200-380 Hz
 ENGINE_RATE = 1500.0  # Hz, the engines (< 450 Hz) are made at >= this and resampled
@@ -489,7 +492,7 @@ def traffic(p: dict[str, float | str], n: int, sr: int, rng: Rng) -> np.ndarray:
     tc = np.arange(m) / rate_c
     for t0 in t0s.tolist():
         speed = r_car.uniform(*CAR_SPEED_KMH) / 3.6
-        closest = r_car.uniform(*CAR_CLOSEST_M)
+        closest = max(MIN_CLOSEST_M, speed * r_car.uniform(*PASS_BY_S) / 6.0)
         side = 1.0 if r_car.random() < 0.5 else -1.0
         a = max(0, int((t0 - span) * lo_rate))
         b = min(lo_n, int((t0 + span) * lo_rate))
