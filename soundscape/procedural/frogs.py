@@ -77,6 +77,7 @@ PEEP_FAR_CALLS = 6  # call shapes the far males share
 PEEP_MERGED_LEVEL = 0.12  # the merged far chorus band's RMS re the callers
 PEEP_PEAK_RATIO = 7.0  # bed peaks held below this many times its RMS
 FLOOR_LEVEL = 0.06  # pond-night floor (low wash) RMS re the frogs
+CALL_VARIANTS = 2  # call waveforms synthesised per resolved frog (dealt out at random)
 SHIMMER_STEP = 128  # frames per point of the far chorus's level
 
 
@@ -107,7 +108,7 @@ def peep(rng: np.random.Generator, sr: int, top_hz: float, dur_s: float,
     freq = top_hz * (1.0 - rise * (1.0 - u) ** 2)
     phase = 2 * np.pi * np.cumsum(freq) / sr + rng.uniform(0, 2 * np.pi)
     x = np.sin(phase)
-    if 2 * top_hz < 0.45 * sr:
+    if bright > 0.0 and 2 * top_hz < 0.45 * sr:
         x += 0.06 * bright * np.sin(2 * phase)
     # louder towards the end of the upslur
     return x * (0.6 + 0.4 * u) * _gate(n, sr, 0.01, 0.025)
@@ -160,7 +161,7 @@ def _peeper_chorus(rng: np.random.Generator, n: int, sr: int, temp: float,
         dur = float(rng.uniform(*PEEP_S))
         bright = 1.0 if dist_db < 10.0 else 0.2
         bank = [peep(rng, sr, top * float(rng.uniform(0.99, 1.01)),
-                     dur * float(rng.uniform(0.9, 1.1)), bright) for _ in range(3)]
+                     dur * float(rng.uniform(0.9, 1.1)), bright) for _ in range(CALL_VARIANTS)]
         rate = rate0 * float(np.exp(rng.normal(0.0, 0.15)))
         # males pair off: the second of each pair answers the first
         times = _alternating(rng, seconds, rate, lead if i % 2 else None)
@@ -390,45 +391,61 @@ def _bout_times(rng: np.random.Generator, seconds: float, rate: float, series: t
     return t[t < seconds]
 
 
+GREEN_CAP = 1.0  # the green frogs' RMS is held at most this times the creaks'
+FAR_BULLFROG = 0.5  # a far bullfrog's croaks' RMS re the creaks' (while it calls)
+FAR_PEEPERS = 0.3  # the few far peepers' RMS re the creaks'
+
+
+def _rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(x**2))) + 1e-12
+
+
 def frogs(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
-    """A mixed pond chorus (2, n): 3 + 9 * ``density`` green frogs plunking single or
-    2-4 "gunks" a few times a minute, 3 + 12 * ``density`` chorus frogs creaking every
-    1-3 s (neighbours alternating), now and then a far bullfrog's croaks, a few far
-    peepers, over a low night wash."""
+    """A mixed pond chorus (2, n): 3 + 12 * ``density`` chorus frogs creaking every
+    1-3 s (neighbours alternating), 3 + 9 * ``density`` green frogs plunking single or
+    2-4 "gunks" a few times a minute, in most segments a far bullfrog's croaks, a few
+    far peepers, over a low night wash.
+
+    The groups are balanced on the creaks' level, so the pond keeps its make-up from
+    one segment to the next: the green frogs' plunks are turned down when a segment
+    happens to hold many (at most GREEN_CAP times the creaks' RMS), never up; a far
+    bullfrog calls at FAR_BULLFROG and the far peepers at FAR_PEEPERS of it."""
     density = float(p["density"])
     r_green, r_creak, r_bull, r_far = rng.spawn(4)
     seconds = n / sr
-    out = np.zeros((2, n))
-    for _ in range(3 + round(9 * density)):
-        f0 = float(r_green.uniform(*GUNK_F0_HZ))
-        bank = [gunk(r_green, sr, f0 * float(r_green.uniform(0.98, 1.02))) for _ in range(3)]
-        times = _bout_times(r_green, seconds, float(r_green.uniform(0.03, 0.08)), (1, 4),
-                            float(r_green.uniform(0.5, 1.2)))
-        _place_calls(out, bank, _clear_end(times, seconds), sr, r_green,
-                     10 ** (-r_green.uniform(0.0, 14.0) / 20.0), float(r_green.uniform(-0.9, 0.9)))
+    creaks = np.zeros((2, n))
     lead: np.ndarray | None = None
     for i in range(3 + round(12 * density)):
         carrier = float(r_creak.uniform(*CREAK_HZ))
-        bank = [creak(r_creak, sr, carrier) for _ in range(3)]
+        bank = [creak(r_creak, sr, carrier) for _ in range(CALL_VARIANTS)]
         rate = 1.0 / float(r_creak.uniform(1.0, 3.0))
         times = _alternating(r_creak, seconds, rate, lead if i % 2 else None)
         lead = times
-        _place_calls(out, bank, _clear_end(times, seconds), sr, r_creak,
-                     0.5 * 10 ** (-r_creak.uniform(3.0, 20.0) / 20.0),
-                     float(r_creak.uniform(-0.9, 0.9)))
-    # a far bullfrog: one call started at a random time in most segments
-    if r_bull.random() < 0.3 + 0.5 * density:
+        _place_calls(creaks, bank, _clear_end(times, seconds), sr, r_creak,
+                     10 ** (-r_creak.uniform(3.0, 20.0) / 20.0), float(r_creak.uniform(-0.9, 0.9)))
+    level = _rms(creaks)
+    green = np.zeros((2, n))
+    for _ in range(3 + round(9 * density)):
+        f0 = float(r_green.uniform(*GUNK_F0_HZ))
+        bank = [gunk(r_green, sr, f0 * float(r_green.uniform(0.98, 1.02)))
+                for _ in range(CALL_VARIANTS)]
+        times = _bout_times(r_green, seconds, float(r_green.uniform(0.03, 0.08)), (1, 4),
+                            float(r_green.uniform(0.5, 1.2)))
+        _place_calls(green, bank, _clear_end(times, seconds), sr, r_green,
+                     10 ** (-r_green.uniform(0.0, 14.0) / 20.0), float(r_green.uniform(-0.9, 0.9)))
+    out = creaks + green * min(1.0, GREEN_CAP * level / _rms(green))
+    if r_bull.random() < 0.3 + 0.5 * density:  # a far bullfrog, in most segments
         croaks, which, offsets, gains = croak_call(r_bull, sr, n)
-        far_croaks = [_dsp.filt(c, "lowpass", 1500.0, sr) for c in croaks]
+        far = [_dsp.filt(c, "lowpass", 1500.0, sr) for c in croaks]
+        g = FAR_BULLFROG * level / _rms(np.concatenate(far))
         start = r_bull.uniform(-0.5, 0.9) * seconds
         gl, gr = _dsp.pan_minus3db_centre(float(r_bull.uniform(-0.6, 0.6)))
         times = _clear_end(start + offsets / sr, seconds)
-        _dsp.scatter_stereo(out, far_croaks, which, np.round(times * sr).astype(int),
-                            0.6 * float(gl) * gains, 0.6 * float(gr) * gains)
+        _dsp.scatter_stereo(out, far, which, np.round(times * sr).astype(int),
+                            g * float(gl) * gains, g * float(gr) * gains)
     peeps = _peeper_chorus(r_far, n, sr, 15.0, 2 + round(4 * density))
-    out += 0.15 * peeps
-    level = float(np.sqrt(np.mean(out**2))) + 1e-12
-    floor = stereo_floor(r_far, n, sr, ((60.0, 4000.0, 1.0, 2 * FLOOR_LEVEL * level),))
+    out += peeps * (FAR_PEEPERS * level / _rms(peeps))
+    floor = stereo_floor(r_far, n, sr, ((60.0, 4000.0, 1.0, 2 * FLOOR_LEVEL * _rms(out)),))
     return level_and_limit(out + floor, sr, 0.6, PEEP_PEAK_RATIO)
 
 
