@@ -139,7 +139,6 @@ def render_file(
     stage = "create"  # an OSError from the mixer itself (stage "encode") passes through
     try:
         with atomic_path(out) as tmp:
-            _publishable(tmp, out)
             stage = "encode"
             _encode(pull, total_frames, rate, tmp, fmt, block or rate, progress, out)
             stage = "place"
@@ -206,25 +205,6 @@ def _encode(pull: Callable[[int], np.ndarray], total_frames: int, rate: int, tmp
     if failure:
         reason = str(failure[0]).strip() or type(failure[0]).__name__
         raise _write_error(failure[0], folder, out, f"{out}: writing failed: {reason}")
-
-
-def _publishable(tmp: Path, out: Path) -> None:
-    """Give ``tmp`` the mode a new ``out`` would have had (0644 less the umask);
-    ``atomic_path`` carries an existing file's mode over itself, but its temporary
-    files start private (0600)."""
-    if not out.exists():
-        os.chmod(tmp, 0o644 & ~_umask())
-
-
-def _umask() -> int:
-    """This process's umask, read without changing it (Linux); else the usual 022."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0o022
 
 
 def prepare_output(out: Path) -> None:
@@ -361,7 +341,6 @@ def write_text_atomically(path: Path, text: str, what: str) -> None:
     failure leaves the old file (or none); RenderError names ``what`` and why."""
     try:
         with atomic_path(path) as tmp:
-            _publishable(tmp, Path(path))
             tmp.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise RenderError(f"{path}: cannot write {what}: {exc.strerror or exc}") from None

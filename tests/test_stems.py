@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from soundscape.bank import SegmentBank
+from soundscape.clock import AudioClock
 from soundscape.graph import build_graph
 from soundscape.scene import load_scene
 from soundscape.server import stems as stems_module
-from soundscape.clock import AudioClock
 from soundscape.server.codec import Decoder, Pcm16Encoder
 from soundscape.server.config import ServerConfig
 from soundscape.server.hub import Listener
