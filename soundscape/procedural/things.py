@@ -665,8 +665,9 @@ def purr(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     window = int(0.1 * _dsp.control_rate(sr)) + 1
     ctl = scipy.ndimage.uniform_filter1d(ctl, window) * window / (0.1 * rate)
     level = float(np.sqrt(np.mean(out**2)))
-    out += _floor(rng, n, sr) * _dsp.expand(ctl, n) * (PURR_BREATH * level)
-    out += _floor(rng, n, sr) * (PURR_ROOM * level)
+    # one noise for both: the room's floor and the breath riding on it
+    out += _floor(rng, n, sr) * (_dsp.expand(ctl, n) * (PURR_BREATH * level)
+                                 + PURR_ROOM * level)
     return _hold_crest(out, sr)
 
 
