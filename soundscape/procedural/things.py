@@ -174,7 +174,7 @@ CLOCK_JITTER = 0.002  # random timing spread, share of the beat
 CLOCK_FLOOR_DB = -30.0  # the room floor's RMS re the ticks' peak (small clock)
 
 
-def _tick_voice(rng: Rng, size: float, sr: int) -> dict[str, np.ndarray]:
+def _tick_voice(rng: Rng, size: float) -> dict[str, np.ndarray]:
     """The fixed voice of one tick (or tock) of a clock of ``size``: click partial
     frequencies, decays and amplitudes, case modes. A bigger clock sounds lower
     (larger parts), rings longer (heavier case, longer pendulum box)."""
@@ -223,7 +223,7 @@ def clock(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     """
     rate, size = float(p["rate"]), float(p["size"])
     ident = _identity("clock", size)
-    voices = [_tick_voice(ident, size, sr), _tick_voice(ident, size, sr)]
+    voices = [_tick_voice(ident, size), _tick_voice(ident, size)]
     tock_db = ident.uniform(-3.0, -1.0)
     beat_error = ident.uniform(*CLOCK_BEAT_ERROR)
     ir = _room_ir(ident, sr, 0.35 + 0.25 * size, 0.6)
