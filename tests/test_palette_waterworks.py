@@ -3,7 +3,7 @@ keeps the bed contract over many seeds and parameter corners, and shows its mode
 a measured property (the waterfall's flat octave bands and its low roar growing with
 height, the rapids' standing-wave surge period and low bubbles, the lapping slaps'
 1-4 s spacing and hull band, underwater's energy below 500 Hz, the snow's missing
-highs)."""
+highs, the hailstones' rate, size and clean attacks)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from soundscape.guard import check_segment, find_clicks
-from soundscape.procedural import RECIPES, render, waterworks
+from soundscape.procedural import RECIPES, _dsp, render, waterworks
 from soundscape.procedural import stats as st
 
 SR = 48000
@@ -23,6 +23,8 @@ CORNERS: dict[str, list[dict[str, object]]] = {
     "lapping": [{}],
     "underwater": [{}],
     "snow-wind": [{"strength": 0.0}, {"strength": 1.0}],
+    "hail": [{"intensity": 0.0, "surface": "roof"}, {"intensity": 1.0, "surface": "roof"},
+             {"intensity": 0.0, "surface": "ground"}, {"intensity": 1.0, "surface": "ground"}],
 }
 
 
@@ -57,7 +59,7 @@ def _onsets(x: np.ndarray, rise_db: float, gap_s: float) -> np.ndarray:
 
 
 def test_family_registered() -> None:
-    names = {"waterfall", "rapids", "lapping", "underwater", "snow-wind"}
+    names = {"waterfall", "rapids", "lapping", "underwater", "snow-wind", "hail"}
     assert names <= set(RECIPES)
     assert all(RECIPES[n].kind == "bed" for n in names)
     assert {r.name for r in waterworks.RECIPES} == names
@@ -159,3 +161,54 @@ def test_snow_wind_dark_with_gentle_gusts() -> None:
             assert _band_share(plain, 2000.0, SR / 2) > 2 * _band_share(x, 2000.0, SR / 2)
             assert st.spectral_centroid(x, SR) < st.spectral_centroid(plain, SR)
             assert st.mod_depth_db(x, SR) < 3.0
+
+
+def _hail_onsets(x: np.ndarray) -> int:
+    """Stones heard one by one: 2 ms frames of the > 2 kHz band 10 dB over the median
+    of the 50 ms before, at least 20 ms apart."""
+    h = _dsp.filt(x.astype(np.float64), "highpass", 2000.0, SR)
+    m = np.mean(h**2, axis=0)
+    k = int(0.002 * SR)
+    lv = 10 * np.log10(m[: len(m) // k * k].reshape(-1, k).mean(axis=1) + 1e-20)
+    before = np.array([np.median(lv[max(0, i - 25):i]) if i else lv[0] for i in range(len(lv))])
+    count, last = 0, -100
+    for i in np.flatnonzero(lv - before > 10.0):
+        if i - last > 10:
+            count, last = count + 1, int(i)
+    return count
+
+
+def test_hail_rate_size_and_clean_attacks() -> None:
+    """More stones heard at higher intensity (3 vs 60 a second, with bounces); a
+    bigger stone's impact is lower (centroid); the impact grains start from silence
+    and rise (10-90 %) over 0.5-1 ms (median; each 0.2-3 ms, the ground's knock
+    can peak after the crack), no step; a roof rings longer than the ground."""
+    for surface in ("roof", "ground"):
+        for seed in (1, 2):
+            light = render("hail", {"intensity": 0.0, "surface": surface}, seconds=10.0,
+                           sample_rate=SR, seed=seed)
+            heavy = render("hail", {"intensity": 1.0, "surface": surface}, seconds=10.0,
+                           sample_rate=SR, seed=seed)
+            n_light, n_heavy = _hail_onsets(light), _hail_onsets(heavy)
+            assert 20 <= n_light <= 120, (surface, seed, n_light)
+            assert n_heavy > 1.8 * n_light, (surface, seed, n_light, n_heavy)
+    rng = np.random.default_rng(0)
+    tails = {}
+    for roof in (True, False):
+        cents, rises = [], []
+        for d in np.linspace(5.0, 50.0, 40):
+            g = waterworks._hail_grain(rng, float(d), SR, roof)
+            env = np.maximum.accumulate(np.abs(g))
+            rises.append((np.argmax(env >= 0.9) - np.argmax(env >= 0.1)) / SR)
+            assert abs(g[0]) < 1e-3  # starts from silence
+        assert 0.0002 <= min(rises) and max(rises) <= 0.003, (roof, min(rises), max(rises))
+        assert 0.0005 <= float(np.median(rises)) <= 0.001, (roof, np.median(rises))
+        for d in (5.0, 15.0, 50.0):
+            # the impact itself (first 3 ms, without the roof's ring), median of 9
+            cents.append(float(np.median([st.spectral_centroid(np.stack(
+                [waterworks._hail_grain(rng, d, SR, roof)[: int(0.003 * SR)]] * 2), SR)
+                for _ in range(9)])))
+        assert cents[0] > cents[1] > cents[2], (roof, cents)
+        g = waterworks._hail_grain(rng, 10.0, SR, roof)
+        tails[roof] = float(np.sum(g[int(0.03 * SR):] ** 2) / np.sum(g**2))
+    assert tails[True] > 3 * tails[False]

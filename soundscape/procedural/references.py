@@ -188,13 +188,14 @@ CASES: tuple[Case, ...] = (
     # waterworks: the waterfall and the rapids are running water like water_02 (a
     # river loop) and are held to the stream ranges at the params shipped; a big fall
     # (height 1) is darker (centroid ~800 Hz) by design and not in the table.
-    # Lapping, underwater and snow-muffled wind have no recording of ours (category
+    # Lapping, underwater, snow-muffled wind and hail have no recording of ours (category
     # None); tests/test_palette_waterworks.py holds them to their published figures.
     Case("waterfall", {"height": 0.5}, "stream", "defaults; waterfall-valley falls (0.55)"),
     Case("rapids", {"flow": 0.5}, "stream", "defaults; waterfall-valley rapids (0.55)"),
     Case("lapping", {}, None, "defaults"),
     Case("underwater", {}, None, "defaults"),
     Case("snow-wind", {"strength": 0.4}, None, "defaults"),
+    Case("hail", {"intensity": 0.5, "surface": "roof"}, None, "defaults"),
     # places (no reference recording of a cafe's talk alone, traffic, a train, a
     # cabin, a quiet room or rain on a tent: city_01 is a restaurant dominated by
     # dishes; tests/test_palette_places.py holds them to their published figures)

@@ -397,29 +397,35 @@ HAIL_SIZE_MM = (5.0, 50.0)  # stone diameters
 HAIL_RATE = (3.0, 60.0)  # impacts per second heard, intensity 0 .. 1
 HAIL_RISE_S = (0.0005, 0.001)  # s, an impact's 10-90 % rise (guard.find_clicks)
 HAIL_BANK = 40  # impact grains per segment, stratified over the size distribution
+HAIL_CRACK_HZ = 6000.0  # a 10 mm stone's crack; ~ D**-0.25, held in 4-7 kHz (see _hail_grain)
 HAIL_PEAK = 5.5  # loudest stone re the bed's RMS (the bed contract holds 8)
-HAIL_NOISE = 0.4  # the crack's noise re its modes
+HAIL_NOISE = 0.0  # the crack's noise re its modes
 HAIL_FLOOR = 0.1  # the far hail's hiss, RMS re the impacts
 HAIL_FLOOR_TOP_HZ = 4000.0
 
 
 def _hail_grain(rng: Rng, d_mm: float, sr: int, roof: bool) -> np.ndarray:
-    """One stone's impact (mono, peak ~1): a sharp noise burst whose band falls and
-    whose decay lengthens with the stone's size (fc ~ 4.5 kHz (10 mm / D)**0.6), a
-    ring of the roof panel's modes (roof) or a dull knock and thud of the ground
-    (ground)."""
+    """One stone's impact (mono, peak ~1): a sharp crack (a contact mode with two
+    weaker overtones and a little noise) whose pitch falls and whose decay
+    lengthens with the stone's size (fc ~ 6 kHz (10 mm / D)**0.25), then a ring of
+    the roof panel's modes (roof) or a dull knock and thud of the ground (ground),
+    lower for bigger stones.
+
+    The crack stays in 4-7 kHz, above everything else in the bed: a loud crest with
+    a higher-pitched sound riding on it is now and then squared off by the rider
+    (stats.flat_tops; the brook's bubbles were moved above their wash for the same
+    reason), while a lower one only tilts it."""
     size = d_mm / 10.0
-    m = int((0.18 if roof else 0.06) * sr)
-    fc = float(np.clip(4500.0 * size**-0.6, 700.0, 0.4 * sr))
-    noise = _dsp.filt(rng.standard_normal(m), "bandpass", (fc / 2.0, min(fc * 2.5, 0.45 * sr)), sr)
-    tau = rng.uniform(0.0006, 0.0012) * size**0.5
+    m = int((0.25 if roof else 0.12) * sr)
+    fc = float(np.clip(HAIL_CRACK_HZ * size**-0.25, 4000.0, min(7000.0, 0.4 * sr)))
+    noise = _dsp.filt(rng.standard_normal(m), "bandpass", (fc / 1.5, fc * 1.3), sr)
+    tau = rng.uniform(0.001, 0.0016) * size**0.25
     t = np.arange(m) / sr
     # the crack: a contact mode at fc with two weaker overtones (a rounded, sine-like
     # crest: summed noise or equal modes now and then square a crest off by chance,
     # stats.flat_tops) and a little broadband noise
     hit = np.zeros(m)
-    for ratio, level in ((1.0, 1.0), (rng.uniform(1.3, 1.6), rng.uniform(0.2, 0.35)),
-                         (rng.uniform(2.1, 2.7), rng.uniform(0.1, 0.2))):
+    for ratio, level in ((1.0, 1.0), (rng.uniform(1.3, 1.6), rng.uniform(0.2, 0.35))):
         hit += level * np.sin(2 * np.pi * min(fc * ratio, 0.45 * sr) * t
                                              + rng.uniform(0, 2 * np.pi))
     hit *= np.exp(-t / (1.5 * tau))
@@ -439,7 +445,8 @@ def _hail_grain(rng: Rng, d_mm: float, sr: int, roof: bool) -> np.ndarray:
         # for the bigger ones, a thud below 250 Hz
         knock = np.zeros(m)
         for _ in range(2):
-            knock += np.sin(2 * np.pi * rng.uniform(300.0, 1200.0) * t + rng.uniform(0, 2 * np.pi))
+            knock += np.sin(2 * np.pi * rng.uniform(300.0, 1200.0) * size**-0.3 * t
+                            + rng.uniform(0, 2 * np.pi))
         knock *= _dsp.exp_decay(m, sr, rng.uniform(0.008, 0.02) * size**0.3)
         thud = _dsp.filt(rng.standard_normal(m), "lowpass", 250.0, sr)
         thud *= _dsp.exp_decay(m, sr, 0.004 * size**0.5)
@@ -450,6 +457,9 @@ def _hail_grain(rng: Rng, d_mm: float, sr: int, roof: bool) -> np.ndarray:
     # crest flat: stats.flat_tops), and no step at the start (guard.find_clicks)
     tr = rng.uniform(*HAIL_RISE_S) / 2.5
     hit *= (1.0 - np.exp(-t / tr)) ** 2
+    # the ring or knock may still sound at the grain's end: fade its last 40 %
+    k = int(0.4 * m)
+    hit[m - k:] *= np.cos(np.linspace(0.0, np.pi / 2, k)) ** 2
     return hit / (np.max(np.abs(hit)) + 1e-12)
 
 
@@ -550,4 +560,9 @@ RECIPES: list[Recipe] = [
     make("lapping", "bed", {}, "Water lapping against a boat's hull or a pier: a small "
          "slap every 1-4 s (a broadband splash ringing the hollow hull at 150-400 Hz), "
          "gurgles and drips between them.", lapping, reuse=4),
+    make("hail", "bed", {
+        "intensity": _unit(0.5, "0 a few stones .. 1 a dense storm of bigger stones"),
+        "surface": ParamSpec("roof", choices=("roof", "ground"), doc="what the stones hit"),
+    }, "Hail: hard, sharp impacts of 5-50 mm stones (bigger ones louder and lower) on a "
+       "roof (ringing panel) or the ground (dull thud), some bouncing.", hail, reuse=6),
 ]
