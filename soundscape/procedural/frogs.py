@@ -265,24 +265,27 @@ def _resonance(x: np.ndarray, freq: float, q: float, sr: int) -> np.ndarray:
 def croak(rng: np.random.Generator, sr: int, f0: float, dur_s: float, low_hz: float,
           high_hz: float, high_gain: float) -> np.ndarray:
     """One bullfrog croak (m,): a glottal pulse train at ``f0`` (a von Mises pulse per
-    cycle, harmonics falling as exp(-h^2 / 300)) with a little jitter and a slight
-    fall in pitch, through resonances at ``low_hz`` (Q 2) and ``high_hz`` (Q 3, at
-    ``high_gain``); a 60 ms swell, a slow throb and a 150 ms decay."""
+    cycle, harmonics falling as exp(-h^2 / 300), radiated as its derivative) with a
+    little jitter and a slight fall in pitch, through resonances at ``low_hz`` (Q 3)
+    and ``high_hz`` (Q 3, at ``high_gain``); a 60 ms swell, a slow throb and a 150 ms
+    decay."""
     n = max(16, int(dur_s * sr))
     u = np.arange(n) / n
     wobble = 1.0 + 0.02 * _dsp.smooth_noise(rng, n, sr, 8.0)
     freq = f0 * (1.04 - 0.08 * u) * wobble
     phase = 2 * np.pi * np.cumsum(freq) / sr + rng.uniform(0, 2 * np.pi)
     pulses = np.exp(PULSE_SHARPNESS * (np.cos(phase) - 1.0))
-    pulses -= pulses.mean()
-    body = _resonance(pulses, low_hz, 2.0, sr)
+    # radiated pressure is the derivative of the air flow (+6 dB/oct): the 100 Hz
+    # fundamental stays under the 200-300 Hz peak, as in the published spectra
+    pulses = np.diff(pulses, prepend=pulses[0]) * (sr / (2 * np.pi * f0))
+    body = _resonance(pulses, low_hz, 3.0, sr)
     sac = _resonance(pulses, high_hz, 3.0, sr)
     x = body + high_gain * sac * float(np.std(body) / (np.std(sac) + 1e-12))
     throb = 1.0 + 0.15 * np.sin(2 * np.pi * rng.uniform(3.0, 6.0) * u * dur_s)
     return x * throb * _gate(n, sr, 0.06, 0.15)
 
 
-CROAK_VARIANTS = 3  # croaks synthesised per call; its notes are dealt from them
+CROAK_VARIANTS = 2  # croaks synthesised per call; its notes are dealt from them
 
 
 def croak_call(rng: np.random.Generator, sr: int, max_n: int, notes: int | None = None
