@@ -46,7 +46,8 @@ def in_flight(ws: ServerConnection) -> int:
         import termios
 
         raw = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
-    except (ImportError, AttributeError, OSError):  # not Linux, or no socket: transport only
+    except (ImportError, AttributeError, OSError, ValueError):  # not Linux, no socket, or
+        # a socket closed meanwhile (fileno -1): only what the transport holds counts
         return 0
     return int(struct.unpack("i", raw)[0])
 
