@@ -227,7 +227,7 @@ def clock(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     tock_db = ident.uniform(-3.0, -1.0)
     beat_error = ident.uniform(*CLOCK_BEAT_ERROR)
     ir = _room_ir(ident, sr, 0.35 + 0.25 * size, 0.6)
-    variants = 4
+    variants = 6  # strikes of each voice per segment
     bank = _in_room([_strike(voices[v // variants], rng, sr) for v in range(2 * variants)], ir)
     beat = 1.0 / rate
     count = int(n / sr * rate) + 3
@@ -247,6 +247,7 @@ def clock(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
 # --- typing ----------------------------------------------------------------------
 
 KEY_COUNT = 12  # distinct keys of the keyboard's voice
+KEY_TAKES = 3  # strikes of each key per segment (a finger never strikes alike twice)
 SPACE_SLOWER = 1.3  # the interval before a space re one inside a word
 WORD_LETTERS = 4.7  # mean letters per English word: 1 + Poisson(3.7), at most 14
 PAUSE_CHANCE = 0.12  # chance of a thinking pause after a word
@@ -314,11 +315,12 @@ def typing(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     pans = np.concatenate([ident.uniform(-0.25, 0.25, KEY_COUNT), [0.0]])
     ir = _room_ir(ident, sr, 0.4, 0.35)
     dry = []
-    for v in voices:  # each key's press, then its release (brighter, shorter)
-        dry.append(_strike(v, rng, sr))
-        dry.append(_strike({"f": v["f"] * 1.15, "tau": v["tau"] * 0.7, "a": v["a"]}, rng, sr))
+    for v in voices:  # each key's presses, then its releases (brighter, shorter)
+        release = {"f": v["f"] * 1.15, "tau": v["tau"] * 0.7, "a": v["a"]}
+        dry += [_strike(v, rng, sr) for _ in range(KEY_TAKES)]
+        dry += [_strike(release, rng, sr) for _ in range(KEY_TAKES)]
     bank = _in_room(dry, ir)
-    gl, gr = _dsp.pan_minus3db_centre(np.repeat(pans, 2))
+    gl, gr = _dsp.pan_minus3db_centre(np.repeat(pans, 2 * KEY_TAKES))
     for grain, a_l, a_r in zip(bank, gl.tolist(), gr.tolist(), strict=True):
         grain[0] *= a_l * np.sqrt(2.0)
         grain[1] *= a_r * np.sqrt(2.0)
@@ -342,7 +344,9 @@ def typing(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     dwell = rng.uniform(*DWELL_S, len(key)) * np.where(key == KEY_COUNT, 1.2, 1.0)
     level = rng.normal(0.0, 1.5, len(key)) + np.where(key == KEY_COUNT, 2.0, 0.0)
     starts = np.round(np.concatenate([press_t, press_t + dwell]) * sr).astype(int)
-    which = np.concatenate([2 * key, 2 * key + 1])
+    take = rng.integers(0, KEY_TAKES, (2, len(key)))
+    which = np.concatenate([2 * KEY_TAKES * key + take[0],
+                            2 * KEY_TAKES * key + KEY_TAKES + take[1]])
     gains = 10 ** (np.concatenate([level, level - rng.uniform(6.0, 10.0, len(key))]) / 20.0)
     out = np.zeros((2, n))
     _scatter(out, bank, which, starts, gains)
