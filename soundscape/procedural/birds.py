@@ -445,7 +445,7 @@ def bird(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generato
 # --- the birds bed ----------------------------------------------------------------
 
 AIR_LEVEL = 0.3  # floor (air and leaf hiss) RMS re the songs (0.5 masked them: issue 14)
-HISS_SHARE = 0.05  # share of the floor's RMS above 2.5 kHz (a faint leaf hiss; 0.15 masked syllables)
+HISS_SHARE = 0.05  # share of the floor's RMS above 2.5 kHz (leaf hiss; 0.15 masked syllables)
 BIRD_PEAK_RATIO = 8.0  # a near song may stand 18 dB above the bed's RMS
 LEVEL_AMOUNT = 0.9  # how far the 1 s level is pulled to the mean (level_and_limit)
 BOUT_ON = (0.3, 0.6)  # share of the time a singer is in a bout: base + slope * density
