@@ -134,7 +134,7 @@ FALL_EXPONENT = (0.7, 1.15)  # power-law exponent of the roar, height 0 .. 1 (pi
 FALL_THUNDER_HZ = 200.0  # the plunge's low thunder lies below this
 FALL_SPLIT_HZ = 1000.0  # Hz, above this the impacts flicker
 FALL_RADII_MM = (1.0, 4.0)  # resolved splash bubbles: Minnaert 0.8-3.3 kHz
-FALL_THUNDER = (0.35, 1.3)  # thunder RMS re the roar, height 0 .. 1
+FALL_THUNDER = (0.2, 0.9)  # thunder RMS re the roar, height 0 .. 1
 FALL_FLICKER = (300.0, 0.45)  # Hz and log depth of the impacts' level flicker above 1 kHz
 FALL_BUBBLES = (0.3, 0.15)  # resolved splashes' RMS re the roar, height 0 .. 1
 FALL_SURGE_DB = 1.0  # std of the slow (0.1-0.3 Hz) surges in dB
@@ -399,14 +399,14 @@ HAIL_RISE_S = (0.0005, 0.001)  # s, an impact's 10-90 % rise (guard.find_clicks)
 HAIL_BANK = 40  # impact grains per segment, stratified over the size distribution
 HAIL_CRACK_HZ = 6000.0  # a 10 mm stone's crack; ~ D**-0.25, held in 4-7 kHz (see _hail_grain)
 HAIL_PEAK = 5.5  # loudest stone re the bed's RMS (the bed contract holds 8)
-HAIL_NOISE = 0.0  # the crack's noise re its modes
+HAIL_GRAIN_S = (0.15, 0.08)  # s, a roof's and the ground's impact grain (faded out)
 HAIL_FLOOR = 0.1  # the far hail's hiss, RMS re the impacts
 HAIL_FLOOR_TOP_HZ = 4000.0
 
 
 def _hail_grain(rng: Rng, d_mm: float, sr: int, roof: bool) -> np.ndarray:
-    """One stone's impact (mono, peak ~1): a sharp crack (a contact mode with two
-    weaker overtones and a little noise) whose pitch falls and whose decay
+    """One stone's impact (mono, peak ~1): a sharp crack (a contact mode with a
+    weaker overtone) whose pitch falls and whose decay
     lengthens with the stone's size (fc ~ 6 kHz (10 mm / D)**0.25), then a ring of
     the roof panel's modes (roof) or a dull knock and thud of the ground (ground),
     lower for bigger stones.
@@ -416,22 +416,22 @@ def _hail_grain(rng: Rng, d_mm: float, sr: int, roof: bool) -> np.ndarray:
     (stats.flat_tops; the brook's bubbles were moved above their wash for the same
     reason), while a lower one only tilts it."""
     size = d_mm / 10.0
-    m = int((0.25 if roof else 0.12) * sr)
+    m = int((HAIL_GRAIN_S[0] if roof else HAIL_GRAIN_S[1]) * sr)
     fc = float(np.clip(HAIL_CRACK_HZ * size**-0.25, 4000.0, min(7000.0, 0.4 * sr)))
-    noise = _dsp.filt(rng.standard_normal(m), "bandpass", (fc / 1.5, fc * 1.3), sr)
     tau = rng.uniform(0.001, 0.0016) * size**0.25
     t = np.arange(m) / sr
-    # the crack: a contact mode at fc with two weaker overtones (a rounded, sine-like
+    # the crack: a contact mode at fc with a weaker overtone (a rounded, sine-like
     # crest: summed noise or equal modes now and then square a crest off by chance,
-    # stats.flat_tops) and a little broadband noise
-    hit = np.zeros(m)
+    # stats.flat_tops), computed over the 15 decay times it lasts
+    mc = min(m, int(15 * 1.5 * tau * sr))
+    tc = t[:mc]
+    crack = np.zeros(mc)
     for ratio, level in ((1.0, 1.0), (rng.uniform(1.3, 1.6), rng.uniform(0.2, 0.35))):
-        hit += level * np.sin(2 * np.pi * min(fc * ratio, 0.45 * sr) * t
-                                             + rng.uniform(0, 2 * np.pi))
-    hit *= np.exp(-t / (1.5 * tau))
-    hit /= np.max(np.abs(hit)) + 1e-12
-    burst = noise * _dsp.exp_decay(m, sr, tau)
-    hit += HAIL_NOISE * burst / (np.max(np.abs(burst)) + 1e-12)
+        crack += level * np.sin(2 * np.pi * min(fc * ratio, 0.45 * sr) * tc
+                                + rng.uniform(0, 2 * np.pi))
+    crack *= np.exp(-tc / (1.5 * tau))
+    hit = np.zeros(m)
+    hit[:mc] = crack / (np.max(np.abs(crack)) + 1e-12)
     if roof:
         ring = np.zeros(m)
         for _ in range(5):
@@ -441,8 +441,8 @@ def _hail_grain(rng: Rng, d_mm: float, sr: int, roof: bool) -> np.ndarray:
                 -t / rng.uniform(0.02, 0.06))
         hit += 0.3 * ring / (np.max(np.abs(ring)) + 1e-12)
     else:
-        # the ground gives under the stone: a dull knock (two modes at 300-1200 Hz, 8-20 ms) and,
-        # for the bigger ones, a thud below 250 Hz
+        # the ground gives under the stone: a dull knock (two modes at 300-1200 Hz,
+        # 8-20 ms) and, for the bigger ones, a thud below 250 Hz
         knock = np.zeros(m)
         for _ in range(2):
             knock += np.sin(2 * np.pi * rng.uniform(300.0, 1200.0) * size**-0.3 * t
@@ -470,10 +470,10 @@ def hail(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     distribution whose mean grows with the intensity (Cheng and English: N(D) ~
     exp(-D / D0), D0 ~ 3-8 mm here). A stone's energy grows as D**3 v**2 with its
     terminal speed v ~ sqrt(D), so bigger stones hit louder (amplitude ~ D**1.5)
-    and lower; each impact is a short sharp noise burst with a 0.5-1 ms rise and
-    a roof panel's modal ring (roof) or a dull thud (ground), and a third of the
-    stones bounce once or twice (0.06-0.3 s later, 8-16 dB down). A faint hiss of
-    far stones lies under it all.
+    and lower; each impact is a short sharp modal crack (4-7 kHz) rising over
+    0.5-1 ms and a roof panel's modal ring (roof) or a dull knock and thud
+    (ground), and a third of the stones bounce once or twice (0.06-0.3 s later,
+    8-16 dB down). A faint hiss of far stones (below 4 kHz) lies under it all.
     """
     i = float(p["intensity"])
     roof = p["surface"] == "roof"
@@ -503,8 +503,9 @@ def hail(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     all_amp = np.concatenate([amp, b_amp, b2_amp])
     all_pan = np.concatenate([pan, pan[b_idx], pan[b_idx][twice]])
     gl, gr = _dsp.pan_minus3db_centre(all_pan)
-    all_amp = _tame_stones(all_amp, np.maximum(gl, gr), np.array([g @ g for g in bank])[all_which],
-                           np.hypot(gl, gr), 2 * n)
+    # grain energies by einsum: ``g @ g`` goes to BLAS, whose threads spin on a busy machine
+    energy = np.array([float(np.einsum("i,i->", g, g)) for g in bank])[all_which]
+    all_amp = _tame_stones(all_amp, np.maximum(gl, gr), energy, np.hypot(gl, gr), 2 * n)
     out = np.zeros((2, n))
     _dsp.scatter_stereo(out, bank, all_which, all_starts, all_amp * gl, all_amp * gr)
     f = _dsp.rfft_freqs(n, sr)
