@@ -48,7 +48,7 @@ def clock_beat(x: np.ndarray, sr: int) -> str:
 
 def typing_rate(x: np.ndarray, sr: int) -> str:
     db = _hp_level_db(x, sr)
-    peaks, _ = scipy.signal.find_peaks(db, distance=int(0.03 * sr), prominence=15.0)
+    peaks, _ = scipy.signal.find_peaks(db, distance=int(0.03 * sr), prominence=10.0)
     keys = len(peaks) / 2 / (x.shape[1] / sr)
     return f"{keys:.2f} keys/s = {keys * 12:.0f} wpm"
 

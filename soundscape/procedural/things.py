@@ -251,10 +251,11 @@ KEY_TAKES = 3  # strikes of each key per segment (a finger never strikes alike t
 SPACE_SLOWER = 1.3  # the interval before a space re one inside a word
 WORD_LETTERS = 4.7  # mean letters per English word: 1 + Poisson(3.7), at most 14
 PAUSE_CHANCE = 0.12  # chance of a thinking pause after a word
-PAUSE_S = (0.6, 2.5)  # s, a thinking pause between bursts
+PAUSE_S = (0.3, 1.0)  # s, a thinking pause between bursts
 DWELL_S = (0.07, 0.13)  # s, a key held down (press to release)
 IKI_SPREAD = 0.35  # lognormal sigma of the inter-key interval
 TYPING_FLOOR_DB = -30.0  # room floor RMS re the key presses' peak
+TYPING_STEADY = 0.5  # share of the 1 s level swings taken away (_dsp.steady_level)
 
 
 def _key_voice(rng: Rng, space: bool) -> dict[str, np.ndarray]:
@@ -304,8 +305,10 @@ def typing(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     in the long run, pauses included (Dhakal et al.: 52 wpm and 239 ms between keys
     on average): words of 1 + Poisson(3.7) letters (English averages 4.7) and a
     space; intervals lognormal (sigma 0.35, at least 50 ms), 1.3x longer before the
-    space, and after 12 % of words a thinking pause of 0.6-2.5 s. Inside words that
-    gives 0.5 s between letters at 20 wpm, 0.19 s at 50 and 0.09 s at 90
+    space, and after 12 % of words a pause of 0.3-1 s. Every strike carries the same
+    energy (level spread 1.5 dB) and half the 1 s level swings are smoothed away
+    (at most 4 dB), so segments hold a steady level. Inside words that
+    gives 0.52 s between letters at 20 wpm, 0.20 s at 50 and 0.11 s at 90
     (:func:`letter_interval`). The room: RT60 0.4 s, a pink floor 30 dB below the
     presses' peak (an office's 35 dBA under keystrokes of about 65 dBA close by).
     """
@@ -319,6 +322,10 @@ def typing(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
         release = {"f": v["f"] * 1.15, "tau": v["tau"] * 0.7, "a": v["a"]}
         dry += [_strike(v, rng, sr) for _ in range(KEY_TAKES)]
         dry += [_strike(release, rng, sr) for _ in range(KEY_TAKES)]
+    # every strike with the same energy: a long-ringing space bar at unit peak would
+    # carry several keys' energy and make the level jump wherever one falls
+    energy = np.array([np.sqrt(np.einsum("i,i->", g, g)) for g in dry])
+    dry = [g * (float(np.median(energy)) / e) for g, e in zip(dry, energy.tolist(), strict=True)]
     bank = _in_room(dry, ir)
     gl, gr = _dsp.pan_minus3db_centre(np.repeat(pans, 2 * KEY_TAKES))
     for grain, a_l, a_r in zip(bank, gl.tolist(), gr.tolist(), strict=True):
@@ -351,6 +358,9 @@ def typing(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     out = np.zeros((2, n))
     _scatter(out, bank, which, starts, gains)
     out += _floor(rng, n, sr) * 10 ** (TYPING_FLOOR_DB / 20.0)
+    # half the slow (1 s) level swings taken away, at most 4 dB: a second with two
+    # keystrokes and one with eight differ less, so crossfaded segments do not pump
+    out = _dsp.steady_level(out, sr, 1.0, TYPING_STEADY, 4.0, block=256)
     return _hold_crest(out, sr)
 
 
