@@ -148,7 +148,7 @@ def test_underwater_is_muffled() -> None:
         x = render("underwater", {}, seconds=10.0, sample_rate=SR, seed=seed)
         assert _band_share(x, 0.0, 500.0) > 0.7
         assert _band_share(x, 4000.0, SR / 2) < 1e-4
-        assert np.std(_level_db(x, 1.0)) > 0.8  # pressure swells of ~3 dB
+        assert np.std(_level_db(x, 0.1)) > 1.2  # pressure swells (~2 dB) and bubble streams
 
 
 def test_snow_wind_dark_with_gentle_gusts() -> None:

@@ -255,6 +255,7 @@ def snow_wind(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
 
 # --- underwater ---------------------------------------------------------------------
 
+UNDER_SWELL_DB = 2.0  # slow pressure swells (0.2-0.5 Hz), std in dB
 UNDER_LOWPASS_HZ = 450.0  # a head underwater hears mostly by bone conduction: dark
 UNDER_STREAM_EVERY_S = (2.0, 7.0)  # s between bubble streams
 UNDER_STREAM_BUBBLES = (6, 20)  # bubbles in one stream
@@ -274,7 +275,7 @@ def _chirp_bubble(f0: float, sr: int, rise_oct: float) -> np.ndarray:
 
 def underwater(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     """Heard underwater (2, n): a muffled brown rumble below ~450 Hz with slow
-    pressure swells (0.05-0.2 Hz, ~3 dB), and now and then a stream of 6-20 bubbles
+    pressure swells (0.2-0.5 Hz, ~2 dB), and now and then a stream of 6-20 bubbles
     (Minnaert 250-1200 Hz, each rising ~0.9 octave) over 0.5-1.5 s, low-passed at
     1.5 kHz: no high hiss.
     """
@@ -283,8 +284,8 @@ def underwater(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     rumble = _dsp.spectral_noise(r_noise, n, _dsp.pink_gain(f, 1.6, 30.0)
                                  * _dsp.butter_gain("lowpass", UNDER_LOWPASS_HZ, sr, 3, f)
                                  * _dsp.butter_gain("highpass", 20.0, sr, 2, f), channels=2)
-    swell = _slow(r_swell, n, sr, 0.08) + 0.5 * _slow(r_swell, n, sr, 0.2)
-    rumble *= 10 ** (3.0 * swell / 20.0)
+    swell = _slow(r_swell, n, sr, 0.2) + 0.5 * _slow(r_swell, n, sr, 0.5)
+    rumble *= 10 ** (UNDER_SWELL_DB * swell / 20.0)
     bubbles = np.zeros((2, n))
     t = -r_streams.uniform(0.0, 3.0)
     while t < n / sr:
@@ -308,6 +309,9 @@ def underwater(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     bubbles = _dsp.filt(bubbles, "lowpass", 1500.0, sr, order=2)
     b_rms = float(np.sqrt(np.mean(bubbles**2))) + 1e-3 * _rms(rumble)
     out = rumble + bubbles * (0.5 * _rms(rumble) / b_rms)
+    # the slow level pulled half-way to the segment's: swells and streams stay, but
+    # crossfaded segments do not pump
+    out = _dsp.steady_level(out, sr, 1.0, 0.5, max_db=6.0, block=256)
     return _dsp.bound_peaks(out, sr, 7.0)
 
 
@@ -319,7 +323,9 @@ LAP_HULL_DECAY_S = (0.03, 0.09)  # s, 1/e decay of a hull resonance
 LAP_RISE_S = 0.0008  # s, the slap's raised-cosine rise (no step: guard.find_clicks)
 LAP_SLAP_S = (0.004, 0.012)  # s, decay of the slap's splash noise
 LAP_BUBBLE_RISE_S = 0.0005  # s, gurgles and drips fade in (a dark floor shows any edge)
-LAP_FLOOR = 0.12  # the water's murmur between slaps, RMS re the slaps
+LAP_FLOOR = 0.25  # the water's murmur between slaps, RMS re the slaps
+LAP_WIDTH = 0.6  # share of a slap's diffuse (decorrelated) reflections
+LAP_STEADY = 0.7  # how far the 1 s level is pulled to the segment's (_dsp.steady_level)
 
 
 def _slap(rng: Rng, sr: int, hull: np.ndarray) -> np.ndarray:
@@ -373,14 +379,16 @@ def lapping(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     out = np.zeros((2, n))
     t = -r_waves.uniform(0.0, 2.0)
     while t < n / sr:
-        x = _slap(r_waves, sr, hull)
+        # each slap with its own reflections off the water and the hull (a diffuse,
+        # decorrelated copy per channel), placed where it meets the hull
+        x = _dsp.stereo_spread(_slap(r_waves, sr, hull), r_waves, sr, LAP_WIDTH, 0.03)
         gain = 10 ** (r_waves.uniform(-8.0, 0.0) / 20.0)
         gl, gr = _dsp.pan_minus3db_centre(r_waves.uniform(-0.5, 0.5))
         o = int(t * sr)
-        a, z = max(0, -o), min(len(x), n - o)
+        a, z = max(0, -o), min(x.shape[1], n - o)
         if z > a:
-            out[0, o + a:o + z] += gain * float(gl) * x[a:z]
-            out[1, o + a:o + z] += gain * float(gr) * x[a:z]
+            out[0, o + a:o + z] += gain * float(gl) * x[0, a:z]
+            out[1, o + a:o + z] += gain * float(gr) * x[1, a:z]
         t += r_waves.uniform(*LAP_EVERY_S)
     f = _dsp.rfft_freqs(n, sr)
     floor = _dsp.spectral_noise(r_floor, n, _dsp.pink_gain(f, 1.5)
@@ -388,6 +396,9 @@ def lapping(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
                                 channels=2)
     floor *= 10 ** (3.0 * _slow(r_floor, n, sr, 0.4) / 20.0)
     out += floor * (LAP_FLOOR * max(_rms(out), 1e-3))
+    # a second without a slap must not drop far below one with two: the slow level
+    # is pulled towards the whole segment's (crossfaded segments do not pump)
+    out = _dsp.steady_level(out, sr, 1.0, LAP_STEADY, max_db=8.0, block=256)
     return _hold_crest(out, sr)
 
 
