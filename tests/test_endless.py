@@ -228,6 +228,6 @@ def test_copies_of_a_pool_make_each_fresh_segment_once():
     assert calls == [5]
     for p in [pool, *twins[:2]]:
         p.retain(set())
-    assert len(pool._store) == 1  # the last twin still wants it
+    assert len(pool.shared) == 1  # the last twin still wants it
     twins[2].retain({7})
-    assert len(pool._store) == 0
+    assert len(pool.shared) == 0

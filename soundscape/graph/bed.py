@@ -35,7 +35,6 @@ Why the output never repeats:
 from __future__ import annotations
 
 from collections import deque
-from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,7 +43,7 @@ from scipy import signal
 from ..dsp.convert import at_speed
 from ..dsp.fades import equal_power, fade_position
 from ..seeds import generator
-from .pool import SegmentPool, as_pool, executor
+from .pool import Holder, Job, SegmentPool, as_pool
 
 RATES: tuple[float, ...] = tuple(1.0 + 0.005 * k for k in range(-6, 7))  # playback speeds
 USES = len(RATES)  # plays of one segment of a renewable pool before it is retired
@@ -70,20 +69,6 @@ def resample_play(src: np.ndarray, play: Play) -> np.ndarray:
     if out.shape[1] < play.length:  # never expected: pad the (faded) tail
         out = np.pad(out, ((0, 0), (0, play.length - out.shape[1])))
     return np.ascontiguousarray(out[:, : play.length])
-
-
-class _Later:
-    """A play being resampled on a worker thread. A copy of the player (``copy_chain``)
-    gets the finished audio, so a copy never shares a future with its original."""
-
-    def __init__(self, future: Future[np.ndarray]):
-        self.future = future
-
-    def result(self) -> np.ndarray:
-        return self.future.result()
-
-    def __deepcopy__(self, memo: dict[int, object]) -> np.ndarray:
-        return self.future.result().copy()
 
 
 @dataclass(frozen=True)
@@ -148,7 +133,8 @@ class BedPlayer:
         self._next_fresh = self.pool.count
         self._last_variant = -1
         self._next_start = -self.crossfade  # the first play is faded in before frame 0
-        self._rendered: dict[Play, np.ndarray | _Later] = {}  # resampled plays sounding
+        self._rendered: dict[Play, np.ndarray | Job] = {}  # resampled plays sounding
+        self._holder = Holder()  # what this player wants of the pool's shared jobs
         self.position = 0
         self.history: list[Play] = []  # every play drawn (for tests and inspection)
         self.keep_history = False
@@ -158,6 +144,11 @@ class BedPlayer:
         _, rise = equal_power(fade_position(np.arange(x), 0, x))
         self._rise = rise.astype(np.float32)
         self._fall = np.ascontiguousarray(self._rise[::-1])
+
+    def __del__(self) -> None:
+        pool = getattr(self, "pool", None)
+        if pool is not None:
+            pool.shared.release(self._holder.value)
 
     def _next_variant(self) -> int:
         choices = [v for v in self._window if v != self._last_variant] or self._window
@@ -230,9 +221,10 @@ class BedPlayer:
         self._next_start = play.end - self.crossfade
         self._retire(variant, ahead)
         if ahead and (rate != 1.0 or wow is not None):
-            source = self.pool.future(variant)
-            self._rendered[play] = _Later(executor().submit(
-                lambda: resample_play(source.result(), play)))
+            # resampled on a worker (once for every copy of this player: shared jobs)
+            source = self.pool.source(variant)
+            self._rendered[play] = self.pool.shared.want(
+                ("play", play), self._holder.value, lambda: resample_play(source(), play))
         if self.keep_history:
             self.history.append(play)
         return play
@@ -242,6 +234,7 @@ class BedPlayer:
         alive = set(self.plays)
         for play in [p for p in self._rendered if p not in alive]:
             del self._rendered[play]
+        self.pool.shared.keep(self._holder.value, {("play", p) for p in alive})
         if self.pool.renewable:
             self.pool.retain({p.variant for p in self.plays} | set(self._window)
                              | {self._next_fresh})
@@ -267,7 +260,7 @@ class BedPlayer:
         audio = self._rendered.get(play)
         if audio is None:  # drawn by a seek: made now
             audio = resample_play(self.pool.get(play.variant), play)
-        elif isinstance(audio, _Later):
+        elif isinstance(audio, Job):  # made now if no worker has started it
             audio = audio.result()
         self._rendered[play] = audio
         return audio

@@ -17,9 +17,11 @@ a layer.
 Ownership: one player owns a pool and calls it from its own (pulling) thread only;
 the worker threads only run ``make`` and hand back the result through a future.
 Copies of a pool (a channel's chain forked for a personal mix, ``copy_chain``) share
-one :class:`Made` store, so a fresh segment is synthesised and held once however
-many copies play it; the store is the one object several mixer threads touch, and
-its lock guards it.
+one :class:`Shared` store of jobs (fresh segments, and the players' resampled
+plays), so each is made and held once however many copies play it; the store is
+the one object several mixer threads touch, and its lock guards it. A player that
+needs a job no worker has started runs it itself (:class:`Job`), so a busy queue
+never makes a mixer wait.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -50,76 +54,119 @@ def executor() -> ThreadPoolExecutor:
         return _EXECUTOR
 
 
-class Made:
-    """Fresh segments being made or made, shared by a pool and its copies.
+class Job:
+    """Work that runs once, on a worker thread or on the thread that needs it first.
 
-    Each entry is a future and the set of pools that still want it; an entry no
-    pool wants is dropped (and cancelled if not yet started). Thread-safe: copies
-    of one pool may be pulled by different mixer threads.
+    A player that needs a result before a busy worker got to it runs the job itself
+    (``result``) instead of waiting behind the queue; the worker then finds it done.
+    Immutable once done, so copies of a player share it (``__deepcopy__``).
     """
 
-    def __init__(self, make: Make):
-        self.make = make
+    def __init__(self, fn: Callable[[], Any]):
+        self._fn: Callable[[], Any] | None = fn
         self._lock = threading.Lock()
-        self._entries: dict[int, tuple[Future[np.ndarray | None], set[int]]] = {}
-        self._gone: list[int] = []  # pools collected since (appended without the lock)
+        self._done = False
+        self._dropped = False
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+    def _run(self, worker: bool) -> Any:
+        with self._lock:
+            if not self._done and not (worker and self._dropped):
+                fn, self._fn = self._fn, None
+                assert fn is not None
+                try:
+                    self._value = fn()
+                except BaseException as exc:  # noqa: BLE001 - handed to whoever asks
+                    self._error = exc
+                self._done = True
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def result(self) -> Any:
+        """The job's value: made now on this thread if no worker has started it."""
+        return self._run(worker=False)
+
+    def drop(self) -> None:
+        """Nobody is expected to need it: a worker that has not started it skips it."""
+        self._dropped = True
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Job:
+        return self
+
+
+class Shared:
+    """Jobs (fresh segments, resampled plays) shared by a pool, its players and their
+    copies, keyed by what they make, each with the set of holders that want it.
+
+    A job is started on the worker threads when first wanted and dropped when no
+    holder wants it. The one object several mixer threads touch (copies of a chain
+    may be pulled by different mixers): its lock guards it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[Hashable, tuple[Job, set[int]]] = {}
+        self._gone: list[int] = []  # holders collected since (appended without the lock)
+
+    def want(self, key: Hashable, holder: int, fn: Callable[[], Any]) -> Job:
+        """The job for ``key`` for ``holder``: started on a worker if nobody had it."""
+        with self._lock:
+            self._sweep()
+            entry = self._entries.get(key)
+            if entry is None:
+                job = Job(fn)
+                executor().submit(job._run, True)
+                entry = (job, set())
+                self._entries[key] = entry
+            entry[1].add(holder)
+            return entry[0]
+
+    def keep(self, holder: int, keys: set[Hashable]) -> None:
+        """``holder`` wants only ``keys`` now; jobs nobody wants are dropped."""
+        with self._lock:
+            self._sweep()
+            self._discard(holder, keys)
 
     def release(self, holder: int) -> None:
-        """``holder`` is gone (its ``__del__``): forgotten at the next call. Takes no
+        """``holder`` is gone (a ``__del__``): forgotten at the next call. Takes no
         lock, so it is safe from a garbage collection that runs inside one."""
         self._gone.append(holder)
 
     def _sweep(self) -> None:  # with the lock held
         while self._gone:
-            holder = self._gone.pop()
-            for index in list(self._entries):
-                future, holders = self._entries[index]
+            self._discard(self._gone.pop(), set())
+
+    def _discard(self, holder: int, keys: set[Hashable]) -> None:  # with the lock held
+        for key in list(self._entries):
+            job, holders = self._entries[key]
+            if key not in keys:
                 holders.discard(holder)
-                if not holders:
-                    del self._entries[index]
-                    future.cancel()
-
-    def want(self, index: int, holder: int) -> tuple[Future[np.ndarray | None], bool]:
-        """The future of segment ``index`` for pool ``holder`` (started if nobody had
-        asked yet) and whether this call started it."""
-        with self._lock:
-            self._sweep()
-            entry = self._entries.get(index)
-            if entry is None:
-                entry = (executor().submit(self.make, index), set())
-                self._entries[index] = entry
-                started = True
-            else:
-                started = False
-            entry[1].add(holder)
-            return entry[0], started
-
-    def wanted(self, holder: int) -> list[Future[np.ndarray | None]]:
-        with self._lock:
-            return [f for f, holders in self._entries.values() if holder in holders]
-
-    def keep(self, holder: int, indices: set[int]) -> None:
-        """``holder`` wants only ``indices`` now; entries nobody wants are dropped."""
-        with self._lock:
-            self._sweep()
-            for index in list(self._entries):
-                future, holders = self._entries[index]
-                if index not in indices:
-                    holders.discard(holder)
-                if not holders:
-                    del self._entries[index]
-                    future.cancel()
+            if not holders:
+                del self._entries[key]
+                job.drop()
 
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)
 
 
+class Holder:
+    """A token a pool or player wants jobs under; a copy (``copy_chain``) gets its own."""
+
+    def __init__(self) -> None:
+        self.value = next(_HOLDERS)
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Holder:
+        return Holder()
+
+
 class SegmentPool:
     """``count`` fixed segments, plus fresh ones from ``make`` for indices >= count."""
 
     def __init__(self, segments: list[np.ndarray], make: Make | None = None,
-                 fresh_frames: int | None = None, made: Made | None = None):
+                 fresh_frames: int | None = None, shared: Shared | None = None):
         if not segments:
             raise ValueError("a pool needs at least one segment")
         self.segments = segments
@@ -127,9 +174,9 @@ class SegmentPool:
         self.make = make
         # frames in every fresh segment (a bed's players draw lengths before it is made)
         self.fresh_frames = fresh_frames or self.shortest()
-        self._store = made if made is not None else (Made(make) if make else None)
-        self._made: dict[int, Future[np.ndarray | None]] = {}  # what this pool wants
-        self._holder = next(_HOLDERS)
+        self.shared = shared if shared is not None else Shared()
+        self._made: dict[int, Job] = {}  # the fresh segments this pool wants
+        self._holder = Holder()
         self.fresh = 0  # fresh segments asked for (for tests and the bench)
         self.fallbacks = 0  # fresh segments that failed and were replaced by a fixed one
 
@@ -143,10 +190,11 @@ class SegmentPool:
 
     def prefetch(self, index: int) -> None:
         """Start making fresh segment ``index`` on a worker thread (no-op for a fixed one)."""
-        if self._store is None or index < self.count or index in self._made:
+        if self.make is None or index < self.count or index in self._made:
             return
         self.fresh += 1
-        self._made[index], _ = self._store.want(index, self._holder)
+        self._made[index] = self.shared.want(("segment", index), self._holder.value,
+                                             partial(self.make, index))
 
     def frames(self, index: int) -> int:
         """Frames in segment ``index`` (known before a fresh one is made)."""
@@ -154,32 +202,26 @@ class SegmentPool:
             return int(self.segments[index % self.count].shape[1])
         return self.fresh_frames
 
-    def future(self, index: int) -> Future[np.ndarray]:
-        """Segment ``index`` as a future, for work queued behind it on the worker threads
-        (a fresh segment that failed becomes its fixed replacement)."""
-        if self.make is None or index < self.count:
-            done: Future[np.ndarray] = Future()
-            done.set_result(self.segments[index % self.count])
-            return done
-        self.prefetch(index)
+    def source(self, index: int) -> Callable[[], np.ndarray]:
+        """Segment ``index`` as a function any thread may call, for work queued behind
+        it on the worker threads (a fresh segment that failed becomes its fixed
+        replacement)."""
         fallback = self.segments[index % self.count]
-        made = self._made[index]
-        out: Future[np.ndarray] = Future()
+        if self.make is None or index < self.count:
+            return lambda: fallback
+        self.prefetch(index)
+        job = self._made[index]
 
-        def settle(f: Future[np.ndarray | None]) -> None:
-            try:
-                audio = f.result()
-            except BaseException as exc:  # noqa: BLE001 - handed to whoever waits
-                out.set_exception(exc)
-                return
-            out.set_result(fallback if audio is None else audio)
+        def segment() -> np.ndarray:
+            audio = job.result()
+            return fallback if audio is None else audio
 
-        made.add_done_callback(settle)
-        return out
+        return segment
 
     def get(self, index: int) -> np.ndarray:
         """Segment ``index``: fixed for ``index < count`` (or any index of a pool that is
-        not renewable: ``index % count``), else fresh (made now if not prefetched)."""
+        not renewable: ``index % count``), else fresh (made now, on this thread, if no
+        worker has started it)."""
         if self.make is None or index < self.count:
             return self.segments[index % self.count]
         self.prefetch(index)
@@ -191,27 +233,26 @@ class SegmentPool:
 
     def settle(self) -> None:
         """Wait until every fresh segment asked for is made (tests, benchmarks)."""
-        for future in list(self._made.values()):
-            future.result()
+        for job in list(self._made.values()):
+            job.result()
 
     def retain(self, indices: Iterable[int]) -> None:
         """Forget every fresh segment not in ``indices`` (the player no longer needs it)."""
         keep = set(indices)
         for index in [i for i in self._made if i not in keep]:
             del self._made[index]
-        if self._store is not None:
-            self._store.keep(self._holder, keep)
+        self.shared.keep(self._holder.value, {("segment", i) for i in keep})
 
     def __del__(self) -> None:
-        store = getattr(self, "_store", None)
-        if store is not None:
-            store.release(self._holder)
+        shared = getattr(self, "shared", None)
+        if shared is not None:
+            shared.release(self._holder.value)
 
     def __deepcopy__(self, memo: dict[int, object]) -> SegmentPool:
         """A copy of a player's pool (``copy_chain``): the same fixed segments, ``make``
-        and store of fresh segments. Fresh segments are a pure function of their index,
-        so the copy plays the same samples, and what one copy made the other reuses."""
-        twin = SegmentPool(self.segments, self.make, self.fresh_frames, self._store)
+        and shared jobs. Fresh segments are a pure function of their index, so the
+        copy plays the same samples, and what one copy made the other reuses."""
+        twin = SegmentPool(self.segments, self.make, self.fresh_frames, self.shared)
         memo[id(self)] = twin
         return twin
 
