@@ -187,7 +187,7 @@ CASES: tuple[Case, ...] = (
     Case("purr", {}, None, "defaults"),
     # waterworks: the waterfall and the rapids are running water like water_02 (a
     # river loop) and are held to the stream ranges at the params shipped; a big fall
-    # (height 1) is darker (centroid ~800 Hz) by design and not in the table.
+    # (height 1) is darker (centroid ~1.2 kHz) by design and not in the table.
     # Lapping, underwater, snow-muffled wind and hail have no recording of ours (category
     # None); tests/test_palette_waterworks.py holds them to their published figures.
     Case("waterfall", {"height": 0.5}, "stream", "defaults; waterfall-valley falls (0.55)"),

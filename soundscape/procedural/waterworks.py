@@ -372,7 +372,8 @@ def lapping(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     "hollow body" treatment of struck containers), preceded by the water surging
     up and followed by gurgling bubbles and a drip or two, over the water's faint
     low murmur. Each wave meets the hull at its own place: level (-8..0 dB) and
-    image change from slap to slap.
+    image change from slap to slap, and each has its own decorrelated reflections.
+    The 1 s level is pulled towards the segment's so crossfades do not pump.
     """
     r_hull, r_waves, r_floor = rng.spawn(3)
     hull = np.sort(r_hull.uniform(*LAP_HULL_HZ, 3))
