@@ -39,13 +39,19 @@ def _unit(default: float, doc: str) -> ParamSpec:
     return ParamSpec(default, 0.0, 1.0, doc=doc)
 
 
-def _flicker(rng: Rng, n: int, sr: int, rate_hz: float, depth: float) -> np.ndarray:
-    """A fast log-normal gain (n,) of mean square 1: the level of a noise that is
-    really a crowd of small events wavers at about ``rate_hz``; ``depth`` is the std
-    of its natural log."""
+def _flicker_points(rng: Rng, n: int, sr: int, rate_hz: float, depth: float) -> np.ndarray:
+    """A fast log-normal gain of mean square 1 at the control rate (one point every
+    ``_dsp.CONTROL_STEP`` frames, for :func:`_dsp.expand`): the level of a noise that
+    is really a crowd of small events wavers at about ``rate_hz``; ``depth`` is the
+    std of its natural log."""
     m, cr = _dsp.control_points(n), _dsp.control_rate(sr)
     g = depth * _dsp.smooth_noise(rng, m, cr, rate_hz)
-    return _dsp.expand(np.exp(g - depth * depth), n)
+    return np.exp(g - depth * depth)
+
+
+def _flicker(rng: Rng, n: int, sr: int, rate_hz: float, depth: float) -> np.ndarray:
+    """:func:`_flicker_points` expanded to (n,) frames."""
+    return _dsp.expand(_flicker_points(rng, n, sr, rate_hz, depth), n)
 
 
 def _slow(rng: Rng, n: int, sr: int, rate_hz: float) -> np.ndarray:
@@ -79,9 +85,10 @@ def _bubbles(rng: Rng, n: int, sr: int, radii_mm: tuple[float, float], rate: flo
     """Minnaert bubbles (2, n): ``rate`` per second in clusters of about ``cluster``
     spread over ``spread_s``, radii log-uniform in ``radii_mm``; bigger ones louder
     (amplitude ~ radius ** ``size_exp``), levels spread over ~20 dB by distance.
-    ``rate_gain`` (n,) thins the clusters (values 0..1 re the peak rate) where the
-    flow slackens. ``spectrum`` > 0 draws the radii with a number density per unit
-    log-radius ~ r ** -spectrum (0: log-uniform)."""
+    ``rate_gain`` (a control curve, one point every ``_dsp.CONTROL_STEP`` frames)
+    thins the clusters (values 0..1 re the peak rate) where the flow slackens.
+    ``spectrum`` > 0 draws the radii with a number density per unit log-radius
+    ~ r ** -spectrum (0: log-uniform)."""
     r_bank, r_sched = rng.spawn(2)
     u = (np.arange(bank_size) + r_bank.random(bank_size)) / bank_size  # stratified
     if spectrum > 0:
@@ -93,7 +100,7 @@ def _bubbles(rng: Rng, n: int, sr: int, radii_mm: tuple[float, float], rate: flo
     clusters = r_sched.poisson(rate / cluster * (n / sr + 0.3))
     centres = r_sched.integers(-int(0.3 * sr), n, clusters)
     if rate_gain is not None:
-        at = np.clip(centres, 0, n - 1)
+        at = np.clip(centres // _dsp.CONTROL_STEP, 0, len(rate_gain) - 1)
         centres = centres[r_sched.random(clusters) < rate_gain[at]]
         clusters = len(centres)
     sizes = r_sched.poisson(cluster - 1.0, clusters) + 1
@@ -173,15 +180,17 @@ def waterfall(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     low_ms, high_ms = float(np.sum(low_gain**2)), float(np.sum((shape * hp) ** 2))
     low = _dsp.spectral_noise(r_low, n, low_gain, channels=2) * np.sqrt(low_ms / roar_ms)
     high = _dsp.spectral_noise(r_high, n, shape * hp, channels=2) * np.sqrt(high_ms / roar_ms)
-    high *= _flicker(r_flick, n, sr, FALL_FLICKER[0], FALL_FLICKER[1])
     bub = _bubbles(r_bub, n, sr, FALL_RADII_MM, 80.0 + 100.0 * (1.0 - h), 3.0, 0.02,
                    bank_size=32)
     bub *= (FALL_BUBBLES[0] + (FALL_BUBBLES[1] - FALL_BUBBLES[0]) * h) / _rms(bub)
-    surge = _slow(r_slow, n, sr, 0.15) + 0.5 * _slow(r_slow, n, sr, 0.4)
-    # the low thunder swells more than the splash above it
-    low *= 10 ** (1.4 * FALL_SURGE_DB * surge / 20.0)
+    # slow surges at the control rate; the low thunder swells more than the splash
+    m, cr = _dsp.control_points(n), _dsp.control_rate(sr)
+    surge = (_dsp.smooth_noise(r_slow, m, cr, 0.15)
+             + 0.5 * _dsp.smooth_noise(r_slow, m, cr, 0.4))
+    low *= _dsp.expand(10 ** (1.4 * FALL_SURGE_DB * surge / 20.0), n)
+    high *= _dsp.expand(_flicker_points(r_flick, n, sr, FALL_FLICKER[0], FALL_FLICKER[1]), n)
     high += bub
-    high *= 10 ** (0.8 * FALL_SURGE_DB * surge / 20.0)
+    high *= _dsp.expand(10 ** (0.8 * FALL_SURGE_DB * surge / 20.0), n)
     low += high
     return _dsp.bound_peaks(low, sr, FALL_PEAK)
 
@@ -203,30 +212,32 @@ def rapids(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     """River rapids (2, n); ``flow`` 0..1.
 
     Brook-like clustered Minnaert bubbles, but denser (150-600 a second) and larger
-    (radii 1.1-11 mm: 300 Hz-3 kHz), over a turbulent broadband wash (200 Hz-6 kHz
+    (radii 1.1-11 mm: 300 Hz-3 kHz), over a turbulent broadband wash (300 Hz-6 kHz
     with a brown undertow) that flickers as the water breaks. Standing waves over
     the rocks surge with a period of 1.8-4 s that wanders by ~10 %: the wash
     swells by ~2 dB and the bubbles crowd into the surge.
     """
     flow = float(p["flow"])
     r_surge, r_bub, r_wash, r_flick = rng.spawn(4)
+    # the surge at the control rate (it moves at well under 1 Hz)
+    m, cr = _dsp.control_points(n), _dsp.control_rate(sr)
     period = r_surge.uniform(*RAPIDS_SURGE_S)
-    wander = 0.1 * _slow(r_surge, n, sr, 0.2)
-    phase = 2 * np.pi * np.cumsum((1.0 + wander) / period) / sr + r_surge.uniform(0, 2 * np.pi)
-    surge = 0.7 * np.sin(phase) + 0.3 * _slow(r_surge, n, sr, 0.7)
+    wander = 0.1 * _dsp.smooth_noise(r_surge, m, cr, 0.2)
+    phase = 2 * np.pi * np.cumsum((1.0 + wander) / period) / cr + r_surge.uniform(0, 2 * np.pi)
+    surge = 0.7 * np.sin(phase) + 0.3 * _dsp.smooth_noise(r_surge, m, cr, 0.7)
     bub = _bubbles(r_bub, n, sr, RAPIDS_RADII_MM, 150.0 + 450.0 * flow, 5.0, 0.04,
                    rate_gain=0.6 + 0.4 * np.clip(surge, -1.0, 1.0), size_exp=0.8,
                    spectrum=RAPIDS_SIZE_SPECTRUM)
+    # wash and undertow as one noise: their shapes at unit power each, summed in power
     f = _dsp.rfft_freqs(n, sr)
-    wash = _dsp.spectral_noise(r_wash, n, _dsp.pink_gain(f, 1.0)
-                               * _dsp.butter_gain("bandpass", RAPIDS_WASH_BAND, sr, 1, f),
-                               channels=2)
-    wash *= _flicker(r_flick, n, sr, 40.0, 0.25)
-    under = _dsp.spectral_noise(r_wash, n, _dsp.pink_gain(f, 2.0, 30.0)
-                                * _dsp.butter_gain("bandpass", (30.0, 250.0), sr, 2, f),
-                                channels=2)
-    wash += RAPIDS_UNDERTOW * under
-    wash *= 10 ** (RAPIDS_SURGE_DB * surge / 20.0)
+    wash_g = _dsp.pink_gain(f, 1.0) * _dsp.butter_gain("bandpass", RAPIDS_WASH_BAND, sr, 1, f)
+    under_g = (_dsp.pink_gain(f, 2.0, 30.0)
+               * _dsp.butter_gain("bandpass", (30.0, 250.0), sr, 2, f))
+    gain = np.sqrt(wash_g**2 / np.sum(wash_g**2)
+                   + RAPIDS_UNDERTOW**2 * under_g**2 / np.sum(under_g**2))
+    wash = _dsp.spectral_noise(r_wash, n, gain, channels=2)
+    wash *= _dsp.expand(_flicker_points(r_flick, n, sr, 40.0, 0.25)
+                        * 10 ** (RAPIDS_SURGE_DB * surge / 20.0), n)
     out = bub + wash * ((0.7 + 0.9 * flow) * _rms(bub) / _rms(wash))
     return _dsp.bound_peaks(out, sr, RAPIDS_PEAK)
 
@@ -259,6 +270,7 @@ UNDER_SWELL_DB = 2.0  # slow pressure swells (0.2-0.5 Hz), std in dB
 UNDER_LOWPASS_HZ = 450.0  # a head underwater hears mostly by bone conduction: dark
 UNDER_STREAM_EVERY_S = (2.0, 7.0)  # s between bubble streams
 UNDER_STREAM_BUBBLES = (6, 20)  # bubbles in one stream
+UNDER_BUBBLE_TOP_HZ = 1500.0  # 2nd-order low-pass of the bubbles
 UNDER_CHIRP = 0.9  # octaves a stream bubble rises over its life
 
 
@@ -270,7 +282,10 @@ def _chirp_bubble(f0: float, sr: int, rise_oct: float) -> np.ndarray:
     t = np.arange(m) / sr
     f = f0 * 2.0 ** (rise_oct * t / t[-1])
     phase = 2 * np.pi * np.cumsum(np.minimum(f, 0.45 * sr)) / sr
-    return np.sin(phase) * np.exp(-d * t) * _dsp.soft_onset(m, sr, 0.001)
+    b = np.sin(phase) * np.exp(-d * t) * _dsp.soft_onset(m, sr, 0.001)
+    # heard through water and bone: low-passed at 1.5 kHz (per grain: cheaper than
+    # filtering the whole bed)
+    return _dsp.filt(b, "lowpass", UNDER_BUBBLE_TOP_HZ, sr)
 
 
 def underwater(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
@@ -306,7 +321,6 @@ def underwater(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
                 bubbles[0, o + a:o + z] += g * float(gl) * b[a:z]
                 bubbles[1, o + a:o + z] += g * float(gr) * b[a:z]
         t += span + r_streams.uniform(*UNDER_STREAM_EVERY_S)
-    bubbles = _dsp.filt(bubbles, "lowpass", 1500.0, sr, order=2)
     b_rms = float(np.sqrt(np.mean(bubbles**2))) + 1e-3 * _rms(rumble)
     out = rumble + bubbles * (0.5 * _rms(rumble) / b_rms)
     # the slow level pulled half-way to the segment's: swells and streams stay, but
@@ -324,6 +338,8 @@ LAP_RISE_S = 0.0008  # s, the slap's raised-cosine rise (no step: guard.find_cli
 LAP_SLAP_S = (0.004, 0.012)  # s, decay of the slap's splash noise
 LAP_BUBBLE_RISE_S = 0.0005  # s, gurgles and drips fade in (a dark floor shows any edge)
 LAP_FLOOR = 0.25  # the water's murmur between slaps, RMS re the slaps
+LAP_FIZZ = 0.15  # the fizz's RMS re the murmur's
+LAP_FIZZ_BAND = (2000.0, 8000.0)  # Hz
 LAP_WIDTH = 0.6  # share of a slap's diffuse (decorrelated) reflections
 LAP_STEADY = 0.7  # how far the 1 s level is pulled to the segment's (_dsp.steady_level)
 
@@ -392,9 +408,13 @@ def lapping(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
             out[1, o + a:o + z] += gain * float(gr) * x[1, a:z]
         t += r_waves.uniform(*LAP_EVERY_S)
     f = _dsp.rfft_freqs(n, sr)
-    floor = _dsp.spectral_noise(r_floor, n, _dsp.pink_gain(f, 1.5)
-                                * _dsp.butter_gain("bandpass", (80.0, 2500.0), sr, 2, f),
-                                channels=2)
+    # the water's low murmur and a faint fizz of tiny bubbles at the hull (2-8 kHz):
+    # without it the floor's second difference is so small that a slap's splash reads
+    # as a click (guard.find_clicks), as rain's patter keeps its drops from it
+    murmur = _dsp.pink_gain(f, 1.5) * _dsp.butter_gain("bandpass", (80.0, 2500.0), sr, 2, f)
+    fizz = _dsp.butter_gain("bandpass", LAP_FIZZ_BAND, sr, 2, f)
+    shape = np.sqrt(murmur**2 / np.sum(murmur**2) + LAP_FIZZ**2 * fizz**2 / np.sum(fizz**2))
+    floor = _dsp.spectral_noise(r_floor, n, shape, channels=2)
     floor *= 10 ** (3.0 * _slow(r_floor, n, sr, 0.4) / 20.0)
     out += floor * (LAP_FLOOR * max(_rms(out), 1e-3))
     # a second without a slap must not drop far below one with two: the slow level
