@@ -582,7 +582,7 @@ RECIPES: list[Recipe] = [
     make("rapids", "bed", {
         "flow": _unit(0.5, "0 gentle riffle .. 1 white water (bubble rate, wash level)"),
     }, "River rapids: dense, large Minnaert bubbles (300 Hz-3 kHz) over a turbulent "
-       "wash that surges with the standing waves every 2-4 s.", rapids),
+       "wash that surges with the standing waves every 2-4 s.", rapids, reuse=6),
     make("snow-wind", "bed", {
         "strength": _unit(0.4, "0 still air .. 1 a strong wind (level, gusts)"),
     }, "Wind in snow-covered woods: soft and dark (snow absorbs the highs: little above "
