@@ -1,4 +1,4 @@
-"""``soundscape new``: a starting scene from words (soundscape/wordscene.py).
+"""``soundscape new``: a starting scene from words (soundscape/wordscene/).
 
 The table's choices (recipes, params, kinds, levels), the file it writes (comments,
 what was not understood, atomic writes, --force), its errors, a real 30 s render of
@@ -53,12 +53,15 @@ def test_example_gives_rain_far_thunder_and_owl(tmp_path: Path) -> None:
     text = scene_text_from_words(EXAMPLE)
     scene = scene_of(text, tmp_path)
     assert [(layer.name, layer.kind, layer.recipe) for layer in scene.layers] == [
-        ("rain", "bed", "rain"), ("thunder-far", "event", "thunder"), ("owl", "event", "owl")]
-    rain, thunder, owl = scene.layers
+        ("rain-on-tent", "bed", "tent-rain"), ("wind", "bed", "wind"),
+        ("thunder-far", "event", "thunder"), ("owl", "event", "owl")]
+    rain, breeze, thunder, owl = scene.layers
     assert isinstance(rain, Bed) and isinstance(thunder, Event) and isinstance(owl, Event)
-    # no tent surface in the recipe: a roof heard from under it is the closest
-    assert rain.params == {"intensity": 0.5, "surface": "roof"}
+    # rain on a tent has a recipe of its own; the tent (a place) adds a light breeze
+    assert rain.params == {"intensity": 0.5, "surface": "tent"}
     assert rain.gain_db == 0.0 and "tent" in (rain.prompt or "")
+    assert isinstance(breeze, Bed) and breeze.params["strength"] == 0.15
+    assert -12.0 <= breeze.gain_db < 0.0
     assert thunder.params == {"distance": 0.85}  # a distant rumble, not a crack
     assert thunder.distance is not None and thunder.distance[0] >= 0.4  # "distant"
     assert thunder.rate_per_min is not None and 0.3 <= thunder.rate_per_min <= 1.5
@@ -76,8 +79,9 @@ def test_example_gives_rain_far_thunder_and_owl(tmp_path: Path) -> None:
     assert lines[1].startswith("# Written by `soundscape new`")
     assert sum(line.startswith("#") for line in lines) >= 12
     assert "# not understood" not in text  # every word of the example is known
-    assert "the rain recipe has no tent surface; roof is the closest" in text
-    for name in ("rain", "thunder-far", "owl"):
+    assert "'tent': rain pattering on a tent, heard from inside (the tent-rain recipe" in text
+    assert "# place: tent (adds wind)" in text
+    for name in ("rain-on-tent", "wind", "thunder-far", "owl"):
         block = text.split(f'name = "{name}"')[0].rsplit("[[layers]]", 1)[0]
         comment = block.rstrip().split("\n\n")[-1].splitlines()
         assert all(line.startswith("# ") for line in comment), name
@@ -91,7 +95,8 @@ def test_example_renders_30s_with_every_layer_heard(tmp_path: Path, bank) -> Non
     scene = tmp_path / "tent.toml"
     res = cli("new", EXAMPLE, "-o", str(scene), "--seed", str(EXAMPLE_SEED))
     assert res.returncode == 0, res.stderr
-    assert f"wrote {scene}: 1 bed, 2 events (rain, thunder-far, owl)" in res.stderr
+    assert (f"wrote {scene}: 2 beds, 2 events (rain-on-tent, wind, thunder-far, owl)"
+            in res.stderr)
     rep = tmp_path / "r.json"
     res = cli("render", str(scene), "-d", "30s", "-o", str(tmp_path / "o.flac"), "-q",
               "--report", str(rep))
@@ -100,14 +105,14 @@ def test_example_renders_30s_with_every_layer_heard(tmp_path: Path, bank) -> Non
     assert report["warnings"] == []
     assert abs(report["integrated_lufs"] - (-23.0)) < 1.5  # 30 s holds the fade-in
     layers = {e["name"]: e for e in report["layers"]}
-    assert set(layers) == {"rain", "thunder-far", "owl"}
+    assert set(layers) == {"rain-on-tent", "wind", "thunder-far", "owl"}
     for e in layers.values():
         assert e["source"] == "procedural"
         assert e["below_mix_lu"] is not None and e["below_mix_lu"] < INAUDIBLE_LU, e
     assert layers["thunder-far"]["events"] >= 1 and layers["owl"]["events"] >= 1
     # events are heard but the rain carries the mix: thunder far under it, the owl over
     assert 5.0 < layers["thunder-far"]["below_mix_lu"] < 20.0
-    assert abs(layers["rain"]["below_mix_lu"]) < 1.0
+    assert abs(layers["rain-on-tent"]["below_mix_lu"]) < 1.5
 
 
 @pytest.mark.parametrize("words", [
@@ -204,10 +209,10 @@ def test_evolution_words_add_a_looping_cycle(tmp_path: Path) -> None:
 
 
 def test_unknown_unmakeable_and_negated_words_are_listed(tmp_path: Path) -> None:
-    text = scene_text_from_words("Rain, zorblax and quibbly frogs, no thunder")
+    text = scene_text_from_words("Rain, zorblax and quibbly dogs, no thunder")
     lines = text.splitlines()
     assert "# not understood: zorblax, quibbly" in lines
-    assert "# no recipe can make: frogs (left out)" in lines
+    assert "# no recipe can make: dogs (left out)" in lines
     assert any(line.startswith("# note: negation is not understood (ignored: no)")
                for line in lines)
     scene = scene_of(text, tmp_path)  # negation out of scope: thunder is still there
@@ -219,9 +224,10 @@ def test_unknown_unmakeable_and_negated_words_are_listed(tmp_path: Path) -> None
     (" \t\n ", "description: it is empty"),
     ("x" * (MAX_DESCRIPTION_CHARS + 1),
      f"description: {MAX_DESCRIPTION_CHARS + 1} characters is too long (at most 1000)"),
-    ("the quiet hum of a cafe", None),  # "hum" is the insect drone: not an error
-    ("frogs in a cafe", 'description: no sound recognised in "frogs in a cafe" (frogs, '
-                        "cafe: no recipe can make that); sounds understood: rain, drizzle"),
+    ("the quiet hum of a cafe", None),  # a place alone makes a scene
+    ("dogs at a market", 'description: no sound recognised in "dogs at a market" (dogs, '
+                         "market: no recipe can make that); sounds understood: rain, "
+                         "drizzle"),
     ("at night", 'no sound recognised in "at night"; sounds understood: rain'),
 ])
 def test_clear_errors(words: str, message: str | None) -> None:
@@ -278,7 +284,7 @@ def test_cli_writes_atomically_and_only_with_force(tmp_path: Path,
     # user errors: one line, status 2, nothing written
     for args, text in (
         (["", "-o", str(tmp_path / "a.toml")], "description: it is empty"),
-        (["frogs", "-o", str(tmp_path / "b.toml")], "description: no sound recognised"),
+        (["dogs", "-o", str(tmp_path / "b.toml")], "description: no sound recognised"),
         (["rain", "-o", str(tmp_path / "c.txt")], "should end in .toml"),
         (["rain"], "-o/--output: give the scene file to write"),
         (["rain", "-o", str(tmp_path / "no" / "d.toml")], "no such folder"),
@@ -348,7 +354,8 @@ def test_every_table_entry_is_a_valid_layer(tmp_path: Path) -> None:
 
 
 _VOCABULARY = sorted(WORDS) + sorted(MODIFIERS) + [
-    "and", "with", ",", "no", "tent", "roof", "night", "rolling in", "frogs", "zzz", "the"]
+    "and", "with", ",", "no", "tent", "roof", "night", "rolling in", "dogs", "zzz", "the",
+    "cafe", "forest", "train", "pond", "library", "car", "camping"]
 
 
 @settings(max_examples=150, deadline=None,

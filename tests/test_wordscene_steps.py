@@ -73,13 +73,14 @@ def test_mentions_merge_words_and_implied_modifiers() -> None:
 
 
 def test_modifiers_and_the_other_words() -> None:
-    clause = ["distant", "tent", "night", "rolling in", "frogs", "no", "zorblax", "the", "3"]
+    clause = ["distant", "tent", "night", "rolling in", "dogs", "no", "zorblax", "the", "3"]
     assert reading.modifiers(clause) == ["distant"]
     r = reading.Reading()
     reading.note_words(r, clause)
     assert r.surface is not None and r.surface[0] == "tent"
+    assert r.places == [("tent", ["distant"])]  # a place, with its clause's modifiers
     assert r.settings == {"night": "night"} and r.evolution == ["rolling in"]
-    assert (r.unmakeable, r.negations, r.unknown) == (["frogs"], ["no"], ["zorblax"])
+    assert (r.unmakeable, r.negations, r.unknown) == (["dogs"], ["no"], ["zorblax"])
 
 
 def test_a_clause_of_modifiers_passes_them_to_the_clause_before() -> None:

@@ -5,7 +5,8 @@ transparent table and returns the text of a complete, commented scene file that
 :func:`soundscape.scene.load_scene` accepts. The package, one step per module:
 
 * :mod:`~soundscape.wordscene.words` -- the tables (:data:`SOUNDS`, :data:`WORDS`,
-  :data:`MODIFIERS`, :data:`SURFACES`, :data:`SETTINGS`, ...), immutable data;
+  :data:`MODIFIERS`, :data:`SURFACES`, :data:`PLACES`, :data:`SETTINGS`, ...),
+  immutable data;
 * :mod:`~soundscape.wordscene.reading` -- the words read: tokenise, clauses,
   mentions, modifiers, the other words;
 * :mod:`~soundscape.wordscene.levels` -- each mention made a planned layer: modifier
@@ -23,14 +24,18 @@ How the words are read (simple on purpose, and said in the file's header):
    clause before ("rain, soft").
 3. A sound named twice is one layer; its modifiers add up. Thunder is far unless a
    "close"/"near"/"overhead" modifier makes it near (:data:`SOUNDS`' ``close_key``).
+   A place ("cafe", "forest", "train") adds the layers it has that the words did not
+   name (:data:`PLACES`: murmur and cups, wind in the leaves and birds, the rail
+   rhythm), each commented with the reason, with the modifiers of its clause.
 4. Words in no table (and not common little words) are listed at the top of the
    file as ``# not understood: ...``. Negation is out of scope: "no thunder" still
    adds thunder, and the file says that a negation word was ignored.
 
-Nothing recognised (only unknown words, or only settings) is an error listing the
-sound words that are understood: a default bed the user did not ask for would hide
-the miss. An empty description, or one over :data:`MAX_DESCRIPTION_CHARS`, is an
-error too. Every error is a :class:`soundscape.errors.UsageError`.
+Nothing recognised (only unknown words, or only settings: a place alone is a scene)
+is an error listing the sound words that are understood: a default bed the user did
+not ask for would hide the miss. An empty description, or one over
+:data:`MAX_DESCRIPTION_CHARS`, is an error too. Every error is a
+:class:`soundscape.errors.UsageError`.
 
 Levels follow the shipped scenes: the loudest bed at 0 dB, other beds within 12 dB
 of it (each sound's ``gain_db`` is its level as a secondary bed), events at gains
@@ -58,6 +63,7 @@ from .words import (
     EVOLUTION,
     HEADWORDS,
     MODIFIERS,
+    PLACES,
     SETTINGS,
     SOUNDS,
     SURFACES,
@@ -68,7 +74,8 @@ from .words import (
 )
 
 __all__ = [
-    "EVOLUTION", "HEADWORDS", "MAX_DESCRIPTION_CHARS", "MODIFIERS", "SETTINGS", "SOUNDS",
+    "EVOLUTION", "HEADWORDS", "MAX_DESCRIPTION_CHARS", "MODIFIERS", "PLACES", "SETTINGS",
+    "SOUNDS",
     "SURFACES", "UNMAKEABLE", "WORDS", "Sound", "not_understood", "scene_text_from_words",
     "sounds_asked_for", "understood_words",
 ]
@@ -175,7 +182,8 @@ def _layers(r: Reading) -> tuple[list[Plan], list[Plan]]:
     events = [x for x in layers.values() if x.sound.kind == "event"]
     if not beds:
         reason = "no word: added because events alone leave silence between them"
-        beds.append(plan(Mention(carrier_for(events), reason=reason), r))
+        key, mods = carrier_for(events)
+        beds.append(plan(Mention(key, mods=list(mods), reason=reason), r))
     return balance(beds), events
 
 

@@ -78,7 +78,13 @@ def _asked(layer: Plan) -> str:
         return layer.reason or "no word"
     words = ", ".join(f"'{w}'" for w in layer.words)
     mods = sorted(set(layer.mods))
-    return words + (f" ({', '.join(mods)})" if mods else "")
+    why = f": {layer.reason}" if layer.reason else ""  # a place's layer says why
+    return words + (f" ({', '.join(mods)})" if mods else "") + why
+
+
+def _place_adds(r: Reading, word: str) -> str:
+    added = [k for k, m in r.mentions.items() if m.words == [word] and m.reason]
+    return ", ".join(added) or "nothing the words did not name already"
 
 
 def header(text: str, r: Reading, beds: list[Plan], notes: Sequence[str]) -> list[Comment]:
@@ -101,8 +107,13 @@ def header(text: str, r: Reading, beds: list[Plan], notes: Sequence[str]) -> lis
         out += comments(f"note: negation is not understood (ignored: "
                         f"{', '.join(r.negations)}); remove any layer you did not want")
     settings = list(r.settings)
-    if r.surface is not None and not any(x.sound.key == "rain" for x in beds):
-        settings.append(r.surface[0])  # a surface with no rain on it
+    places = [word for word, _ in r.places]
+    if (r.surface is not None and r.surface[0] not in places
+            and not any(x.sound.recipe in ("rain", "tent-rain", "hail") for x in beds)):
+        settings.append(r.surface[0])  # a surface with nothing falling on it
+    if r.places:
+        out += comments("place: " + "; ".join(
+            f"{word} (adds {_place_adds(r, word)})" for word, _ in r.places))
     if settings:
         out += comments(f"setting (no layer of its own): {', '.join(settings)}")
     for note in notes:
@@ -222,7 +233,8 @@ def scene_document(text: str, title: str, seed: int, r: Reading, beds: list[Plan
     doc.add(tomlkit.nl())
     doc.add("title", title)
     doc.add("description", text)
-    doc.add("tags", sorted({x.sound.key.split("-")[0] for x in beds + events}))
+    doc.add("tags", sorted({x.sound.key.split("-")[0] for x in beds + events}
+                           | {word for word, _ in r.places}))
     doc.add(tomlkit.nl())
     doc.add("master", master_table(seed))
     generator = tomlkit.table()

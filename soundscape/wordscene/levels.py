@@ -14,8 +14,8 @@ Named steps, each testable alone:
 
 :func:`plan` runs them; :func:`balance` then sets the beds against each other (the
 loudest at 0 dB, the others within 12 dB of it) and :func:`carrier_for` picks the bed
-that goes under events asked for alone. Levels follow the shipped scenes (see
-docs/scenes.md "What 0 dB means"). Pure: no I/O.
+that goes under events asked for alone (:data:`~soundscape.wordscene.words.CARRIERS`).
+Levels follow the shipped scenes (see docs/scenes.md "What 0 dB means"). Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from .reading import Mention, Reading
-from .words import MODIFIERS, SOUNDS, Sound
+from .words import CARRIERS, MODIFIERS, SOUNDS, Sound
 
 BED_SPREAD_DB = 12.0  # every bed within this of the loudest
 
@@ -98,9 +98,11 @@ def heavier(sound: Sound, amount: int, params: dict[str, float | str]
     spec = RECIPES[sound.recipe].params[sound.amount]
     low = 0.0 if spec.low is None else spec.low
     high = 1.0 if spec.high is None else spec.high
+    span = high - low  # steps are shares of the range (cars a minute: 1..60)
     value = float(params[sound.amount])
-    step = 0.3 if amount > 0 else 0.25
-    params[sound.amount] = round(_clip(value + step * amount, low + 0.1, high - 0.05), 2)
+    step = (0.3 if amount > 0 else 0.25) * span
+    params[sound.amount] = round(_clip(value + step * amount, low + 0.1 * span,
+                                       high - 0.05 * span), 2)
     return ([f"{'heavier' if amount > 0 else 'lighter'}: "
              f"{sound.amount} {value:g} -> {params[sound.amount]:g}"],
             ["heavy" if amount > 0 else "light"])
@@ -172,6 +174,13 @@ def prompt_for(sound: Sound, r: Reading, params: dict[str, float | str],
                 notes.append(f"'{word}': surface {surf.surface}")
         else:
             prompt = prompt.replace("{surface}", "falling on leaves and wet ground")
+    if sound.key in ("rain-on-tent", "rain-on-car") and r.surface is not None:
+        word, surf = r.surface
+        notes.append(f"'{word}': rain {surf.phrase} (the {sound.recipe} recipe, surface "
+                     f"{params['surface']})")
+    if sound.key == "hail" and r.surface is not None:
+        params["surface"] = r.surface[1].hail
+        notes.append(f"'{r.surface[0]}': hail on the {params['surface']}")
     if sound.key == "noise" and r.noise_color is not None:
         params["color"] = r.noise_color
         prompt = f"steady soft {r.noise_color} noise, even and smooth"
@@ -190,9 +199,16 @@ def prompt_for(sound: Sound, r: Reading, params: dict[str, float | str],
     return prompt, notes
 
 
+def own_surface(sound: Sound, r: Reading) -> Sound:
+    """Rain on a surface with a recipe of its own (a tent, a car) -> that sound."""
+    if sound.key == "rain" and r.surface is not None and r.surface[1].own is not None:
+        return SOUNDS[r.surface[1].own]
+    return sound
+
+
 def plan(m: Mention, r: Reading) -> Plan:
     """The layer that mention ``m`` asks for, in the setting ``r`` read."""
-    sound, t = near_variant(SOUNDS[m.sound], totals(m.mods))
+    sound, t = near_variant(own_surface(SOUNDS[m.sound], r), totals(m.mods))
     params = dict(sound.params)
     notes, adjectives = heavier(sound, t.amount, params)
     levels = bed_levels(sound, t) if sound.kind == "bed" else event_levels(sound, t)
@@ -219,12 +235,11 @@ def balance(beds: list[Plan]) -> list[Plan]:
     return out
 
 
-def carrier_for(events: list[Plan]) -> str:
-    """A bed that belongs with these events (owls -> night insects, gulls -> surf...)."""
-    recipes = {e.sound.recipe for e in events}
-    for recipe, bed in (("gull", "surf"), ("wave", "surf"), ("crackle", "fire"),
-                        ("thunder", "rain"), ("gust", "wind"), ("owl", "insects"),
-                        ("bird", "birds"), ("drip", "brook")):
+def carrier_for(events: list[Plan]) -> tuple[str, tuple[str, ...]]:
+    """A bed that belongs with these events (owls -> night insects, gulls -> surf...)
+    and its modifiers (chimes -> a light breeze); noise when none does."""
+    recipes = [e.sound.recipe for e in events]
+    for recipe, carrier in CARRIERS.items():
         if recipe in recipes:
-            return bed
-    return "noise"
+            return carrier
+    return "noise", ()

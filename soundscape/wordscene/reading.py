@@ -12,9 +12,16 @@ Named steps, each testable alone (simple on purpose; the file's header says so):
 5. :func:`modifiers` -- the modifier words of a clause; they apply to every sound of
    their clause, and a clause with modifiers and no sound passes them to the sounds
    of the clause before ("rain, soft");
-6. :func:`note_words` -- the rest: surface, settings, evolution words, sounds no
-   recipe can make, negations (not understood: "no thunder" still adds thunder) and
-   unknown words (little words in STOPWORDS are never reported).
+6. :func:`note_words` -- the rest: places, surface, settings, evolution words,
+   sounds no recipe can make, negations (not understood: "no thunder" still adds
+   thunder) and unknown words (little words in STOPWORDS are never reported);
+7. :func:`place_layers` -- once every clause is read, each place named adds the
+   layers it has (:data:`~soundscape.wordscene.words.PLACES`) that the words did not
+   name already, with the modifiers of the place's clause and the reason for the
+   layer's comment; a room (a cafe, a train) leads: its own sound is the main bed,
+   and rain named there is outside (distant);
+8. :func:`companion` -- a sound named alone, with no place, gets the layer that
+   belongs with it ("traffic" -> people on the pavements, a cat's purr -> its room).
 
 :func:`read` runs them in that order. Pure: no I/O.
 """
@@ -26,12 +33,16 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from .words import (
+    COMPANIONS,
+    COVERS,
     MAX_PHRASE,
     NEGATIONS,
     NOISE_COLOR,
     PHRASES,
+    PLACES,
     SEPARATOR_WORDS,
     SETTINGS,
+    SOUNDS,
     STOPWORDS,
     SURFACES,
     WORDS,
@@ -54,7 +65,8 @@ class Reading:
     """Everything read from a description, in the order the words came."""
 
     mentions: dict[str, Mention] = field(default_factory=dict)
-    surface: tuple[str, Surface] | None = None
+    surface: tuple[str, Surface] | None = None  # the highest-ranked surface named
+    places: list[tuple[str, list[str]]] = field(default_factory=list)  # word, clause mods
     settings: dict[str, str] = field(default_factory=dict)
     evolution: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
@@ -127,7 +139,13 @@ def note_words(r: Reading, clause: list[str]) -> None:
         if kind in ("sound", "modifier"):
             continue
         if kind == "surface":
-            r.surface = (phrase, SURFACES[phrase])
+            _surface(r, phrase, SURFACES[phrase])
+        elif kind == "place":
+            if all(word != phrase for word, _ in r.places):
+                r.places.append((phrase, modifiers(clause)))
+            surface = PLACES[phrase].surface
+            if surface is not None:
+                _surface(r, phrase, surface)
         elif kind == "setting":
             r.settings[phrase] = SETTINGS[phrase]
         elif kind == "evolution":
@@ -138,6 +156,54 @@ def note_words(r: Reading, clause: list[str]) -> None:
             _add_once(r.negations, phrase)
         elif phrase not in STOPWORDS and not phrase.isdigit():
             _add_once(r.unknown, phrase)
+
+
+def _surface(r: Reading, phrase: str, surface: Surface) -> None:
+    """Keep the surface of the higher rank (a tent over a forest), the first of equals."""
+    if r.surface is None or surface.rank > r.surface[1].rank:
+        r.surface = (phrase, surface)
+
+
+def place_layers(r: Reading) -> None:
+    """Add to ``r`` the layers of the places it names (see the module's step 7)."""
+    named = list(r.mentions)
+    covered = {SOUNDS[k].recipe for k in named}
+    covered.update(SOUNDS[c].recipe for k in named for c in COVERS.get(k, ()))
+    night = "night" in r.settings.values()
+    lead: str | None = None
+    for word, mods in r.places:
+        place = PLACES[word]
+        for layer in place.layers:
+            when = {"": True, "night": night, "day": not night, "rain": "rain" in named,
+                    "alone": not named}[layer.when]
+            if not when or layer.sound in r.mentions or SOUNDS[layer.sound].recipe in covered:
+                continue
+            r.mentions[layer.sound] = Mention(layer.sound, [word], [*layer.mods, *mods],
+                                              reason=layer.why)
+        first = place.layers[0].sound
+        if (lead is None and place.leads and SOUNDS[first].kind == "bed"
+                and first in r.mentions):
+            lead = first
+        if "rain" in r.mentions and place.rain_mods:
+            r.mentions["rain"].mods.extend(m for m in place.rain_mods
+                                           if m not in r.mentions["rain"].mods)
+    if lead is not None:
+        r.mentions = {lead: r.mentions[lead],
+                      **{k: m for k, m in r.mentions.items() if k != lead}}
+
+
+def companion(r: Reading, surface_sound: str | None = None) -> None:
+    """One sound named alone, and no place: add the layer that belongs with it
+    (:data:`~soundscape.wordscene.words.COMPANIONS`), with its reason. ``surface_sound``
+    is the sound rain becomes on the surface named (rain on a tent)."""
+    if r.places or len(r.mentions) != 1:
+        return
+    (key, m), = r.mentions.items()
+    layer = COMPANIONS.get(surface_sound if key == "rain" and surface_sound else key)
+    if layer is not None and layer.sound not in r.mentions:
+        r.mentions[layer.sound] = Mention(layer.sound, [], [*layer.mods],
+                                          reason=f"with {', '.join(repr(w) for w in m.words)}"
+                                                 f": {layer.why}")
 
 
 def _add_once(items: list[str], phrase: str) -> None:
@@ -156,4 +222,6 @@ def read(text: str) -> Reading:
             m.mods.extend(modifiers(clause))
         if here:
             previous = here
+    place_layers(r)
+    companion(r, r.surface[1].own if r.surface is not None else None)
     return r
