@@ -118,6 +118,8 @@ def test_example_renders_30s_with_every_layer_heard(tmp_path: Path, bank) -> Non
 @pytest.mark.parametrize("words", [
     "a crackling campfire at night with crickets and an owl",
     "ocean waves on a beach with seagulls and a light breeze",
+    "a hushed reading room with rain outside",  # a place: room tone, clock, pages, rain
+    "toads croaking by a lily pond in the evening",
 ])
 def test_other_scenes_render_balanced(words: str, tmp_path: Path, bank) -> None:
     scene = tmp_path / "s.toml"

@@ -10,6 +10,7 @@ build_graph. A case whose recipe is not registered yet is skipped, saying so.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from audio_helpers import pull_all
 from soundscape.graph import build_graph
 from soundscape.procedural import RECIPES
 from soundscape.scene import Scene, scene_from_text
-from soundscape.wordscene import PLACES, WORDS, scene_text_from_words
+from soundscape.wordscene import PLACES, WORDS, reading, scene_text_from_words
 
 # A case: words -> what the scene must hold, as (recipe, {param: value}) pairs.
 Want = tuple[tuple[str, dict[str, object]], ...]
@@ -111,6 +112,18 @@ HELD_BACK: list[tuple[str, Want]] = [
 def test_held_back_wordings_hold_what_was_named(words: str, want: Want,
                                                 tmp_path: Path) -> None:
     check(words, want, tmp_path)
+
+
+def test_two_sounds_named_give_both() -> None:
+    """Every pair of sounds, each named by a plain word of its own: both are asked for."""
+    plain: dict[str, str] = {}
+    for word, sounds in WORDS.items():
+        if len(sounds) == 1 and not sounds[0][1] and " " not in word:
+            plain.setdefault(sounds[0][0], word)
+    assert len(plain) >= 35
+    for (a, word_a), (b, word_b) in itertools.permutations(plain.items(), 2):
+        asked = reading.read(f"{word_a} and {word_b}").mentions
+        assert a in asked and b in asked, (word_a, word_b, list(asked))
 
 
 def test_every_recipe_is_reachable_from_words(tmp_path: Path) -> None:

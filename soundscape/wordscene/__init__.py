@@ -132,7 +132,9 @@ def not_understood(description: str) -> list[str]:
 
 def sounds_asked_for(description: str) -> list[str]:
     """The :data:`SOUNDS` keys the words of ``description`` ask for, in order (before
-    "close" turns far thunder near); UsageError as :func:`not_understood`."""
+    "close" turns far thunder near or a tent turns rain into rain on a tent), the
+    layers of the places it names and a lone sound's companion included; UsageError
+    as :func:`not_understood`."""
     text, _ = _check_inputs(description, None, 0)
     return list(read(text).mentions)
 

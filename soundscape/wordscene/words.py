@@ -329,7 +329,7 @@ _SOUND_LIST: tuple[Sound, ...] = (
           "wind chimes tinkling in a breeze on a porch, ringing metal tubes",
           "chimes: a cluster of pentatonic tubes struck by the wind, ringing",
           "rate_per_min, gain_db, params.size (0 small high chimes .. 1 big low ones)",
-          (-5.0, 1.0), rate_per_min=3.0, min_gap=3.0, pan=(-0.6, 0.6),
+          (-5.0, 1.0), rate_per_min=5.0, min_gap=3.0, pan=(-0.6, 0.6),
           distance=(0.1, 0.4), seconds=12.0, variants=8),
     Sound("bowl", "event", "bowl", {"pitch": 220.0},
           "a singing bowl struck once, a long shimmering ring, quiet room",
