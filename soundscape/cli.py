@@ -34,7 +34,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    try:  # importing the commands takes a moment: Ctrl-C then is no traceback either
+        args = parser().parse_args(argv)
+    except KeyboardInterrupt:
+        print("soundscape: interrupted", file=sys.stderr)
+        return 130
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -24,6 +24,7 @@ SALTS: dict[str, int] = {
     "bed": 0xBED,            # graph.bed: which segment, offset and speed plays next
     "events": 0xE7E,         # graph.events: event times, variants, pans
     "event-trigger": 0x7219,  # graph.events: a triggered event's variation
+    "event-speed": 0x5BEED,  # graph.events: a finite event's playback speeds
     "breathing": 0xB4EA7,    # graph.automation: slow level movement
     "texture": 0x7E47,       # dsp.texture: resynthesised clip blocks
 }

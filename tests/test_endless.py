@@ -231,3 +231,22 @@ def test_copies_of_a_pool_make_each_fresh_segment_once():
     assert len(pool.shared) == 1  # the last twin still wants it
     twins[2].retain({7})
     assert len(pool.shared) == 0
+
+
+def test_a_strict_rhythm_keeps_its_cycle_across_joins():
+    """A clock's plays join on its tick-tock cycle at speed 1: one beat a second for
+    three minutes, never a jump at a join (plays from random offsets jumped)."""
+    from soundscape.procedural import render
+    sr, params = 48000, {"rate": 1.0, "size": 0.8}
+    pool = SegmentPool([render("clock", params, seconds=10, sample_rate=sr, seed=s)
+                        for s in range(3)],
+                       lambda i: render("clock", params, seconds=20, sample_rate=sr,
+                                        seed=100 + i), fresh_frames=20 * sr)
+    bed = BedPlayer(pool, int(0.15 * sr), 7, uses=1, period=2 * sr)
+    level = np.abs(pull_all(bed, 180 * sr, 4800)).max(0)
+    loud = np.flatnonzero(level > 0.25 * level.max())
+    beats = loud[np.r_[True, np.diff(loud) > 0.3 * sr]]
+    gaps = np.diff(beats) / sr
+    assert len(beats) >= 178
+    assert np.all(np.abs(gaps - 1.0) < 0.03), gaps[np.abs(gaps - 1.0) >= 0.03]
+    assert bed.pool.fresh > 5  # renewed all along, never replayed

@@ -111,9 +111,15 @@ class BedPlayer:
 
     def __init__(self, segments: SegmentPool | list[np.ndarray], crossfade: int, seed: int,
                  min_body: int | None = None, warp: bool = False, uses: int = USES,
-                 ahead: int = 1):
+                 ahead: int = 1, period: int | None = None):
         self.pool = as_pool(segments)
+        # frames of a strict rhythm's cycle (a clock): plays then run at normal speed,
+        # start on the cycle and last a whole number of cycles plus the crossfade, so
+        # the rhythm carries on across every join
+        self.period = period if period and period > 0 else None
         self.uses = max(1, min(uses, len(RATES)))  # plays of a renewable segment
+        if self.period is not None:  # at one speed, a second play of a segment would
+            self.uses = 1  # repeat it verbatim: each plays once
         self.ahead = ahead  # plays drawn ahead of the playhead at least (AHEAD_PLAYS: render)
         self.warp = warp  # every play at a speed and wow of its own (a low band only)
         self.segments = self.pool.segments
@@ -202,6 +208,8 @@ class BedPlayer:
 
     def _draw(self, ahead: bool = True) -> Play:
         variant = self._next_variant()
+        if self.period is not None:
+            return self._draw_on_cycle(variant, self.period, ahead)
         rate = RATES[self._next_rate(variant)] if self.pool.renewable else \
             self._fixed_rate(variant)
         wow = None
@@ -225,6 +233,27 @@ class BedPlayer:
             source = self.pool.source(variant)
             self._rendered[play] = self.pool.shared.want(
                 ("play", play), self._holder.value, lambda: resample_play(source(), play))
+        if self.keep_history:
+            self.history.append(play)
+        return play
+
+    def _draw_on_cycle(self, variant: int, period: int, ahead: bool) -> Play:
+        """A play of a strict rhythm: at speed 1, its offset a whole number of cycles
+        into the segment and its length that plus the crossfade, so every join keeps
+        the cycle's phase (each segment starts it at the same phase)."""
+        size = self.pool.frames(variant)
+        x = self.crossfade
+        low = min(max(self.min_length, size // 2), size)
+        most = max(1, (size - x) // period)  # cycles that fit (a length <= size)
+        least = min(most, max(1, -(-(low - x) // period)))
+        cycles = int(self.rng.integers(least, most + 1))
+        length = min(size, x + cycles * period)
+        offset = period * int(self.rng.integers(0, (size - length) // period + 1))
+        play = Play(variant, offset, length, self._next_start)
+        self._next_start = play.end - self.crossfade
+        plays = self._used.setdefault(variant, set())
+        plays.add(len(plays))  # one more play (counted: there are no speeds to track)
+        self._retire(variant, ahead)
         if self.keep_history:
             self.history.append(play)
         return play

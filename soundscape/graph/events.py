@@ -126,7 +126,7 @@ class EventPlayer:
         self._placed = 0  # events scheduled so far (a renewable pool's fresh index)
         self.speeds = speeds  # finite pools: each event plays at one of these
         # its own salt, not yet in seeds.SALTS (kept so file events play the same speeds)
-        self._speeds = np.random.default_rng([seed, 0x5BEED])
+        self._speeds = generator(seed, "event-speed")
         self._speed = 1.0
         self.plan = plan
         self.sample_rate = rate

@@ -70,8 +70,13 @@ def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int
     elif isinstance(layer, Bed):
         pool = SegmentPool(segments, make, fresh_frames(scene))
         recipe = RECIPES.get(layer.recipe or "")
+        period = None
+        if recipe is not None and recipe.period is not None:
+            given = {k: layer.params.get(k, spec.default) for k, spec in recipe.params.items()}
+            period = int(round(recipe.period(given) * rate))
         player = BedPlayer(pool, int(round(layer.crossfade * rate)), aseed,
-                           uses=recipe.reuse if recipe is not None else USES, ahead=ahead)
+                           uses=recipe.reuse if recipe is not None else USES, ahead=ahead,
+                           period=period)
     else:
         assert isinstance(layer, Event)
         player = EventPlayer(SegmentPool(segments, make), event_plan(scene, layer), rate,

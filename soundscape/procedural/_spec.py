@@ -48,6 +48,10 @@ class Recipe:
     # this many times before fresh material replaces it: few where single moments
     # stand out (a wave's crash, a gust, a pop), more for uniform textures
     reuse: int = 13
+    # a bed with a strict rhythm (a clock): seconds of its cycle for given params. Its
+    # segments all start the cycle at the same phase, and its plays join on the cycle
+    # at normal speed, so the rhythm never jumps at a join
+    period: Callable[[Mapping[str, object]], float] | None = None
 
 
 def problems(name: str, specs: Mapping[str, ParamSpec], params: Mapping[str, object]) -> list[str]:
@@ -144,6 +148,8 @@ def run(
 
 
 def make(name: str, kind: str, params: dict[str, ParamSpec], doc: str, raw: RawRender,
-         reuse: int = 13) -> Recipe:
+         reuse: int = 13,
+         period: Callable[[Mapping[str, object]], float] | None = None) -> Recipe:
     """Build a :class:`Recipe` whose ``render`` applies the contract around ``raw``."""
-    return Recipe(name, kind, params, doc, partial(run, name, kind, params, raw), reuse)
+    return Recipe(name, kind, params, doc, partial(run, name, kind, params, raw), reuse,
+                  period)

@@ -49,6 +49,7 @@ Each recipe is registered in :data:`RECIPES` (collected by
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -548,6 +549,13 @@ def _wheel_click(rng: Rng, sr: int) -> np.ndarray:
     return g / (np.max(np.abs(g)) + 1e-12)
 
 
+def _rail_cycle(p: Mapping[str, object]) -> float:
+    """Seconds between rail joints at the train's speed."""
+    speed = p["speed"]
+    assert isinstance(speed, (int, float))
+    return RAIL_LENGTH_M / (speed / 3.6)
+
+
 def train(p: dict[str, float | str], n: int, sr: int, rng: Rng) -> np.ndarray:
     """A train interior (2, n) at ``speed`` km/h: the rumble (20-200 Hz, rising with
     speed), the wheel-rail clicks (each joint under the near bogie: two clicks
@@ -566,7 +574,10 @@ def train(p: dict[str, float | str], n: int, sr: int, rng: Rng) -> np.ndarray:
     # joints: every rail length (laid within +-0.2 m), struck by four axles
     period = RAIL_LENGTH_M / v
     start = -BOGIE_SPACING_M / v - 1.0
-    joints = np.arange(start, n / sr + period, period) + r_clk.uniform(0, period)
+    # every segment at the same phase of the joint cycle: the bed joins its plays on
+    # the cycle (Recipe.period), so the rhythm never jumps at a join
+    joints = np.arange(start, n / sr + period, period)
+    r_clk.uniform(0, period)  # the phase it once drew: kept, so the later draws stay put
     joints += r_clk.normal(0.0, 0.2 / v, len(joints))
     offs = np.array([0.0, AXLE_SPACING_M, BOGIE_SPACING_M, BOGIE_SPACING_M + AXLE_SPACING_M]) / v
     amps = np.array([1.0, 0.85, FAR_BOGIE, FAR_BOGIE * 0.85])
@@ -729,7 +740,7 @@ RECIPES: list[Recipe] = [
         "speed": ParamSpec(100.0, 40.0, 160.0, doc="km/h: the clickety-clack comes every "
                                                    "20 m of rail"),
     }, "A train interior: a 20-200 Hz rumble, wheel-rail clicks in bogie pairs at each "
-       "rail joint, a faint rattle.", train, reuse=6),
+       "rail joint, a faint rattle.", train, reuse=1, period=_rail_cycle),
     make("cabin", "bed", {}, "An airliner cabin: broadband noise with a 200-500 Hz hump, "
                              "slow drift, faint beating engine tonals.", cabin),
     make("tent-rain", "bed", {

@@ -21,6 +21,7 @@ Each recipe is registered in :data:`RECIPES` (collected by
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -202,6 +203,13 @@ def _strike(voice: dict[str, np.ndarray], rng: Rng, sr: int) -> np.ndarray:
     return x / (np.max(np.abs(x)) + 1e-12)
 
 
+def _clock_cycle(p: Mapping[str, object]) -> float:
+    """Seconds of a clock's cycle: a tick and a tock."""
+    rate = p["rate"]
+    assert isinstance(rate, (int, float))
+    return 2.0 / rate
+
+
 def clock(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     """A mechanical clock ticking in a quiet room (2, n).
 
@@ -232,7 +240,9 @@ def clock(p: Params, n: int, sr: int, rng: Rng) -> np.ndarray:
     beat = 1.0 / rate
     count = int(n / sr * rate) + 3
     k = np.arange(-1, count)
-    times = (k + rng.uniform()) * beat + np.where(k % 2 == 0, 0.5, -0.5) * beat_error * beat
+    # every segment starts its tick-tock cycle at the same phase (the bed joins plays
+    # on the cycle: Recipe.period), half a beat in
+    times = (k + 0.5) * beat + np.where(k % 2 == 0, 0.5, -0.5) * beat_error * beat
     times += rng.normal(0.0, CLOCK_JITTER * beat, len(k))
     tock = (k % 2).astype(int)
     which = tock * variants + rng.integers(0, variants, len(k))
@@ -694,7 +704,7 @@ RECIPES: list[Recipe] = [
                           "(lower, longer-ringing, further above the room)"),
     }, "A mechanical clock in a quiet room: tick and tock, each a modal click "
        "(escapement partials 1-6 kHz, wooden case 200-800 Hz) with a 1 ms onset.",
-         clock),
+         clock, reuse=1, period=_clock_cycle),
     make("typing", "bed", {
         "speed": ParamSpec(50.0, 20.0, 90.0, doc="words per minute (five characters a word)"),
     }, "Keyboard typing: press and release clicks of a dozen keys and a deeper space "
