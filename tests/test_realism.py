@@ -166,7 +166,7 @@ def test_every_shipped_recipe_bed_is_measured() -> None:
     # every recipe bed a shipped scene plays has a case (the strict guard runs on it);
     # it is held inside real ranges where a reference recording exists for it (the
     # palette's places, things and frogs follow published figures instead:
-    # bench/RESULTS-palette-*.md)
+    # bench/RESULTS.md, The palette)
     beds = [(p.stem, layer.name, layer.recipe, layer.params)
             for p in sorted(SCENES.glob("*.toml")) for layer in load_scene(p).layers
             if isinstance(layer, Bed) and layer.recipe is not None and not layer.files]
