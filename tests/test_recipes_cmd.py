@@ -77,3 +77,11 @@ def test_schema_prints_and_writes(tmp_path: Path, capsys: pytest.CaptureFixture[
     code, _, err = run(["schema", "-o", str(tmp_path / "no" / "such" / "x.json")], capsys)
     assert code == 2 and "cannot write: No such file or directory" in err
     assert [p.name for p in tmp_path.iterdir()] == ["scene.schema.json"]  # no temporary left
+
+
+def test_the_docs_list_every_recipe() -> None:
+    """docs/scenes.md's table and docs/procedural.md's families name every recipe."""
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    for page in ("scenes.md", "procedural.md"):
+        text = (docs / page).read_text(encoding="utf-8")
+        assert [n for n in RECIPES if f"`{n}`" not in text] == [], page
