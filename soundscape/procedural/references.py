@@ -171,10 +171,6 @@ CASES: tuple[Case, ...] = (
     # the tests in tests/test_palette_frogs.py hold them to published call figures
     Case("peepers", {"density": 0.5, "temperature_c": 15.0}, None, "pond-dusk peepers; defaults"),
     Case("frogs", {"density": 0.5}, None, "pond-dusk frogs; defaults"),
-    # frogs family: no frog recording among ours, so no real range yet (category None);
-    # the tests in tests/test_palette_frogs.py hold them to published call figures
-    Case("peepers", {"density": 0.5, "temperature_c": 15.0}, None, "pond-dusk peepers; defaults"),
-    Case("frogs", {"density": 0.5}, None, "pond-dusk frogs; defaults"),
     Case("noise", {"color": "pink"}, None, "defaults"),
     Case("noise", {"color": "brown"}, None, "mountain-wind valley"),
     # things (no reference recordings of these; their models are held to published
