@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from soundscape.bank import SegmentBank
+from soundscape.clock import AudioClock
 from soundscape.graph import build_graph
 from soundscape.scene import load_scene
-from soundscape.clock import AudioClock
 from soundscape.server.codec import FRAME_SIZE, make_encoder
 from soundscape.server.stream import Stream, fork_graph
 

@@ -335,6 +335,8 @@ class RepetitionScanner:
             self.low.append(kept.astype(np.float16))
         else:
             self.low.append(mono.astype(np.float16))
+        # (`duplicates` pairs these lines with analyze's band meter by shape: both frame
+        # a stream into band powers, this one on its own hop and taper for fingerprints)
         buf = np.concatenate([self.pending, mono])
         if buf.shape[0] < self.frame:
             self.pending = buf

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as hst
 
 from soundscape.bank import SegmentBank
+from soundscape.clock import AudioClock
 from soundscape.graph import build_graph
 from soundscape.scene import load_scene
-from soundscape.clock import AudioClock
 from soundscape.server.codec import FRAME_SIZE, Decoder, OpusEncoder, Pcm16Encoder
 from soundscape.server.listener import ListenerQueue, Offer
 from soundscape.server.protocol import (

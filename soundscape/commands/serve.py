@@ -30,6 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--scenes", type=Path, default=d.scenes, help="scenes folder (default scenes)")
     p.add_argument("--bank", type=Path, default=None,
                    help=f"segment bank folder (default {default_bank_dir()})")
+    # (`duplicates` pairs these option lines by shape: one per setting, as argparse wants)
     p.add_argument("--max-listeners", type=int, default=d.max_listeners,
                    help=f"connections at most (default {d.max_listeners})")
     p.add_argument("--max-personal", type=int, default=d.max_personal,

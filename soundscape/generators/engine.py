@@ -112,6 +112,7 @@ def plan(scene: Scene, layer: Layer, settings: GenSettings, ref: ModelRef,
     return jobs
 
 
+# (`duplicates` pairs this field list with probe.FileReport by shape only: counters)
 @dataclass
 class Report:
     """What a run did. ``audio_seconds`` counts finished segments; ``model_seconds`` calls."""

@@ -206,6 +206,7 @@ SPECIES: dict[str, Species] = {s.name: s for s in (
                  "Collins Bird Guide; Catchpole & Slater 2008 (loud trills 3-8 kHz, "
                  "~5 s songs)"),
         variety=2, event_songs=(1, 1), level_db=2.0),
+    # (`duplicates` pairs the species rows by shape: they are data, one per bird)
     Species("blackbird", "Turdus merula", (
         Part(_BLACKBIRD_FLUTE, draw=(5, 8), gap_s=0.07),
         Part(_BLACKBIRD_TWITTER, draw=(4, 8), gap_s=0.03),

@@ -131,6 +131,9 @@ def _alternating(rng: np.random.Generator, seconds: float, rate: float,
     return t[t < seconds]
 
 
+# (`duplicates` pairs this with insects._mix by shape: the same scatter of a call bank,
+# kept here because frogs place whole calls with rounded onsets (scatter_stereo)
+# where crickets add grains at truncated ones, and changing either changes samples)
 def _place_calls(out: np.ndarray, bank: list[np.ndarray], times: np.ndarray, sr: int,
                  rng: np.random.Generator, gain: float, pan: float) -> None:
     """Add calls of ``bank`` (drawn at random) at ``times`` s into stereo ``out``."""

@@ -273,6 +273,7 @@ def _key_voice(rng: Rng, space: bool) -> dict[str, np.ndarray]:
     2-7 kHz, 1-3 ms, the loudest part), the plate (400-1500 Hz, 2-5 ms) and a low
     thock of the keyboard body (150-300 Hz, 3-6 ms). The space bar is longer and
     deeper: its modes sit lower (120-300 Hz and 300-900 Hz) and ring longer."""
+    # (`duplicates` pairs the two branches by shape: they are two tables of modes)
     if space:
         f = np.concatenate([np.exp(rng.uniform(np.log(1500), np.log(5000), 3)),
                             rng.uniform(300, 900, 2), rng.uniform(120, 300, 2)])

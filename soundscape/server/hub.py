@@ -240,6 +240,8 @@ class Hub:
             log.info("channel %s: encoding %s", channel.name, ", ".join(sorted(wanted)) or
                      "nothing (no listener)")
 
+    # (`duplicates` pairs this with _sync_codecs by shape: two sets of listeners, two
+    # stream requests; one helper taking both would need four callables to say less)
     def _sync_stems(self, channel: Channel) -> None:
         """Make stems only while someone listens to them, in the codecs they take."""
         wanted = frozenset(member.codec for member in channel.stem_listeners)

@@ -192,7 +192,11 @@ def prompt_for(sound: Sound, r: Reading, params: dict[str, float | str],
         params["kind"] = "cicada"
         notes.append("summer day: cicadas")
     for adjective in adjectives:
-        if adjective not in prompt:
+        if adjective in prompt:
+            continue
+        if prompt.split(" ", 1)[0] in ("a", "an", "inside", "heard"):
+            prompt = f"{prompt}, {adjective}"  # not "heavy a cafe's murmur"
+        else:
             prompt = f"{adjective} {prompt}"
     if "night" in settings and "night" not in prompt:
         prompt = f"{prompt}, at night"

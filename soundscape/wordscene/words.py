@@ -500,7 +500,7 @@ WORDS: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = MappingProxyType(
     **dict.fromkeys(["lapping", "lapping water", "lap", "laps", "hull", "sloshing"],
                     (("lapping", ()),)),
     **dict.fromkeys(["underwater", "under water", "submarine", "diving", "scuba",
-                     "snorkelling", "snorkeling", "under the sea", "beneath the waves",
+                     "snorkelling", "snorkeling", "under the sea", "beneath the waves", "dive",
                      "deep sea", "aquarium"], (("underwater", ()),)),
     **dict.fromkeys(["snow", "snowfall", "snowing", "snowy", "snowflakes", "falling snow",
                      "winter wind", "snow wind"], (("snow-wind", ()),)),
@@ -761,7 +761,8 @@ PLACES: Mapping[str, Place] = MappingProxyType({
     **dict.fromkeys(["office", "offices", "workplace", "workspace", "coworking",
                      "cubicle", "desk", "classroom", "focus room"], _OFFICE),
     **dict.fromkeys(["forest", "woods", "woodland", "woodlands", "wood", "grove",
-                     "pine forest", "trees"], _FOREST),
+                     "pine forest", "trees", "pines", "pine trees", "oaks", "firs",
+                     "birch", "birches", "beeches", "treetops"], _FOREST),
     **dict.fromkeys(["bamboo forest", "bamboo grove", "bamboo", "bamboo garden"], _BAMBOO),
     **dict.fromkeys(["jungle", "rainforest", "rain forest", "tropics", "tropical"], _JUNGLE),
     **dict.fromkeys(["pond", "ponds", "millpond", "lily pond"], _POND),
@@ -840,6 +841,7 @@ he she they them their his her one two three while whilst where when which who w
 how just also still only more most much even again ever yet s t
 falling falls fall pattering pattering tapping hitting drumming sound sounds noises
 time times then chirping chirp singing sings calling calls call crashing breaking
+next wooden sitting walking lying listening watching somewhere
 """.split())
 
 SEPARATOR_WORDS = frozenset(["and", "with", "plus", "while", "but", "then", "&", "or",
