@@ -288,3 +288,27 @@ def test_the_docs_new_section_lists_every_recipe_and_the_counts() -> None:
     assert f"and {len(PLACES)} place words)" in section
     missing = [name for name in RECIPES if f"`{name}`" not in section]
     assert missing == []
+
+
+def test_the_place_tables_name_real_sounds_and_no_phrase_twice() -> None:
+    from soundscape.wordscene import MODIFIERS, SETTINGS, SOUNDS, SURFACES, UNMAKEABLE
+    from soundscape.wordscene.words import CARRIERS, COMPANIONS, COVERS
+
+    layers = [layer for place in PLACES.values() for layer in place.layers]
+    for layer in [*layers, *COMPANIONS.values()]:
+        assert layer.sound in SOUNDS and layer.why, layer
+        assert all(m in MODIFIERS for m in layer.mods), layer
+        assert layer.when in ("", "night", "day", "rain", "alone"), layer
+    for place in PLACES.values():
+        own = place.surface.own if place.surface is not None else None
+        assert own is None or SOUNDS[own].recipe == "tent-rain"
+    assert set(COMPANIONS) <= set(SOUNDS) and set(COVERS) <= set(SOUNDS)
+    assert all(SOUNDS[k].recipe for keys in COVERS.values() for k in keys)
+    for recipe, (bed, mods) in CARRIERS.items():
+        assert recipe in RECIPES and RECIPES[recipe].kind == "event", recipe
+        assert SOUNDS[bed].kind == "bed" and all(m in MODIFIERS for m in mods)
+    tables = {"WORDS": set(WORDS), "PLACES": set(PLACES), "SURFACES": set(SURFACES),
+              "SETTINGS": set(SETTINGS), "UNMAKEABLE": set(UNMAKEABLE),
+              "MODIFIERS": set(MODIFIERS)}
+    for (a, x), (b, y) in itertools.combinations(tables.items(), 2):
+        assert not x & y, (a, b, sorted(x & y))  # one phrase, one meaning
