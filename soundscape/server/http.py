@@ -49,6 +49,7 @@ CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png",
     ".ico": "image/x-icon", ".json": "application/json",
+    ".webmanifest": "application/manifest+json",
 }
 METHODS = ("GET", "HEAD")
 Extra = tuple[tuple[str, str], ...]
