@@ -28,6 +28,13 @@ from .units import DURATION_HELP, DURATION_PATTERN
 
 SAMPLE_RATES = (16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000)
 LAYER_TYPES = ("bed", "event")
+# The icons a layer may name (`icon`): the drawings the player has (soundscape/web).
+# soundscape/scene/labels.py derives one when a layer gives none.
+ICONS = (
+    "rain", "wind", "waves", "fire", "bird", "cricket", "frog", "thunder", "leaves",
+    "water", "cafe", "cup", "train", "city", "clock", "keyboard", "chimes", "bowl",
+    "fan", "cat", "night", "snow", "book", "noise",
+)
 
 # Limits (documented in docs/scenes.md, "Limits"). They keep loading, preparing and
 # rendering a scene bounded in time and memory whatever the file says.
@@ -38,6 +45,7 @@ MAX_FILES = 256  # per layer
 MAX_TAGS = 32
 MAX_NAME_CHARS = 64  # layer, phase and tag names, recipe names
 MAX_TITLE_CHARS = 200
+MAX_LABEL_CHARS = 40  # a layer's label: a few plain words
 MAX_TEXT_CHARS = 2000  # description, prompt, quality_prefix, negative_prompt
 MAX_PATH_CHARS = 4096  # one entry of `files`
 MAX_EVENTS_PER_MIN = 600.0  # rate_per_min, and 60 / the shortest interval gap
@@ -46,9 +54,12 @@ DAY_S = 86400.0
 DEFAULT_RAMP_S = 30.0  # a phase without `ramp` reaches its targets after min(this, duration)
 NAME_PATTERN = r"^[\w-]+$"  # \w: Unicode letters and digits, and '_'
 NAME_HELP = "letters, digits, '-' and '_'"
+# one line of text: no control characters, something other than spaces (`one_line`)
+LINE_PATTERN = r"^[^\u0000-\u001f\u007f]*\S[^\u0000-\u001f\u007f]*$"
 
 # Field kinds:
-#   string    a string of at most max_chars characters (`pattern`: NAME_PATTERN)
+#   string    a string of at most max_chars characters (`pattern`: NAME_PATTERN;
+#             `one_line`: one line of text, not blank)
 #   number    a finite number in low..high; integer: an integer in low..high
 #   bool      true or false
 #   choice    one of `choices`
@@ -79,6 +90,8 @@ class Field:
     max_chars: int | None = None
     max_items: int | None = None
     pattern: str | None = None
+    one_line: bool = False  # a string: one line, no control characters, not blank
+    noun: str = ""  # a choice: what its values are ("an icon"), for messages
     required: bool = False
     layers: tuple[str, ...] = LAYER_TYPES  # layer fields: the types that take it
     fields: tuple[Field, ...] = ()
@@ -87,6 +100,8 @@ class Field:
         """What the field takes, in a few words (for 'missing key' messages)."""
         if self.kind == "choice":
             return "one of " + ", ".join(map(str, self.choices))
+        if self.kind == "string" and self.one_line:
+            return f"one line of at most {self.max_chars} characters"
         if self.kind == "duration":
             return DURATION_HELP
         if self.kind == "string" and self.pattern == NAME_PATTERN:
@@ -161,6 +176,11 @@ LAYER_FIELDS = (
           required=True, max_chars=MAX_NAME_CHARS, pattern=NAME_PATTERN),
     Field("type", "choice", "bed: a continuous texture; event: sporadic one-shots.",
           required=True, choices=LAYER_TYPES),
+    Field("label", "string", "What the player calls the layer, in plain words "
+          "(\"Rain on the roof\"); derived from the name, recipe or prompt when not given.",
+          max_chars=MAX_LABEL_CHARS, one_line=True),
+    Field("icon", "choice", "The player's picture for the layer; derived from the "
+          "recipe, name or prompt when not given.", choices=ICONS, noun="an icon"),
     Field("prompt", "string", "Text prompt for the generator (the bank's segments).",
           max_chars=MAX_TEXT_CHARS),
     Field("recipe", "choice", "Procedural recipe (see `soundscape recipes`).",
@@ -259,7 +279,8 @@ def markdown_table(fields: tuple[Field, ...], layer_type: str | None = None) -> 
                 "duration_range": "[duration, duration]", "range": "[number, number]",
                 "strings": "list of strings", "files": "path or list of paths",
                 "tables": f"[[{f.name}]] tables", "targets": "table of tables",
-                "choice": " / ".join(map(str, f.choices)) or "name"}.get(f.kind, f.kind)
+                "choice": (" / ".join(map(str, f.choices)) if len(f.choices) <= 8
+                           else "name")}.get(f.kind, f.kind)
         default = f.default
         if isinstance(default, bool):
             default = str(default).lower()
@@ -319,7 +340,9 @@ def _string_schema(f: Field, layer_type: str | None) -> dict[str, Any]:
         out["maxLength"] = f.max_chars
     if f.pattern:
         out["pattern"] = f.pattern
-    if f.required:
+    if f.one_line:
+        out["pattern"] = LINE_PATTERN
+    if f.required or f.one_line:
         out["minLength"] = 1
     return out
 

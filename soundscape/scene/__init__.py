@@ -18,7 +18,9 @@ The package, one job per module (this module only gathers their public names):
 * :mod:`~soundscape.scene.parse` -- the per-table rules and :func:`parse_scene`;
 * :mod:`~soundscape.scene.lines` -- :func:`quote` and the key-line scanner
   :func:`key_lines` that gives problems their line numbers;
-* :mod:`~soundscape.scene.load` -- :func:`load_scene` and :func:`scene_from_text`.
+* :mod:`~soundscape.scene.load` -- :func:`load_scene` and :func:`scene_from_text`;
+* :mod:`~soundscape.scene.labels` -- what the player calls a layer and its icon
+  (:func:`layer_label`, :func:`layer_icon`), given or derived.
 
 Messages do not cascade: a key with a bad value is reported once, and rules that
 depend on it (an event needs ``rate_per_min`` or ``interval``, a layer needs a source,
@@ -47,15 +49,16 @@ from ..scenefields import (
 )
 from .check import MAX_PROBLEMS
 from .lines import QUOTE_CHARS, key_lines, quote
+from .labels import ICONS, layer_icon, layer_label
 from .load import INTERNAL_ERROR, load_scene, scene_from_text
 from .model import Bed, Breathing, Event, Layer, Master, Phase, Scene
 from .parse import AUDIO_EXTENSIONS, NOT_AUDIO_EXTENSIONS, parse_scene
 
 __all__ = [
-    "AUDIO_EXTENSIONS", "INTERNAL_ERROR", "MAX_FILES", "MAX_LAYERS", "MAX_NAME_CHARS",
+    "AUDIO_EXTENSIONS", "ICONS", "INTERNAL_ERROR", "MAX_FILES", "MAX_LAYERS", "MAX_NAME_CHARS",
     "MAX_PATH_CHARS", "MAX_PHASES", "MAX_PROBLEMS", "MAX_SCENE_BYTES", "MAX_TAGS",
     "MAX_TEXT_CHARS", "MAX_TITLE_CHARS", "NOT_AUDIO_EXTENSIONS", "QUOTE_CHARS",
     "SAMPLE_RATES", "Bed", "Breathing", "Event", "Layer", "Master", "Phase", "Problem",
-    "Scene", "SceneError", "key_lines", "load_scene", "parse_scene", "quote",
-    "scene_from_text",
+    "Scene", "SceneError", "key_lines", "layer_icon", "layer_label", "load_scene",
+    "parse_scene", "quote", "scene_from_text",
 ]

@@ -93,7 +93,11 @@ class Checker:
         if f.kind == "choice":
             if not any(type(raw) is type(c) and raw == c for c in f.choices):
                 hint = suggest(raw, [str(c) for c in f.choices], allowed=False)
-                self.problem(loc, f"{quote(raw)} is not {f.hint()}{hint}")
+                if f.noun:  # 'dragon' is not an icon; choose one of rain, wind, ...
+                    self.problem(loc, f"{quote(raw)} is not {f.noun}{hint}; choose "
+                                      f"{f.hint()}")
+                else:
+                    self.problem(loc, f"{quote(raw)} is not {f.hint()}{hint}")
                 return None
             return raw
         if f.kind == "duration":
@@ -106,8 +110,12 @@ class Checker:
         if not isinstance(value, str):
             self.problem(loc, f"{quote(value)} is not a string")
             return None
-        if f.required and not value.strip():
-            self.problem(loc, "must not be empty")
+        if (f.required or f.one_line) and not value.strip():
+            self.problem(loc, f"{quote(value)} is empty" if value else "must not be empty")
+            return None
+        if f.one_line and any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+            self.problem(loc, f"{quote(value)} must be one line of text (no line breaks, "
+                              f"tabs or control characters)")
             return None
         limit = f.max_chars or MAX_TEXT_CHARS
         if len(value) > limit:

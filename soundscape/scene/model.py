@@ -25,6 +25,7 @@ def defaults(fields: tuple[Field, ...], layer_type: str | None = None) -> dict[s
 
 MASTER_DEFAULTS = defaults(MASTER_FIELDS)
 BREATHING_DEFAULTS = defaults(BREATHING_FIELDS)
+LAYER_DEFAULTS = defaults(LAYER_FIELDS)
 BED_DEFAULTS = defaults(LAYER_FIELDS, "bed")
 EVENT_DEFAULTS = defaults(LAYER_FIELDS, "event")
 
@@ -51,6 +52,8 @@ class Layer:
     lowcut_hz: float | None
     highcut_hz: float | None
     generator: dict[str, Any]
+    label: str | None = LAYER_DEFAULTS["label"]  # None: derived (scene/labels.py)
+    icon: str | None = LAYER_DEFAULTS["icon"]
 
     @property
     def kind(self) -> str:

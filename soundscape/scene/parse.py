@@ -296,6 +296,8 @@ def parse_layer(c: Checker, raw: Any, index: int, base: Path) -> Layer | None:
     name = c.value(raw, _LAYER[kind]["name"], path)
     common: dict[str, Any] = {"name": name if name is not None else f"#{index}",
                               "index": index,
+                              "label": c.value(raw, _LAYER[kind]["label"], path),
+                              "icon": c.value(raw, _LAYER[kind]["icon"], path),
                               **_layer_source(c, raw, kind, path, base),
                               **_layer_sound(c, raw, kind, path)}
     return _bed(c, raw, path, common) if kind == "bed" else _event(c, raw, path, common)
