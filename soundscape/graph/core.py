@@ -66,11 +66,15 @@ def control_curve(
 
 
 class Strip:
-    """A layer's gain: automation (phases, breathing) times a live user gain.
+    """A layer's gain: automation (phases, breathing) times a live gain, after an
+    optional live stereo matrix.
 
     ``automation(frames_idx) -> linear gain`` is a pure function of absolute frames.
-    The user gain (personal mixes, muting) changes at run time and glides over
-    ``ramp`` frames so a change never clicks.
+    The live gain is the product of the user gain (personal mixes, muting, the
+    studio's auditions) and a trim (the studio's live edit of the layer's gain_db);
+    the stereo matrix (2x2, left/right in -> out; None: as built) is the studio's
+    live edit of a bed's pan and width. Both change at run time and glide over
+    ``ramp`` frames (sample by sample, linearly) so a change never clicks.
     """
 
     def __init__(
@@ -83,26 +87,76 @@ class Strip:
         self.automation = automation
         self.ramp = ramp
         self.position = 0
-        self.user_gain = 1.0
+        self.user_gain = 1.0  # the live gain now (user gain times trim)
+        self._user = 1.0
+        self._trim = 1.0
         self._target = 1.0
         self._ramp_left = 0
+        self.stereo: np.ndarray | None = None  # the live matrix now (None: identity)
+        self._stereo_from = np.eye(2)
+        self._stereo_to = np.eye(2)
+        self._stereo_left = 0
 
     def seek(self, frame: int) -> None:
         self.position = frame
         seek_node(self.source, frame)
 
     def set_user_gain(self, gain: float, glide: bool = True) -> None:
-        """Set the live gain to ``gain`` (linear): gliding over the ramp, or with
+        """Set the user gain to ``gain`` (linear): gliding over the ramp, or with
         ``glide=False`` at once (for a graph that has not played yet, or a render)."""
-        self._target = float(gain)
+        self._user = float(gain)
+        self._set_gain(glide)
+
+    def set_trim(self, gain: float, glide: bool = True) -> None:
+        """Set the trim to ``gain`` (linear), gliding as :meth:`set_user_gain`."""
+        self._trim = float(gain)
+        self._set_gain(glide)
+
+    def _set_gain(self, glide: bool) -> None:
+        self._target = self._user * self._trim
         if glide:
             self._ramp_left = self.ramp
         else:
             self.user_gain = self._target
             self._ramp_left = 0
 
+    def set_stereo(self, matrix: np.ndarray | None, glide: bool = True) -> None:
+        """Set the live stereo matrix (2x2: ``out = matrix @ [left, right]``; None:
+        identity), gliding from the current one over the ramp, or at once."""
+        target = np.eye(2) if matrix is None else np.asarray(matrix, dtype=np.float64)
+        now = np.eye(2) if self.stereo is None else self.stereo
+        if glide:
+            self._stereo_from, self._stereo_left = now, self.ramp
+        else:
+            self._stereo_left = 0
+        self._stereo_to = target
+        if not glide:
+            self.stereo = None if matrix is None else target
+
+    def _apply_stereo(self, out: np.ndarray) -> np.ndarray:
+        frames = out.shape[1]
+        if self._stereo_left > 0:
+            frac = np.minimum(np.arange(1, frames + 1, dtype=np.float64)
+                              / self._stereo_left, 1.0)
+            a, b = self._stereo_from, self._stereo_to
+            m = a[:, :, None] + (b - a)[:, :, None] * frac  # (2, 2, frames)
+            if frames >= self._stereo_left:
+                self._stereo_left = 0
+                self.stereo = None if np.array_equal(b, np.eye(2)) else b
+            else:
+                self._stereo_left -= frames
+                self.stereo = self._stereo_from = m[:, :, -1].copy()
+            left, right = out[0].astype(np.float64), out[1].astype(np.float64)
+            return np.stack([m[0, 0] * left + m[0, 1] * right,
+                             m[1, 0] * left + m[1, 1] * right]).astype(np.float32)
+        if self.stereo is None:
+            return out
+        return (self.stereo @ out.astype(np.float64)).astype(np.float32)
+
     def pull(self, frames: int) -> np.ndarray:
         out = self.source.pull(frames)
+        if self.stereo is not None or self._stereo_left > 0:
+            out = self._apply_stereo(out)
         start = self.position
         self.position += frames
         gain: np.ndarray | float | None

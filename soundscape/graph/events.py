@@ -137,6 +137,7 @@ class EventPlayer:
         self._last_variant = -1
         self._excess = self._excess_shape()
         self._next_time = self._first_time()
+        self._gap_start = 0.0  # seconds: where the random part of the current gap began
         self.history: list[Placed] = []  # newest HISTORY_LIMIT, when keep_history
         self.keep_history = False
         self._trigger_rng: np.random.Generator | None = None  # auditions (trigger)
@@ -261,6 +262,45 @@ class EventPlayer:
         self.pending.append((start, audio))
         return Placed(start, audio.shape[1], -1, 0.0, 0.0, 0.0)
 
+    def _amount(self, start: float, end: float) -> float:
+        """The integral of the plan's excess rate from ``start`` to ``end`` seconds
+        (expected events of the excess: what a draw measures)."""
+        plan = self.plan
+        if end <= start:
+            return 0.0
+        if plan.constant:
+            return float(excess_rate(plan.base_rate, plan.min_gap)) * (end - start)
+        steps = max(1, int(np.ceil((end - start) / RATE_STEP_SECONDS)))
+        grid = np.linspace(start, end, steps + 1)
+        values = excess_rate(plan.rate(grid), plan.min_gap)
+        return float(np.trapezoid(values, grid))
+
+    def replan(self, plan: EventPlan) -> None:
+        """Follow ``plan`` from the current position on (the studio's live edit of an
+        event layer's rate, interval, gains or pans).
+
+        Events already sounding play on as they were drawn; each later event draws
+        its gain and pan from the new ranges (the same random draws in the same
+        order, so the schedule is not moved by a gain or pan edit). The gap under
+        way keeps the share of its random part not yet run, now run at the new rate:
+        a faster rate brings the next event sooner, as a phase's rate change would.
+        """
+        old = self.plan
+        now = self.position / self.sample_rate
+        if (plan.base_rate, plan.min_gap, plan.interval) == (old.base_rate, old.min_gap,
+                                                             old.interval):
+            self.plan = plan  # the same timing (phases are not live): gains, pans only
+            return
+        start = max(now, self._gap_start)
+        left = (self._amount(start, self._next_time) if np.isfinite(self._next_time)
+                else None)
+        self.plan = plan
+        self._excess = self._excess_shape()
+        if left is None:
+            left = self._draw()  # the old rate was zero: a fresh gap
+        gap_start = self._gap_start - old.min_gap + plan.min_gap
+        self._next_time = self._advance(max(now, gap_start), left)
+
     def _skip_draws(self) -> int:
         """The random draws of one :meth:`_place`, in its order, without making audio;
         returns the variant."""
@@ -295,6 +335,7 @@ class EventPlayer:
                 self._speeds.bit_generator.state = speeds
                 self.pending.append(self._place(t))  # still sounding: make it
             self._next_time = self._next_after(t)
+            self._gap_start = t + self.plan.min_gap
         self.position = frame
 
     def upcoming(self, until: int, limit: int = 200) -> list[int]:
@@ -323,6 +364,7 @@ class EventPlayer:
             t = self._next_time
             self.pending.append(self._place(t))
             self._next_time = self._next_after(t)
+            self._gap_start = t + self.plan.min_gap
         out = np.zeros((2, frames), dtype=np.float32)
         keep = []
         for start, audio in self.pending:

@@ -53,6 +53,7 @@ from .studio_doc import (
     validate,
 )
 from .studio_edits import add_file_layer, set_value
+from .studio_live import apply_live, is_live
 from .studio_messages import layer_strip, parse_studio
 from .studio_stream import (
     EDIT_CROSSFADE_S,
@@ -132,6 +133,8 @@ class StudioSession:
         self.stream: StudioStream | None = None
         self.engine: Engine | None = None  # placed by the hub while the session runs
         self.pristine: SceneGraph | None = None  # the good version, built, never pulled
+        self.built: Scene | None = None  # the scene ``pristine`` was built from
+        self.builds = 0  # graphs built for this session (live edits build none)
         self.edit_version = 0
         self.switch_ticket = 0
         self.position = 0.0  # scene seconds at the last meters message
@@ -315,8 +318,10 @@ class StudioSession:
         return build_graph(live_scene(scene), self.ctx.bank, taps=True)
 
     async def apply_text(self, text: str, received: float) -> None:
-        """Validate ``text``; if good, build it and crossfade to it at the playhead,
-        else send its problems (the last good version keeps playing)."""
+        """Validate ``text``; if good, play it: by live changes to the running graph
+        when only live values changed (studio_live.py), else by building it and
+        crossfading to it at the playhead (the old version plays meanwhile); if not,
+        send its problems (the last good version keeps playing)."""
         self.doc.text = text
         self.edit_version += 1
         version = self.edit_version
@@ -324,6 +329,13 @@ class StudioSession:
         try:
             scene = await asyncio.to_thread(validate, text, self.doc.path)
             validated = started = time.perf_counter()
+            if version != self.edit_version:
+                return  # superseded while it was checked
+            if self.built is not None and self.stream is not None and is_live(self.built,
+                                                                                scene):
+                self._apply_live(scene, text, version, received, validated)
+                return
+            self.builds += 1
             future = self.ctx.builds.submit(self.key, partial(self._build, scene),
                                             urgent=True)
             try:
@@ -346,17 +358,42 @@ class StudioSession:
                        "problems": [problem_dict(p) for p in problems]})
             return
         self.doc.scene, self.doc.good_text = scene, text
-        self.pristine = graph
-        self.send({"type": "applied", "version": version,
+        self.pristine, self.built = graph, scene
+        self.send({"type": "applied", "version": version, "live": False,
                    "validate_ms": round((validated - received) * 1000, 1),
                    "build_ms": round((time.perf_counter() - started) * 1000, 1),
                    "layers": [layer_strip(layer) for layer in scene.layers],
                    "dirty": self.doc.dirty})
         await self._switch(received, at=None, version=version)
 
-    def _prepared(self, pristine: SceneGraph, frames: int, overrides: Overrides) -> SceneGraph:
-        """(build thread) A copy of the built graph, at scene frame ``frames``."""
+    def _apply_live(self, scene: Scene, text: str, version: int, received: float,
+                    validated: float) -> None:
+        """Play a validated ``scene`` that differs from the built one only in live
+        values: a message to the mixer thread sets them on every graph it pulls
+        (gliding); the first block made after that says ``heard``."""
+        self.doc.problems = []
+        self.doc.scene, self.doc.good_text = scene, text
+        self.send({"type": "applied", "version": version, "live": True,
+                   "validate_ms": round((validated - received) * 1000, 1), "build_ms": 0.0,
+                   "layers": [layer_strip(layer) for layer in scene.layers],
+                   "dirty": self.doc.dirty})
+
+        def live(s: Stream) -> None:
+            for graph in s.graphs:
+                apply_live(graph, scene)
+            assert isinstance(s, StudioStream)
+            s.heard = (version, received)
+
+        assert self.stream is not None
+        self.stream.request(live)
+
+    def _prepared(self, pristine: SceneGraph, frames: int, overrides: Overrides,
+                  scene: Scene | None) -> SceneGraph:
+        """(build thread) A copy of the built graph, at scene frame ``frames``, playing
+        ``scene``'s live values."""
         graph: SceneGraph = copy_chain(pristine)
+        if scene is not None:
+            apply_live(graph, scene, glide=False)
         advance(graph, frames)
         apply_overrides(graph, overrides, glide=False)
         return graph
@@ -371,8 +408,8 @@ class StudioSession:
         rate = self.ctx.clock.rate
         frames = int(round((self.position if at is None else at) * rate))
         future = self.ctx.builds.submit(
-            f"{self.key}:seek", partial(self._prepared, pristine, frames, self.overrides.copy()),
-            urgent=True)
+            f"{self.key}:seek", partial(self._prepared, pristine, frames, self.overrides.copy(),
+                                        self.doc.scene), urgent=True)
         try:
             graph = await asyncio.wrap_future(future)
         except asyncio.CancelledError:
@@ -382,6 +419,7 @@ class StudioSession:
         if ticket != self.switch_ticket:
             return
         overrides = self.overrides.copy()
+        scene = self.doc.scene  # live edits made while it was prepared are kept
         if at is not None:
             self.position = at
         if self.stream is None:
@@ -403,6 +441,8 @@ class StudioSession:
                 gap = old.position - graph.position
                 if 0 < gap <= MAX_CATCH_UP_S * s.rate:
                     advance(graph, gap)
+            if scene is not None:
+                apply_live(graph, scene, glide=False)
             apply_overrides(graph, overrides, glide=False)
             s.reload(graph, crossfade)
             assert isinstance(s, StudioStream)
