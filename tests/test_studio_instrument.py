@@ -50,7 +50,8 @@ def _edited(tmp_path: Path, *edits: tuple[str, Any]):
     ([("layers[0].pan", 0.4), ("layers[1].width", 0.3)], True),
     ([("layers[2].rate_per_min", 12.0), ("layers[2].gain_db", [-6.0, 0.0])], True),
     ([("layers[2].pan", [-0.5, 0.5])], True),
-    ([("title", "Renamed")], False),
+    ([("title", "Renamed"), ("layers[0].label", "Soft hiss")], True),
+    ([("layers[0].name", "hush")], False),
     ([("layers[0].lowcut_hz", 200)], False),
     ([("layers[0].crossfade", "1s")], False),
     ([("layers[0].params.color", "white")], False),
@@ -261,3 +262,32 @@ def test_live_edits_build_nothing_and_are_heard(tmp_path):
             await server.stop()
 
     asyncio.run(run())
+
+
+# -- the form: key order and units ---------------------------------------------------------
+def test_a_cleared_and_retyped_key_keeps_its_place():
+    places: dict = {}
+    for path, old, new in (("layers[1].gain_db", "gain_db = -6.0  # under the hiss",
+                            "gain_db = -7.5"),  # the last key of its table
+                           ("layers[0].variants", "variants = 2", "variants = 3")):
+        cleared = set_value(STUDIO_SCENE, path, None, places)
+        assert cleared.count(old) == STUDIO_SCENE.count(old) - 1
+        again = set_value(cleared, path, float(new.split("= ")[1]) if "." in new
+                          else int(new.split("= ")[1]), places)
+        assert again == STUDIO_SCENE.replace(old, new, 1), again
+    assert places == {}
+    # without the remembered place it would go to the end of the table
+    assert set_value(set_value(STUDIO_SCENE, "layers[0].variants", None),
+                     "layers[0].variants", 3) != STUDIO_SCENE.replace("variants = 2",
+                                                                       "variants = 3", 1)
+
+
+def test_the_form_gets_durations_with_their_units():
+    from soundscape.server.studio_edits import written_layers
+
+    text = set_value(set_value(STUDIO_SCENE, "layers[2].rate_per_min", None),
+                     "layers[2].interval", ["2s", "9s"])
+    written = written_layers(text)
+    assert written[2]["interval"] == ["2s", "9s"] and written[0]["crossfade"] == "0.5s"
+    assert written[1]["gain_db"] == -6.0
+    assert written_layers("not = [toml") == []

@@ -1,7 +1,9 @@
 """The studio's edits of a scene's TOML text, made in place with tomlkit.
 
-Pure functions of text: a form edit sets one value (``set_value``), a dropped file
-appends a bed layer (``add_file_layer``); every comment and the layout are kept.
+Pure functions of text: a form edit sets one value (``set_value``; a cleared key set
+again goes back to its place), a dropped file appends a bed layer
+(``add_file_layer``); every comment and the layout are kept. ``written_layers``: the
+layers' values as written (durations with their units), for the page's form.
 (Where a TOML path is written is soundscape.scene.lines' job: ``key_lines``.)
 Form paths look like ``layers[1].gain_db``; a malformed one is a ProtocolError.
 """
@@ -13,6 +15,7 @@ from typing import Any
 
 import tomlkit
 import tomlkit.exceptions
+from tomlkit.container import Container
 
 from .protocol import ProtocolError, show
 
@@ -36,16 +39,44 @@ def path_parts(path: str) -> list[str | int]:
     return parts
 
 
-def set_value(text: str, path: str, value: Any) -> str:
-    """``text`` with the value at ``path`` replaced (or added) through tomlkit: every
-    comment and the layout are kept, only that value changes. ``value`` None removes
-    the key. ProtocolError if ``text`` is not TOML or the path does not exist."""
-    parts = path_parts(path)
+# a removed key's path -> (a neighbour in its table, 0: it stood before it, 1: after it)
+Places = dict[str, tuple[str, int]]
+
+
+def _parsed(text: str) -> tomlkit.TOMLDocument:
     try:
-        doc = tomlkit.parse(text)
+        return tomlkit.parse(text)
     except tomlkit.exceptions.ParseError as exc:
         raise ProtocolError("bad_toml", f"the text is not valid TOML ({exc}); fix it in the "
                                         "raw editor first") from None
+
+
+def _insert_by(node: Any, place: tuple[str, int], key: str, value: Any) -> bool:
+    """Put ``key = value`` just before (``place[1]`` 0) or after (1) the key
+    ``place[0]`` in the table ``node`` (tomlkit's container insert: comments and
+    layout kept); False when that cannot be done."""
+    neighbour, after = place
+    body: Any = node if isinstance(node, Container) else getattr(node, "value", None)
+    try:
+        index = body._map[neighbour]
+        if not isinstance(index, int):
+            return False  # a table split over several places: appended instead
+        body._insert_at(index + after, key, value)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return False
+    return True
+
+
+def set_value(text: str, path: str, value: Any, places: Places | None = None) -> str:
+    """``text`` with the value at ``path`` replaced (or added) through tomlkit: every
+    comment and the layout are kept, only that value changes. ``value`` None removes
+    the key. ProtocolError if ``text`` is not TOML or the path does not exist.
+
+    ``places`` (kept by the caller between edits): a removed key's place is noted
+    there, and a key set again goes back to it (a field cleared and retyped keeps
+    its place in its table) instead of the end of the table."""
+    parts = path_parts(path)
+    doc = _parsed(text)
     node: Any = doc
     for part in parts[:-1]:
         try:
@@ -57,10 +88,41 @@ def set_value(text: str, path: str, value: Any) -> str:
         raise ProtocolError("bad_path", f"set: {show(path)} is not a key of a table")
     if value is None:
         if last in node:
+            if places is not None:
+                keys = list(node.keys())
+                at = keys.index(last)
+                if at + 1 < len(keys):
+                    places[path] = (keys[at + 1], 0)
+                elif at > 0:
+                    places[path] = (keys[at - 1], 1)
+                else:
+                    places.pop(path, None)  # alone in its table
             del node[last]
-    else:
+        return tomlkit.dumps(doc)
+    place = places.pop(path, None) if places is not None else None
+    if last in node or place is None or place[0] not in node or not _insert_by(
+            node, place, last, value):
         node[last] = value
     return tomlkit.dumps(doc)
+
+
+def written_layers(text: str) -> list[dict[str, Any]]:
+    """Each ``[[layers]]`` table's values as the file writes them (a duration keeps its
+    unit: ``interval = ["2s", "9s"]`` stays ["2s", "9s"]); [] when ``text`` is not
+    TOML. For the page's form, which shows what the author wrote."""
+    try:
+        doc = tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError:
+        return []
+    layers = doc.get("layers")
+    if not isinstance(layers, list):
+        return []
+    out: list[dict[str, Any]] = []
+    for table in layers:
+        plain = table.unwrap() if hasattr(table, "unwrap") else {}
+        out.append({k: v for k, v in plain.items() if isinstance(v, (str, int, float, list))}
+                   if isinstance(plain, dict) else {})
+    return out
 
 
 def add_file_layer(text: str, layer_name: str, file_name: str,

@@ -4,6 +4,8 @@ A studio edit whose scene differs from the one the playing graph was built from
 only in *live fields* is played by changing that graph (gliding, no click) instead
 of building a new one:
 
+* what is shown and never heard: the scene's title, description and tags, a layer's
+  label and icon (nothing to change);
 * a bed's ``gain_db`` (the strip's trim), ``pan`` and ``width`` (the strip's stereo
   matrix: the built pan and width undone, the new ones applied; exact, since both
   are linear and memoryless);
@@ -37,9 +39,11 @@ from ..graph.layers import event_plan
 from ..scene import Bed, Event, Layer, Scene
 from ..thresholds import MUTE_DB, gain_of_db
 
+SILENT_LAYER_FIELDS = ("label", "icon")  # shown, never heard
+SILENT_SCENE_FIELDS = ("name", "title", "description", "tags")
 LIVE_FIELDS: dict[type, tuple[str, ...]] = {
-    Bed: ("gain_db", "pan", "width"),
-    Event: ("gain_db", "pan", "rate_per_min", "interval"),
+    Bed: ("gain_db", "pan", "width", *SILENT_LAYER_FIELDS),
+    Event: ("gain_db", "pan", "rate_per_min", "interval", *SILENT_LAYER_FIELDS),
 }
 
 
@@ -70,7 +74,8 @@ def is_live(built: Scene, new: Scene) -> bool:
     alone (the same layers in the same order, differing only in live fields)."""
     if len(built.layers) != len(new.layers):
         return False
-    if replace(new, layers=built.layers) != built:
+    if replace(new, layers=built.layers,
+               **{name: getattr(built, name) for name in SILENT_SCENE_FIELDS}) != built:
         return False
     return all(_live_layer(b, n) for b, n in zip(built.layers, new.layers, strict=True))
 

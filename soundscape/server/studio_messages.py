@@ -149,8 +149,9 @@ def parse_studio(raw: str | bytes, max_bytes: int = MAX_STUDIO_MESSAGE) -> Messa
     return {"type": kind, **reader(msg)}
 
 
-def layer_strip(layer: Layer) -> dict[str, Any]:
-    """What a layer's strip on the page shows (kind, source, the common fields)."""
+def layer_strip(layer: Layer, written: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a layer's strip on the page shows (kind, source, the common fields, and
+    ``written``: the layer's values as its TOML writes them, durations with units)."""
     source: dict[str, Any]
     if layer.files:
         source = {"kind": "files", "files": [p.name for p in layer.files]}
@@ -158,7 +159,8 @@ def layer_strip(layer: Layer) -> dict[str, Any]:
         source = {"kind": "prompt", "prompt": layer.prompt, "recipe": layer.recipe}
     else:
         source = {"kind": "recipe", "recipe": layer.recipe}
-    info: dict[str, Any] = {"name": layer.name, "source": source}
+    info: dict[str, Any] = {"name": layer.name, "source": source,
+                            "written": dict(written or {})}
     if isinstance(layer, Bed):
         info.update(kind="bed", gain_db=layer.gain_db, pan=layer.pan, width=layer.width)
     else:

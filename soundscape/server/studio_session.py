@@ -52,7 +52,7 @@ from .studio_doc import (
     problems_of,
     validate,
 )
-from .studio_edits import add_file_layer, set_value
+from .studio_edits import Places, add_file_layer, set_value, written_layers
 from .studio_live import apply_live, is_live
 from .studio_messages import layer_strip, parse_studio
 from .studio_stream import (
@@ -122,6 +122,13 @@ class StudioContext:
             session.on_produced(stream, produced)
 
 
+def _strips(scene: Scene, text: str) -> list[dict[str, Any]]:
+    """The page's strips, each with its values as the text writes them."""
+    written = written_layers(text)
+    return [layer_strip(layer, written[i] if i < len(written) else {})
+            for i, layer in enumerate(scene.layers)]
+
+
 class StudioSession:
     def __init__(self, ctx: StudioContext, ws: ServerConnection, path: Path):
         self.ctx = ctx
@@ -135,6 +142,7 @@ class StudioSession:
         self.pristine: SceneGraph | None = None  # the good version, built, never pulled
         self.built: Scene | None = None  # the scene ``pristine`` was built from
         self.builds = 0  # graphs built for this session (live edits build none)
+        self.places: Places = {}  # where the form's cleared keys stood (studio_edits)
         self.edit_version = 0
         self.switch_ticket = 0
         self.position = 0.0  # scene seconds at the last meters message
@@ -229,7 +237,8 @@ class StudioSession:
             self.doc.text = msg["text"]  # now: a reload from disk must see the edit
             self._spawn(self.apply_text(msg["text"], received))
         elif kind == "set":
-            text = self.doc.text = set_value(self.doc.text, msg["path"], msg["value"])
+            text = self.doc.text = set_value(self.doc.text, msg["path"], msg["value"],
+                                             self.places)
             self.send({"type": "text", "text": text, "reason": "set", "path": msg["path"]})
             self._spawn(self.apply_text(text, received))
         elif kind == "override":
@@ -362,7 +371,7 @@ class StudioSession:
         self.send({"type": "applied", "version": version, "live": False,
                    "validate_ms": round((validated - received) * 1000, 1),
                    "build_ms": round((time.perf_counter() - started) * 1000, 1),
-                   "layers": [layer_strip(layer) for layer in scene.layers],
+                   "layers": _strips(scene, text),
                    "dirty": self.doc.dirty})
         await self._switch(received, at=None, version=version)
 
@@ -375,7 +384,7 @@ class StudioSession:
         self.doc.scene, self.doc.good_text = scene, text
         self.send({"type": "applied", "version": version, "live": True,
                    "validate_ms": round((validated - received) * 1000, 1), "build_ms": 0.0,
-                   "layers": [layer_strip(layer) for layer in scene.layers],
+                   "layers": _strips(scene, text),
                    "dirty": self.doc.dirty})
 
         def live(s: Stream) -> None:
