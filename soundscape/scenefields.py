@@ -55,7 +55,8 @@ DEFAULT_RAMP_S = 30.0  # a phase without `ramp` reaches its targets after min(th
 NAME_PATTERN = r"^[\w-]+$"  # \w: Unicode letters and digits, and '_'
 NAME_HELP = "letters, digits, '-' and '_'"
 # one line of text: no control characters, something other than spaces (`one_line`)
-LINE_PATTERN = r"^[^\u0000-\u001f\u007f]*\S[^\u0000-\u001f\u007f]*$"
+LINE_PATTERN = (r"^[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f]"
+                r"[^\u0000-\u001f\u007f]*$")
 
 # Field kinds:
 #   string    a string of at most max_chars characters (`pattern`: NAME_PATTERN;

@@ -48,8 +48,8 @@ from ..scenefields import (
     SAMPLE_RATES,
 )
 from .check import MAX_PROBLEMS
-from .lines import QUOTE_CHARS, key_lines, quote
 from .labels import ICONS, layer_icon, layer_label
+from .lines import QUOTE_CHARS, key_lines, quote
 from .load import INTERNAL_ERROR, load_scene, scene_from_text
 from .model import Bed, Breathing, Event, Layer, Master, Phase, Scene
 from .parse import AUDIO_EXTENSIONS, NOT_AUDIO_EXTENSIONS, parse_scene

@@ -10,7 +10,11 @@ which the director applies when they come back, on the loop:
 - a bank check (the "files" thread): ``bank_signature`` -> how many generated
   variants each prompt layer has;
 - a build (the build threads): ``build_channel`` -> :class:`Built`, the template
-  graph and the bank signature it was built with.
+  graph and the bank signature it was built with. On the way it reports how many of
+  the scene's layers have their material ready (segments from the bank, or made and
+  banked): messages to the loop (``call_soon_threadsafe``), kept as the scene's
+  ``progress`` until its channel is on (``/api/scenes`` and the ``preparing``
+  messages of a listener who waits, ws.py).
 
 No job writes to the director or reads what it holds, so nothing here is shared
 between threads. The channels themselves are the hub's (hub.py); their outputs
@@ -20,6 +24,9 @@ between threads. The channels themselves are the hub's (hub.py); their outputs
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
+import itertools
 import logging
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, replace
@@ -60,12 +67,32 @@ def bank_signature(bank: SegmentBank, scene: Scene) -> tuple[int, ...]:
                  if layer.prompt is not None and not layer.files)
 
 
+# (build thread) where build_channel reports its progress: ``report(done, total)``.
+# Set per build job by the director (the job runs in its own context), so that
+# build_channel keeps the plain (scene, bank) signature that tools and tests wrap.
+BUILD_PROGRESS: contextvars.ContextVar[Callable[[int, int], None] | None] = (
+    contextvars.ContextVar("build_progress", default=None))
+
+
 def build_channel(scene: Scene, bank: SegmentBank) -> Built:
     """(build thread) ``scene`` as a channel plays it (``live_scene``: no fade-in,
-    lossy headroom), with the bank signature read just before the build."""
+    lossy headroom), with the bank signature read just before the build.
+
+    Reports ``(done, total)`` to :data:`BUILD_PROGRESS`, if set, as each layer's
+    material is ready: ``done`` of the scene's ``total`` layers."""
     check_scene_files(scene)  # a damaged or hostile audio file: a reported error
     signature = bank_signature(bank, scene)
-    graph = build_graph(live_scene(scene), bank)
+    report = BUILD_PROGRESS.get()
+    total, ready = len(scene.layers), itertools.count()
+
+    def layer_next(_name: str) -> None:
+        """build_graph calls this before it prepares each layer: those before are ready."""
+        if report is not None:
+            report(next(ready), total)
+
+    graph = build_graph(live_scene(scene), bank, progress=layer_next)
+    if report is not None:
+        report(total, total)
     graph.scene = scene
     for name, material in graph.materials.items():
         log.info("channel %s: layer %s plays %s: %s", scene.name, name, material.source,
@@ -92,6 +119,8 @@ class Director:
         self._catalog = Catalog(config.scenes)  # the files thread's, never read here
         self.scenes: Mapping[str, Scene] = {}  # the last scan's snapshot
         self.ready: dict[str, asyncio.Event] = {}  # set once a scene's channel is on
+        # scene -> (layers ready, layers) of its newest build, until its channel is on
+        self._progress: dict[str, tuple[int, int]] = {}
         self._wanted: dict[str, int] = {}  # scene -> newest build asked for
         self._signatures: dict[str, tuple[int, ...]] = {}  # generated variants per scene
         self.refreshers: list[Any] = []
@@ -105,8 +134,22 @@ class Director:
         channel = self.hub.channels.get(name)
         return name in self.ready and not (channel is not None and channel.removed)
 
+    def progress(self, name: str) -> dict[str, int]:
+        """How far scene ``name`` is prepared: ``{"done": n, "total": m}``, its layers
+        whose material is ready (all of them once its channel is on)."""
+        scene = self.scenes.get(name)
+        channel = self.hub.channels.get(name)
+        if channel is not None:
+            scene = channel.scene
+        total = len(scene.layers) if scene is not None else 0
+        if channel is not None:
+            return {"done": total, "total": total}
+        done, total = self._progress.get(name, (0, total))
+        return {"done": done, "total": total}
+
     def listing(self) -> list[dict[str, Any]]:
-        """``/api/scenes``: every scene not removed, with whether it plays yet."""
+        """``/api/scenes``: every scene not removed, with whether it plays yet (and,
+        while it does not, ``progress``)."""
         out = []
         for name, scene in sorted(self.scenes.items()):
             channel = self.hub.channels.get(name)
@@ -114,8 +157,16 @@ class Director:
                 continue
             info = scene_info(channel.scene if channel else scene)
             info["ready"] = channel is not None
+            if channel is None:
+                info["progress"] = self.progress(name)
             out.append(info)
         return out
+
+    def _progressed(self, name: str, ticket: int, done: int, total: int) -> None:
+        """(loop) A build's report: kept if it is the newest build of a scene that is
+        not on yet."""
+        if self._wanted.get(name) == ticket and name not in self.hub.channels:
+            self._progress[name] = (done, total)
 
     # -- scans and builds ---------------------------------------------------------------
     async def scan(self) -> None:
@@ -154,8 +205,12 @@ class Director:
         self._wanted[scene.name] = ticket
         # someone hears (or waits for) this scene: build it ahead of the idle ones
         heard = any(lst.scene == scene.name for lst in self.hub.listeners.values())
-        future = self.builds.submit(scene.name, partial(build_channel, scene, self.bank),
-                                    urgent=heard)
+        if scene.name not in self.hub.channels:
+            self._progress[scene.name] = (0, len(scene.layers))
+        job = contextvars.copy_context()  # the build's own: its progress reports
+        job.run(BUILD_PROGRESS.set, self._reporter(scene.name, ticket))
+        future = self.builds.submit(
+            scene.name, partial(job.run, build_channel, scene, self.bank), urgent=heard)
         try:
             built: Built = await asyncio.wrap_future(future)
         except asyncio.CancelledError:
@@ -178,7 +233,18 @@ class Director:
         if fresh and (self.config.icecast or self.config.hls is not None):
             self._put_on_air(channel.name, scene, channel.stream)
             channel.on_air = True
+        self._progress.pop(scene.name, None)
         self.ready.setdefault(scene.name, asyncio.Event()).set()
+
+    def _reporter(self, name: str, ticket: int) -> Callable[[int, int], None]:
+        """A build's ``report(done, total)``: posts the numbers to the loop."""
+        loop = asyncio.get_running_loop()
+
+        def report(done: int, total: int) -> None:  # (build thread)
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits
+                loop.call_soon_threadsafe(self._progressed, name, ticket, done, total)
+
+        return report
 
     def _put_on_air(self, name: str, scene: Scene, stream: Stream) -> None:
         """Feed a new channel's blocks to its Icecast mounts (MOUNT/NAME.opus, .mp3)

@@ -31,7 +31,7 @@ from typing import Any
 
 from ..clock import AudioClock
 from ..graph import SceneGraph
-from ..scene import Bed, Scene
+from ..scene import Bed, Scene, layer_icon, layer_label
 from ..thresholds import MUTE_DB
 from .codec import FRAME_SIZE
 from .config import ServerConfig
@@ -54,7 +54,11 @@ def seq_of(message: bytes) -> int:
 
 
 def layer_info(scene: Scene) -> list[dict[str, Any]]:
-    return [{"name": layer.name, "kind": "bed" if isinstance(layer, Bed) else "event"}
+    """The scene's layers as every JSON listing gives them: ``name`` (the id that
+    control messages use), ``kind``, and what a listener is shown: ``label`` and
+    ``icon`` (the file's, or derived: never empty)."""
+    return [{"name": layer.name, "kind": "bed" if isinstance(layer, Bed) else "event",
+             "label": layer_label(layer), "icon": layer_icon(layer)}
             for layer in scene.layers]
 
 

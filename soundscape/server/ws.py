@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 
 from .http import Parts, peer_host, query_of
 from .hub import CLOSE_TOO_SLOW, Listener
-from .protocol import MIX_TYPES, ProtocolError, error, parse_control
+from .protocol import MIX_TYPES, ProtocolError, dumps, error, parse_control
 from .studio_session import StudioSession
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 WS_MAX_SIZE = 1 << 20  # frames above this close the connection (1009); see docs
 MAX_PENDING_REPLIES = 32  # stop reading a client's messages while this many replies wait
 CHANNEL_WAIT_S = 120.0  # a listener may wait this long for a scene still being prepared
+PREPARING_POLL_S = 0.25  # how often a waiting listener's scene progress is looked at
 IN_FLIGHT_BLOCKS = 10  # audio messages a listener's socket may hold unsent/unacked (1 s)
 MIN_IN_FLIGHT = 16384  # bytes, whatever the codec
 SEND_POLL_S = 0.02  # how often a congested listener's socket is looked at again
@@ -75,11 +76,8 @@ class Sockets:
             return
         if not ready.is_set():
             self.parts.builds.bump(name)  # someone is waiting for this scene: build it next
-        try:
-            await asyncio.wait_for(ready.wait(), CHANNEL_WAIT_S)
-        except TimeoutError:
-            await ws.close(1011, f"scene {name!r} is not ready")
-            return
+            if not await self._wait_ready(ws, name, ready):
+                return
         wake = asyncio.Event()
 
         def close(code: int, reason: str) -> None:
@@ -107,6 +105,37 @@ class Sockets:
             self.parts.hub.leave(listener)
             log.info("listener %d: left %s (code %s)", listener.id, listener.scene,
                      ws.close_code)
+
+    async def _wait_ready(self, ws: ServerConnection, name: str, ready: asyncio.Event
+                          ) -> bool:
+        """Wait for scene ``name``'s channel, telling the client how far its preparation
+        has come: a ``preparing`` message at once and whenever ``done`` changes, and a
+        last one with ``done`` = ``total`` when the channel is on. False (the socket
+        closed) when the client left or the scene is not ready in CHANNEL_WAIT_S."""
+        director = self.parts.director
+        scene = director.scene(name)
+        title = scene.title if scene is not None else name
+        sent: dict[str, int] | None = None
+        deadline = asyncio.get_running_loop().time() + CHANNEL_WAIT_S
+        try:
+            while True:
+                progress = director.progress(name)
+                if progress != sent:
+                    await ws.send(dumps({"type": "preparing", "scene": name, "title": title,
+                                         **progress}))
+                    sent = progress
+                if ready.is_set():
+                    return True
+                if ws.close_code is not None:  # the client left while it waited
+                    return False
+                left = deadline - asyncio.get_running_loop().time()
+                if left <= 0:
+                    await ws.close(1011, f"scene {name!r} is not ready")
+                    return False
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(ready.wait(), min(PREPARING_POLL_S, left))
+        except ConnectionClosed:
+            return False
 
     async def _studio(self, ws: ServerConnection, scene: str | None) -> None:
         studio = self.parts.studio
