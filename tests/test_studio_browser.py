@@ -160,3 +160,112 @@ def test_studio_solo_gain_trigger_invalid_save(tmp_path):
             browser.close()
     finally:
         studio.stop()
+
+
+# -- the studio as an instrument (issue 17) ----------------------------------------------
+INTERVAL_SCENE = STUDIO_SCENE.replace("rate_per_min = 0.0", 'interval = ["20s", "90s"]')
+SIZES = [(390, 844), (1280, 800)]
+
+
+@pytest.fixture(scope="module")
+def instrument(tmp_path_factory):
+    """A studio on a scene whose event layer has a duration range; the browser."""
+    tmp = tmp_path_factory.mktemp("instrument")
+    folder = tmp / "scenes"
+    folder.mkdir()
+    scene = folder / "studio.toml"
+    scene.write_text(INTERVAL_SCENE)
+    studio = StudioProcess(scene, tmp / "bank")
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            yield studio, scene, browser
+            browser.close()
+    finally:
+        studio.stop()
+
+
+def _studio_page(browser, url: str, size: tuple[int, int], problems: list[str]):
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+            if m.type == "error" else None)
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 else None)
+    page.goto(url)
+    _wait(page, "window.studio.heard >= 1 && window.studio.layers.length === 3", 90)
+    return page
+
+
+def _in_view(page, selector: str) -> bool:
+    return bool(page.evaluate("""(sel) => { const r = document.querySelector(sel)
+        .getBoundingClientRect(); return r.height > 0 && r.top >= 0 &&
+        r.bottom <= window.innerHeight; }""", selector))
+
+
+def test_fields_apply_as_you_type_keep_units_order_and_show_problems(instrument):
+    studio, scene, browser = instrument
+    problems: list[str] = []
+    page = _studio_page(browser, studio.url, (1280, 800), problems)
+    assert page.get_attribute("link[rel=icon]", "href") == "favicon.svg"
+    # durations keep their units; the rule is stated once, at the top
+    assert page.input_value("[data-path='layers[2].interval']") == "20s, 90s"
+    assert page.locator("text=apply as you type").count() == 1
+    # as you type: no Enter, no change event; a live edit, heard
+    version = page.evaluate("window.studio.version")
+    page.fill("[data-path='layers[2].interval']", "10s, 45s")
+    _wait(page, "(v) => window.studio.version > v", 20, version)
+    _wait(page, "window.studio.heard === window.studio.version", 20)
+    assert 'interval = ["10s", "45s"]' in page.input_value("#toml")
+    assert page.input_value("[data-path='layers[2].interval']") == "10s, 45s"
+    # a bad value: by its field, and in the summary at the top, in view while the
+    # page is scrolled to its end
+    page.fill("[data-path='layers[0].gain_db']", "loud")
+    _wait(page, "window.studio.problems.length > 0", 20)
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    assert _in_view(page, "#summary") and page.is_visible("#summary")
+    assert "layers[0].gain_db" in page.text_content("#problems")
+    assert "not a number" in page.text_content("[data-problem='layers[0].gain_db']")
+    assert page.get_attribute("[data-path='layers[0].gain_db']", "aria-invalid") == "true"
+    # cleared, then typed again: the key keeps its place in its table
+    page.fill("[data-path='layers[0].gain_db']", "")
+    _wait(page, "!document.querySelector('#toml').value.includes('gain_db = \"loud\"')", 20)
+    _wait(page, "window.studio.problems.length === 0", 20)
+    page.fill("[data-path='layers[0].gain_db']", "-4")
+    _wait(page, "document.querySelector('#toml').value.includes('gain_db = -4')", 20)
+    text = page.input_value("#toml")
+    hiss = text[text.index('name = "hiss"'):text.index('name = "hum"')]
+    assert hiss.index("crossfade") < hiss.index("gain_db = -4") < hiss.index("# a darker"), hiss
+    assert page.is_hidden("#summary")
+    assert scene.read_text() == INTERVAL_SCENE  # nothing saved
+    assert not problems, problems
+    page.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_axe_finds_no_serious_or_critical_problem_in_the_studio(instrument, size):
+    axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
+    studio, _, browser = instrument
+    problems: list[str] = []
+    page = _studio_page(browser, studio.url, size, problems)
+    found = {}
+    for step in ("loaded", "with a problem"):
+        if step != "loaded":
+            page.fill("[data-path='layers[1].pan']", "left")
+            _wait(page, "window.studio.problems.length > 0", 20)
+        result = axe_sync.Axe().run(page)
+        found[step] = [(v["id"], v["impact"], len(v["nodes"]), v["nodes"][0]["target"])
+                       for v in result.response["violations"]
+                       if v["impact"] in ("serious", "critical")]
+    page.fill("[data-path='layers[1].pan']", "0")
+    _wait(page, "window.studio.problems.length === 0", 20)
+    assert found == {k: [] for k in found}, found
+    # no unstyled system widgets: every control takes the page's dark field colours
+    looks = page.evaluate("""() => [...document.querySelectorAll('button, input, select, textarea')]
+        .filter((el) => el.offsetParent !== null).map((el) => [el.id || el.dataset.path ||
+        el.tagName, getComputedStyle(el).colorScheme, getComputedStyle(el).backgroundColor])""")
+    light = [x for x in looks if x[2] in ("rgb(255, 255, 255)", "rgb(239, 239, 239)",
+                                          "rgb(240, 240, 240)")]
+    assert not light, light
+    assert not problems, problems
+    page.close()

@@ -141,21 +141,25 @@ function onText(m) {
       fillScenes(m.scenes, m.file);
       document.title = `${m.file} - soundscape studio`;
       break;
-    case 'applied':
+    case 'applied': {
+      const same = sameLayers(S.layers, m.layers);
       S.version = m.version; S.layers = m.layers; S.problems = [];
-      renderStrips(); showProblems([]);
-      notice(`applied (${m.build_ms} ms to build)`);
+      if (same) updateStrips(); else renderStrips();
+      showProblems([]);
+      notice(m.live ? 'applied live (nothing rebuilt)' : `applied (${m.build_ms} ms to build)`);
       break;
+    }
     case 'heard':
       S.heard = m.version; S.latencyMs = m.latency_ms;
       if (S.state === 'preparing') setState(ctx ? 'playing' : 'ready: press Play');
       break;
     case 'problems':
       S.problems = m.problems; showProblems(m.problems);
-      notice(`${m.problems.length} problem(s): the last good version keeps playing`, true);
+      notice('');   // the summary at the top says it
       break;
     case 'text':
       setText(m.text);
+      if (m.reason !== 'set') fieldSent.clear();   // the file changed: any value may be sent again
       break;
     case 'meters': showMeters(m); break;
     case 'timeline': S.timeline = m; drawTimeline(); break;
@@ -199,7 +203,30 @@ function fillScenes(scenes, current) {
 
 // -- strips ----------------------------------------------------------------------------
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-function fieldValue(v) { return Array.isArray(v) ? JSON.stringify(v) : (v === null || v === undefined ? '' : String(v)); }
+// A field shows its value as the TOML writes it (a duration keeps its unit: "2s, 9s");
+// a range is its two ends separated by a comma.
+function fieldValue(layer, f) {
+  const w = layer.written && f in layer.written ? layer.written[f] : layer[f];
+  if (w === null || w === undefined) return '';
+  return Array.isArray(w) ? w.map(String).join(', ') : String(w);
+}
+const fieldsOf = (layer) => (layer.kind === 'bed' ? ['gain_db', 'pan', 'width']
+  : ['gain_db', 'pan', layer.interval ? 'interval' : 'rate_per_min']);
+const sameLayers = (a, b) => a.length === b.length && a.every((l, i) => l.name === b[i].name
+  && l.kind === b[i].kind && fieldsOf(l).join() === fieldsOf(b[i]).join());
+
+// New values for the strips' fields (the layers are the same): a field being typed in
+// keeps what is typed.
+function updateStrips() {
+  S.layers.forEach((layer, i) => {
+    for (const f of fieldsOf(layer)) {
+      const el = document.getElementById(`f-${i}-${f}`);
+      if (!el || el === document.activeElement) continue;
+      el.value = fieldValue(layer, f);
+      if (fieldSent.get(el.dataset.path) !== el.value) fieldSent.delete(el.dataset.path);
+    }
+  });
+}
 
 function renderStrips() {
   const box = $('strips');
@@ -209,7 +236,7 @@ function renderStrips() {
     el.className = 'strip'; el.dataset.layer = layer.name;
     const src = layer.source.kind === 'files' ? layer.source.files.join(', ')
       : layer.source.kind === 'prompt' ? `"${layer.source.prompt}"` : layer.source.recipe;
-    const fields = layer.kind === 'bed' ? ['gain_db', 'pan', 'width'] : ['gain_db', 'pan', layer.interval ? 'interval' : 'rate_per_min'];
+    const fields = fieldsOf(layer);
     el.innerHTML = `
       <div class="head"><span class="name">${esc(layer.name)}</span>
         <span class="kind">${layer.kind}</span>
@@ -225,8 +252,9 @@ function renderStrips() {
       <div class="fields">${fields.map((f) => {
         const path = `layers[${i}].${f}`;
         return `<label for="f-${i}-${f}">${f}</label>
-          <input id="f-${i}-${f}" type="text" data-path="${path}" value="${esc(fieldValue(layer[f]))}">
-          <span class="problem" data-problem="${path}"></span>`;
+          <input id="f-${i}-${f}" type="text" data-path="${path}" value="${esc(fieldValue(layer, f))}"
+            aria-describedby="p-${i}-${f}" autocomplete="off" spellcheck="false">
+          <span class="problem" id="p-${i}-${f}" data-problem="${path}"></span>`;
       }).join('')}</div>`;
     box.appendChild(el);
   });
@@ -258,17 +286,38 @@ function showMeters(m) {
   $('playhead').textContent = fmtTime(m.position);
 }
 
+// Problems: each next to its field (when the form has one) and all of them in the
+// summary at the top of the page, which stays in view; a summary item takes you to
+// its field, or to its line in the TOML text.
 function showProblems(problems) {
   for (const el of document.querySelectorAll('[data-problem]')) el.textContent = '';
+  for (const el of document.querySelectorAll('[data-path]')) el.removeAttribute('aria-invalid');
   const list = $('problems');
   list.textContent = '';
   for (const p of problems) {
-    const field = p.path && document.querySelector(`[data-problem="${CSS.escape(p.path)}"]`);
-    if (field) field.textContent = `${p.path}: ${p.message}`;
+    const note = p.path && document.querySelector(`[data-problem="${CSS.escape(p.path)}"]`);
+    if (note) note.textContent = `${p.path}: ${p.message}`;
+    const input = p.path && document.querySelector(`[data-path="${CSS.escape(p.path)}"]`);
+    if (input) input.setAttribute('aria-invalid', 'true');
     const li = document.createElement('li');
-    li.textContent = `${p.line ? `line ${p.line}: ` : ''}${p.path ? p.path + ': ' : ''}${p.message}`;
+    const go = document.createElement('button');
+    go.type = 'button';
+    go.textContent = `${p.line ? `line ${p.line}: ` : ''}${p.path ? p.path + ': ' : ''}${p.message}`;
+    go.addEventListener('click', () => (input ? input.focus() : showLine(p.line)));
+    li.appendChild(go);
     list.appendChild(li);
   }
+  $('problem-count').textContent = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+  $('summary').hidden = problems.length === 0;
+}
+
+function showLine(line) {
+  const area = $('toml');
+  if (!line) { area.focus(); return; }
+  const lines = area.value.split('\n');
+  const at = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
+  area.focus();
+  area.setSelectionRange(at, at + (lines[line - 1] || '').length);
 }
 
 // -- timeline --------------------------------------------------------------------------
@@ -306,13 +355,19 @@ function drawTimeline() {
 }
 
 // -- page controls ---------------------------------------------------------------------
+// A field's text as a TOML value: empty removes the key; "2s, 9s" is a range
+// ["2s", "9s"] (each end a number when it is one); a number, true/false, else a string.
+function parseScalar(t) {
+  if (/^[-+]?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(t)) return Number(t);
+  if (t === 'true' || t === 'false') return t === 'true';
+  return t.replace(/^"(.*)"$/, '$1');
+}
 function parseField(text) {
   const t = text.trim();
   if (t === '') return null;
-  if (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(t)) return Number(t);
-  if (t === 'true' || t === 'false') return t === 'true';
   if (t.startsWith('[')) { try { return JSON.parse(t); } catch (err) { return t; } }
-  return t.replace(/^"(.*)"$/, '$1');
+  if (t.includes(',')) return t.split(',').map((x) => parseScalar(x.trim()));
+  return parseScalar(t);
 }
 
 document.addEventListener('click', (e) => {
@@ -322,18 +377,33 @@ document.addEventListener('click', (e) => {
   else if (b.dataset.mute) send({ type: 'override', layer: b.dataset.mute, mute: b.getAttribute('aria-pressed') !== 'true' });
   else if (b.dataset.trigger) send({ type: 'trigger', layer: b.dataset.trigger });
 });
+// Form fields apply as you type: each field's value is sent 300 ms after its last
+// keystroke (at once when it loses focus), once per distinct value.
+const fieldTimers = new Map(), fieldSent = new Map();
+function sendField(el) {
+  clearTimeout(fieldTimers.get(el.dataset.path));
+  fieldTimers.delete(el.dataset.path);
+  if (fieldSent.get(el.dataset.path) === el.value) return;
+  fieldSent.set(el.dataset.path, el.value);
+  send({ type: 'set', path: el.dataset.path, value: parseField(el.value) });
+}
 document.addEventListener('input', (e) => {
   const el = e.target;
   if (el.dataset.audition) send({ type: 'override', layer: el.dataset.audition, gain_db: Number(el.value) });
+  else if (el.dataset.path) {
+    clearTimeout(fieldTimers.get(el.dataset.path));
+    fieldTimers.set(el.dataset.path, setTimeout(() => sendField(el), 300));
+  }
 });
 document.addEventListener('change', (e) => {
-  const el = e.target;
-  if (el.dataset.path) send({ type: 'set', path: el.dataset.path, value: parseField(el.value) });
+  if (e.target.dataset.path) sendField(e.target);
 });
 $('toml').addEventListener('input', () => {
   if (suppressInput) return;
   clearTimeout(editTimer);
-  editTimer = setTimeout(() => { S.text = $('toml').value; send({ type: 'edit', text: S.text }); }, 300);
+  editTimer = setTimeout(() => {
+    S.text = $('toml').value; fieldSent.clear(); send({ type: 'edit', text: S.text });
+  }, 300);
 });
 $('play').addEventListener('click', async () => {
   await startAudio();
