@@ -2,7 +2,9 @@
 
 Ownership: runs on the event loop. A connection's :class:`Listener` belongs to the
 hub (hub.py); this module only moves its queue to the socket and the socket's
-messages to ``Hub.handle``. A studio connection is handed to a
+messages to ``Hub.handle``. Before that, a listener to a scene still being prepared
+gets ``preparing`` messages with the director's progress (docs/protocol.md, "Waiting
+for a scene"), sent here directly: no listener exists yet. A studio connection is handed to a
 :class:`StudioSession` with the server's :class:`StudioContext`.
 """
 
