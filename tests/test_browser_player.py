@@ -40,12 +40,14 @@ def test_player_plays_mixes_and_sleeps(tmp_path):
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(srv.http + "/?mix=server")  # the server-side personal mix
             _wait(page, "document.querySelectorAll('#scenes [data-scene]').length === 1", 10)
-            # tags and layer kinds shown; controls labelled for keyboard / screen readers
+            # tags shown; each sound by its friendly name (the layer's own name and kind
+            # in the Advanced panel); controls labelled for keyboard / screen readers
             assert page.eval_on_selector_all("#tags li", "els => els.map(e => e.textContent)") \
                 == ["test", "noise"]
-            assert page.text_content("label[for=g-hiss] .kind") == "bed"
-            assert page.get_attribute("#g-hiss", "aria-label") == "hiss (bed) level"
-            assert page.get_attribute("[data-mute=hiss]", "aria-label") == "Mute hiss"
+            assert page.text_content("label[for=g-hiss]") == "Hiss"
+            assert page.text_content("[data-layer-row=hiss] .raw-name") == "hiss"
+            assert page.text_content("[data-layer-row=hiss] .kind") == "bed"
+            assert page.get_attribute("[data-mute=hiss]", "aria-label") == "Mute Hiss"
             page.click("#play")
             _wait(page, "window.soundscape.state === 'playing'", 10)
             _wait(page, "window.soundscape.played >= 10.5", 30)
@@ -53,8 +55,9 @@ def test_player_plays_mixes_and_sleeps(tmp_path):
             assert state["underruns"] == 0 and state["gaps"] == 0, state
             assert state["codec"] == "opus"
             assert -40 < state["levelDb"] < -6, state["levelDb"]
-            assert page.text_content("#state") == "playing"
-            # level meter in dB with a peak-hold marker; media session for lock screen/keys
+            assert page.text_content("#state") == "Playing"
+            # level meter in dB with a peak-hold marker (the Advanced panel); media session
+            # for lock screen/keys
             assert state["peakHoldDb"] >= state["levelDb"], state
             assert "dB" in page.text_content("#level")
             assert page.eval_on_selector("#meter-peak", "e => e.style.opacity") == "1"

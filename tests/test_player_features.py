@@ -136,13 +136,16 @@ def test_phone_layout_390_no_overflow_and_desktop_1280(tmp_path, browser):
                 rows = page.evaluate("""() => [...document.querySelectorAll('.layer')].map(r => {
                     const n = r.querySelector('.name').getBoundingClientRect(),
                           s = r.querySelector('input[type=range]').getBoundingClientRect();
-                    return {slider_below: s.top >= n.bottom - 1, slider_w: s.width};})""")
+                    return {slider_below: s.top >= n.bottom - 1, slider_w: s.width,
+                            top: Math.round(r.getBoundingClientRect().top)};})""")
                 assert rows, "no layer rows"
+                # a card per sound: its name over a slider
+                assert all(r["slider_below"] for r in rows), rows
                 if width == 390:
                     assert layout["small"] == [], layout  # 44 px touch targets
-                    assert all(r["slider_below"] and r["slider_w"] > 300 for r in rows), rows
-                else:  # desktop: name, slider, dB and mute on one line
-                    assert not any(r["slider_below"] for r in rows), rows
+                    assert all(r["slider_w"] > 300 for r in rows), rows  # one card a row
+                elif len(rows) > 1:  # desktop: cards side by side
+                    assert len({r["top"] for r in rows}) < len(rows), rows
             page.context.close()
         assert not errors, errors
     finally:

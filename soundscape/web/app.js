@@ -7,8 +7,9 @@
 //   transport.js  the websocket and its reconnect/backoff machine
 //   playback.js   the audio graph, decoders and worklets (broadcast and stems)
 //   mix.js        sanitised mixes, share links, storage, favourites
-//   ui.js         the DOM
-// plus download.js (a mix rendered to a file). This file decides: it handles the
+//   ui.js         the DOM (sound-icons.js: the sounds' names and icons)
+// plus download.js (a mix rendered to a file), sleep.js (the sleep timer) and alarm.js
+// (the wake-up alarm). This file decides: it handles the
 // server's messages and the listener's actions, writes the state, and asks the
 // modules to draw, send and play.
 //
@@ -31,6 +32,7 @@ import * as mix from './mix.js';
 import * as ui from './ui.js';
 import { Download } from './download.js';
 import { SleepTimer, MIN_FADE_S, fadeFor } from './sleep.js';
+import { Alarm, systemClock } from './alarm.js';
 
 const params = new URLSearchParams(location.search);
 const SLEEP_STEP_S = 300;         // the -5 min / +5 min buttons
@@ -38,6 +40,7 @@ const PEAK_HOLD_MS = 1500, PEAK_FALL_DB_PER_S = 20;
 const MIX_TYPES = new Set(['gain', 'mute', 'volume', 'sleep']);   // the server's mix controls
 const GAIN_SEND_MS = 80;          // a layer slider's value goes to the server once it rests
 const STATS_MS = 5000;            // how often the server hears our underrun count
+const SLOW_CONNECT_MS = 4000;     // "Connecting…" this long with no word: say we still wait
 
 /** The page's state: written here (and stats by playback), read by every module. */
 const mixMode = ['stems', 'server'].includes(params.get('mix')) ? params.get('mix') : 'auto';
@@ -51,6 +54,9 @@ const state = {
   underruns: 0, played: 0, fill: 0, stems: null, errors: [],
   levelDb: -Infinity, peakDb: -Infinity, peakHoldDb: -Infinity, peakHeldAt: 0,
   playStartedAt: null, firstAudioMs: null,
+  heard: false,                   // a message came since play was pressed (else a drop is a first try)
+  restarting: false,              // a new connection asked for here (stems), not a drop
+  preparing: null,                // the last `preparing` message while waiting for the audio
   // the sleep timer (sleep.js), re-applied on reconnect
   sleep: { endsAt: null, fade: MIN_FADE_S, local: mixMode === 'stems', timer: null },
   sleepPhase: 'off',
@@ -60,7 +66,7 @@ const state = {
 
 const store = mix.makeStore((error) => { state.storageError = error; });
 const playback = new Playback(state, {
-  jitter: Number(params.get('jitter') || 0.25), sink: params.get('sink'), volume: () => state.volume,
+  jitter: Number(params.get('jitter') || 0.25), sink: params.get('sink'), volume: () => currentGain(),
   onStats, onLayout: localGains, onSinkPaused: () => { if (state.wanted) pause(); },
   onDecoderError: (text) => { state.errors.push(text); transport.drop(4000, 'decoder error'); },
   onWireError: unreadable,
@@ -70,8 +76,8 @@ const transport = new Transport({
   onText: onServerMessage,
   onBinary: (buf) => { playback.audio(buf); transport.flowing(); },
   onStatus: (status, detail) => {
-    if (status === 'connecting') { state.seq.reset(); setStatus('connecting'); }
-    else if (status === 'waiting') setStatus('reconnecting', `reconnecting in ${(detail / 1000).toFixed(1)} s`);
+    if (status === 'connecting') { state.seq.reset(); connecting(); }
+    else if (status === 'waiting') setStatus('reconnecting', 'Reconnecting…', `next try in ${(detail / 1000).toFixed(1)} s`);
   },
   onClose: (e) => {
     playback.closeDecoders();
@@ -85,10 +91,23 @@ const sleep = new SleepTimer(state, {
 });
 const showSleep = () => sleep.show();
 
-function setStatus(status, text) {
+/** status: the state's code (tests wait on it); text: plain words for the listener
+ * (default: the status's own); detail: for the Advanced panel. */
+function setStatus(status, text, detail) {
   state.status = status;
-  ui.showState(status, text);
+  ui.showState(status, text, detail);
   updateMediaSession();
+}
+/** A connection is being made: the first since play was pressed, or after a drop. */
+let slowTimer = null;
+function connecting() {
+  clearTimeout(slowTimer);
+  if (state.restarting) { state.restarting = false; setStatus('buffering'); return; }
+  if (state.heard) { setStatus('reconnecting', 'Reconnecting…'); return; }
+  setStatus('connecting', 'Connecting…');
+  slowTimer = setTimeout(() => {
+    if (state.status === 'connecting') setStatus('connecting', 'Connecting… still waiting for the server');
+  }, SLOW_CONNECT_MS);
 }
 function streamUrl() {
   const proto = location.protocol === 'https:' ? 'wss' : 'ws';
@@ -105,7 +124,7 @@ function unreadable(error) {
   state.wanted = false; ui.showPlaying(false);
   transport.stop(1000, 'unreadable audio');
   playback.stop(); playback.closeDecoders();
-  setStatus('error', error.message);
+  setStatus('error', error.message);   // plain words already (wire.js), ending in what to do
   ui.showStats(error.message);
 }
 
@@ -115,7 +134,7 @@ async function loadScenes() {
     const list = await (await fetch('/api/scenes')).json();
     if (!Array.isArray(list)) throw new Error('not a list');
     state.scenes = list;
-  } catch (e) { setStatus('error', 'cannot load scenes'); return; }
+  } catch (e) { setStatus('error', 'Cannot reach the server: the scenes did not load.', String(e)); return; }
   ui.showScenes(state.scenes, chooseScene);
   const opening = mix.openingMix(params, store, state.scenes);
   state.restoredFrom = opening.from;
@@ -129,6 +148,7 @@ async function loadScenes() {
   state.favourites = mix.loadFavourites(store);
   showFavourites();
 }
+const showAlarmChoices = () => ui.showAlarmChoices(state.scenes, state.favourites, state.scene);
 const currentScene = () => mix.sceneByName(state.scenes, state.scene);
 function sceneTitle() {
   if (state.hello && state.hello.scene === state.scene && state.hello.title) return state.hello.title;
@@ -199,8 +219,9 @@ function saveFavourites() { if (!store.set(mix.FAV_KEY, state.favourites)) ui.sh
 function showFavourites() {
   ui.showFavourites(state.favourites, state.scenes, {
     play: playFavourite, remove: removeFavourite,
-    rename: (f, name) => { f.name = name; saveFavourites(); },
+    rename: (f, name) => { f.name = name; saveFavourites(); showAlarmChoices(); },
   });
+  showAlarmChoices();
 }
 function saveFavourite(name) {
   const m = currentMix();
@@ -252,28 +273,40 @@ function onStats(m) {
   }
   if (!document.hidden) ui.showMeter(state, m);
 }
+/** The master gain wanted now: the alarm's fade while it wakes the listener, else the volume. */
+function currentGain() {
+  const g = alarm.level();
+  return g === null ? state.volume : g;
+}
 function setVolume(v) {
   state.volume = v;
+  if (alarm.waking) return;                                  // the fade has the gain until it ends
   if (state.sleep.local && sleep.running) sleep.fadeHere();  // re-plan the fade
   else playback.glideTo(v, 0.05);
 }
 async function play() {
   if (!state.scene) return;
-  if (!state.wanted) state.playStartedAt = performance.now();   // time to first audio
+  if (!state.wanted) {
+    state.playStartedAt = performance.now();   // time to first audio
+    state.heard = false; state.preparing = null;
+  }
   state.wanted = true; showPlaying();
+  if (state.status !== 'playing' && state.status !== 'buffering') setStatus('connecting', 'Connecting…');
   // the graph starts inside the listener's gesture: at the rate of the last hello, or
   // before any at the device's rate (rebuilt on the hello if the stream's differs)
   await playback.ensure(state.hello ? state.hello.sample_rate : null);
   state.codec = state.codec || await pickCodec(params.get('codec'));
-  if (!(state.sleep.local && sleep.running)) playback.glideTo(state.volume, 0.02);
+  if (!(state.sleep.local && sleep.running)) playback.glideTo(currentGain(), 0.02);
   if (!state.wanted) return;                     // paused while starting
   transport.start();
 }
 function pause() {
+  alarm.interrupt();
+  clearTimeout(slowTimer);
   state.wanted = false; showPlaying();
   transport.stop(1000, 'paused');
   playback.stop(); playback.closeDecoders();
-  setStatus('idle', 'paused');
+  setStatus('idle', 'Paused');
 }
 function showPlaying() { ui.showPlaying(state.wanted); updateMediaSession(); }
 const canStems = () => typeof AudioWorkletNode !== 'undefined';
@@ -283,7 +316,7 @@ async function useStems() {
   state.mixMode = 'stems'; sleep.fadeHere();   // the sleep fade is ours too from now on
   ui.showMode('mixed on this device');
   await playback.useStems();
-  if (transport.status !== 'idle') transport.restart('mixing stems here');
+  if (transport.status !== 'idle') { state.restarting = true; transport.restart('mixing stems here'); }
 }
 
 // ---- the server ----------------------------------------------------------------------
@@ -298,14 +331,21 @@ function send(msg) {
 setInterval(() => send({ type: 'stats', underruns: state.underruns }), STATS_MS);
 
 function onServerMessage(m) {
-  if (m.type === 'hello') {
-    state.hello = m; state.seq.reset();
+  state.heard = true; clearTimeout(slowTimer);
+  if (m.type === 'preparing') {   // the scene's sounds are being made: say how far
+    state.preparing = m;
+    const title = m.title || sceneTitle();
+    const counts = Number.isFinite(m.done) && Number.isFinite(m.total) && m.total > 0
+      ? `: ${m.done} of ${m.total} sound${m.total === 1 ? '' : 's'}` : '';
+    setStatus('preparing', `Preparing ${title}${counts}`);
+  } else if (m.type === 'hello') {
+    state.hello = m; state.seq.reset(); state.preparing = null;
     if (m.mode === 'stems') ui.showMode('mixed on this device');
     showLayers(m.layers);
     setStatus('buffering');
     playback.begin(m).then(reapply, (e) => {
       state.errors.push(String(e));
-      setStatus('error', `cannot play ${m.sample_rate} Hz audio here: ${e.message || e}`);
+      setStatus('error', 'This browser cannot play this scene.', `cannot play ${m.sample_rate} Hz audio here: ${e.message || e}`);
     });
   } else if (m.type === 'mix') {
     state.mix = m;
@@ -375,13 +415,44 @@ function localGains() {
 function fallAsleep() {
   sleep.ended();
   if (state.wanted) pause();
-  setStatus('sleeping', 'asleep');
+  setStatus('sleeping');
+}
+
+// ---- the wake-up alarm ------------------------------------------------------------------
+const alarm = new Alarm({
+  wake: (target) => wakeUp(target),
+  level: (gain) => playback.glideTo(gain, 0.25),
+  done: (volume) => { state.volume = volume; ui.showVolume(volume); saveLast(); },
+  show: (view) => ui.showAlarm({ ...view, name: alarmTargetName(view.target) }),
+}, systemClock);
+function alarmTargetName(target) {
+  const [kind, id] = String(target || '').split(/:(.*)/s);
+  if (kind === 'fav') { const f = state.favourites.find((x) => x.id === id); return f ? f.name : 'a saved mix'; }
+  const s = mix.sceneByName(state.scenes, id);
+  return s ? s.title : 'this scene';
+}
+/** The alarm's time came: its scene or saved mix plays, from silence. */
+function wakeUp(target) {
+  if (sleep.running) sleep.cancel();
+  const [kind, id] = String(target || '').split(/:(.*)/s);
+  if (kind === 'fav') {
+    const f = state.favourites.find((x) => x.id === id);
+    const m = f && mix.sanitizeMix(f, state.scenes);
+    if (m) applyMix({ ...m, volume: null });   // the alarm sets the volume
+  } else if (kind === 'scene' && mix.sceneByName(state.scenes, id) && id !== state.scene) {
+    chooseScene(id);
+  }
+  if (state.wanted) playback.glideTo(currentGain(), 0.25); else play();
+}
+function setAlarm(choice) {
+  return alarm.set({ ...choice, target: choice.target || (state.scene ? `scene:${state.scene}` : null) });
 }
 
 // ---- the page --------------------------------------------------------------------------
 ui.bind({
   togglePlay: () => (state.wanted ? pause() : play()),
-  volume: (v) => { setVolume(v); saveLast(); },
+  volume: (v) => { alarm.interrupt(); setVolume(v); saveLast(); },
+  setAlarm, cancelAlarm: () => alarm.cancel(),
   share, saveFavourite: () => saveFavourite(),
   sleep: (after) => sleep.start(after, fadeFor(after)),
   adjustSleep: (seconds) => sleep.adjust(seconds), cancelSleep: () => sleep.cancel(),
@@ -401,12 +472,16 @@ setInterval(showSleep, 1000);   // a timer, not rAF: keeps counting in a hidden 
 // window.soundscape: what the browser tests read and call; the state stays here.
 const FIELDS = ['underruns', 'played', 'levelDb', 'peakDb', 'peakHoldDb', 'fill', 'codec', 'scene',
   'hello', 'mix', 'errors', 'sink', 'sleepPhase', 'firstAudioMs', 'restoredFrom', 'storageError',
-  'mediaActions', 'lastShare', 'shareCopied', 'download', 'mixMode', 'stems'];
+  'mediaActions', 'lastShare', 'shareCopied', 'download', 'mixMode', 'stems', 'preparing'];
 const facade = {
   get state() { return state.status; },
   get gaps() { return state.seq.gaps; },
   get reconnects() { return transport.reconnects; },
   get sleepLeft() { return sleep.left(); },      // seconds, or null when no timer runs
+  get gain() { return playback.master ? playback.master.gain.value : null; },   // the master gain now
+  get alarm() { return { phase: alarm.phase, left: alarm.left(), level: alarm.level(), ...(alarm.plan || {}) }; },
+  setAlarm: (choice) => setAlarm(choice), cancelAlarm: () => alarm.cancel(),
+  useClock: (clock) => alarm.useClock(clock),   // the alarm's clock (a test's fake one)
   get favourites() { return state.favourites.map((f) => ({ ...f })); },
   play: () => play(), pause: () => pause(),
   setLayerGain: (name, db) => setLayer(name, { gain_db: db }),

@@ -4,10 +4,15 @@
 // actions they are given. No sockets, no audio, no storage.
 import { iconUrl, iconPngs } from './icons.js';
 import { GAIN_MIN, GAIN_MAX, MAX_NAME } from './mix.js';
+import { soundLabel, soundIcon, iconSvg } from './sound-icons.js';
 
 export const $ = (id) => document.getElementById(id);
 const METER_FLOOR_DB = -60;
 const KIND_HINT = { bed: 'continuous texture', event: 'random one-shot sounds' };
+// the default view speaks plain words; the engineering detail goes to the Advanced panel
+const STATE_WORDS = { idle: 'Ready', connecting: 'Connecting…', reconnecting: 'Reconnecting…',
+  buffering: 'Starting…', playing: 'Playing', sleeping: 'Asleep', error: 'Something went wrong' };
+const PLAY_SHAPE = 'M7 4.5v15l13-7.5z', PAUSE_SHAPE = 'M6 4h4.5v16H6zM13.5 4H18v16h-4.5z';
 
 export function el(tag, props = {}, ...children) {
   const e = document.createElement(tag);
@@ -18,14 +23,17 @@ export function el(tag, props = {}, ...children) {
   return e;
 }
 
-export function showState(status, text) {
-  const out = $('state'); out.dataset.state = status; out.textContent = text || status;
+/** The status line under the play button: `text` (plain words) or the status's own
+ * words; `detail` (engineering words, e.g. a retry delay) goes to the Advanced panel. */
+export function showState(status, text, detail) {
+  const out = $('state'); out.dataset.state = status;
+  out.textContent = text || STATE_WORDS[status] || status;
+  $('status-detail').textContent = detail ? `${status}: ${detail}` : '';
 }
 export function showPlaying(wanted) {
-  const b = $('play');
-  b.textContent = wanted ? 'Pause' : 'Play';
-  b.setAttribute('aria-pressed', String(wanted));
-  b.setAttribute('aria-label', wanted ? 'Pause' : 'Play');
+  $('play-label').textContent = wanted ? 'Pause' : 'Play';
+  $('play-shape').setAttribute('d', wanted ? PAUSE_SHAPE : PLAY_SHAPE);
+  $('play').setAttribute('aria-pressed', String(wanted));
 }
 export function showMode(text) { $('mode').textContent = text; }
 export function showStats(text) { $('stats').textContent = text; }
@@ -59,34 +67,53 @@ export function showScene(scene) {   // a scene object, or null
   for (const t of (scene && scene.tags) || []) tags.appendChild(el('li', { textContent: t }));
 }
 
-// -- layers -------------------------------------------------------------------------
-/** One row per layer: a gain slider and a mute box, set from `settings` (name ->
- * {gain_db, muted}). onGain(name, db) fires as the slider moves, onMute(name, muted). */
+// -- layers (the scene's sounds) --------------------------------------------------------
+/** A layer slider's value in words for screen readers: its place on the slider. */
+function gainWords(db) {
+  if (!db) return 'normal';
+  const pct = Math.round((db - GAIN_MIN) / (GAIN_MAX - GAIN_MIN) * 100);
+  return `${db < 0 ? 'softer' : 'louder'}, ${pct} %`;
+}
+/** One card per layer: its icon, its friendly name, a slider and a mute box, set from
+ * `settings` (name -> {gain_db, muted}); the Advanced panel's table gets the layer's
+ * own name, kind and gain in dB. onGain(name, db) fires as the slider moves,
+ * onMute(name, muted). */
 export function showLayers(layers, settings, { onGain, onMute }) {
   const box = $('layers'); box.innerHTML = '';
+  const table = $('layer-table'); table.innerHTML = '';
   for (const layer of layers) {
     const s = settings[layer.name] || { gain_db: 0, muted: false };
     const kind = layer.kind || '';
+    const label = soundLabel(layer);
     const id = `g-${layer.name}`;
     const slider = el('input', {
       id, 'data-layer': layer.name, type: 'range', min: String(GAIN_MIN), max: String(GAIN_MAX), step: '1',
-      value: String(s.gain_db), 'aria-label': `${layer.name}${kind ? ` (${kind})` : ''} level`,
-      'aria-valuetext': `${s.gain_db} dB`,
+      value: String(s.gain_db), 'aria-valuetext': gainWords(s.gain_db),
     });
-    const db = el('span', { className: 'db', 'aria-hidden': 'true', textContent: `${s.gain_db} dB` });
-    const mute = el('input', { type: 'checkbox', 'data-mute': layer.name, 'aria-label': `Mute ${layer.name}` });
+    const mute = el('input', { type: 'checkbox', 'data-mute': layer.name, 'aria-label': `Mute ${label}` });
     mute.checked = !!s.muted;
-    const row = el('div', { className: 'layer' },
-      el('label', { for: id, className: 'name' }, layer.name,
-        el('span', { className: 'kind', title: KIND_HINT[kind] || '', textContent: kind })),
-      slider, db, el('label', { className: 'mute' }, mute, 'mute'));
+    const card = el('div', { className: 'layer sound', 'data-sound': layer.name, 'data-muted': String(!!s.muted) },
+      el('div', { className: 'sound-head' }, iconSvg(soundIcon(layer)),
+        el('label', { for: id, className: 'name', textContent: label }),
+        el('label', { className: 'mute' }, mute, el('span', { textContent: 'Mute', 'aria-hidden': 'true' }))),
+      slider);
+    // the Advanced panel: the layer's own name, kind and gain
+    const db = el('td', { className: 'db', textContent: `${s.gain_db} dB` });
+    const muted = el('td', { className: 'muted', textContent: s.muted ? 'yes' : 'no' });
+    table.appendChild(el('tr', { 'data-layer-row': layer.name },
+      el('th', { scope: 'row', className: 'raw-name', textContent: layer.name }),
+      el('td', { className: 'kind', title: KIND_HINT[kind] || '', textContent: kind }), db, muted));
     slider.addEventListener('input', () => {
       db.textContent = `${slider.value} dB`;
-      slider.setAttribute('aria-valuetext', `${slider.value} dB`);
+      slider.setAttribute('aria-valuetext', gainWords(Number(slider.value)));
       onGain(layer.name, Number(slider.value));
     });
-    mute.addEventListener('change', () => onMute(layer.name, mute.checked));
-    box.appendChild(row);
+    mute.addEventListener('change', () => {
+      card.dataset.muted = String(mute.checked);
+      muted.textContent = mute.checked ? 'yes' : 'no';
+      onMute(layer.name, mute.checked);
+    });
+    box.appendChild(card);
   }
 }
 
@@ -113,7 +140,7 @@ export function showFavourites(favs, scenes, actions) {
   }
 }
 export function showFavouritesUnsaved() {
-  $('fav-empty').textContent = 'Favourites cannot be saved in this browser (storage full or off).';
+  $('fav-empty').textContent = 'Mixes cannot be saved in this browser (its storage is full or switched off).';
 }
 export function showShare(url, copied) {
   $('share-box').hidden = false;
@@ -148,16 +175,72 @@ function fmtTime(s) {
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = String(s % 60).padStart(2, '0');
   return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
-/** left: seconds or null; phase: 'off' | 'running' | 'fading'; canShorten: -5 min allowed. */
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** Seconds in words: "1 hour 5 minutes", "25 minutes", "less than a minute". */
+export function inWords(seconds) {
+  const m = Math.ceil(seconds / 60);
+  if (seconds < 60) return 'less than a minute';
+  const h = Math.floor(m / 60), rest = m % 60;
+  return h ? plural(h, 'hour') + (rest ? ` ${plural(rest, 'minute')}` : '') : plural(m, 'minute');
+}
+/** left: seconds or null; phase: 'off' | 'running' | 'fading'; canShorten: -5 min
+ * allowed. Off: the choices; running: the time left in words and what can be done. */
 export function showSleep(left, phase, canShorten, title) {
-  $('sleep-cancel').disabled = phase === 'off';
-  $('sleep-more').disabled = phase === 'off';
-  $('sleep-less').disabled = phase === 'off' || !canShorten;
+  $('sleep-off').hidden = phase !== 'off';
+  $('sleep-on').hidden = phase === 'off';
+  $('sleep-less').hidden = phase === 'off' || !canShorten;
   const out = $('sleep-left');
   out.dataset.phase = phase;
-  out.textContent = phase === 'off' ? 'off'
-    : phase === 'fading' ? `fading out · ${fmtTime(left)}` : `${fmtTime(left)} left`;
+  out.textContent = phase === 'off' ? 'Off'
+    : phase === 'fading' ? `Fading out, ${inWords(left)} left` : `${inWords(left)} left`;
   document.title = phase === 'off' ? `${title} · soundscape` : `${fmtTime(left)} · ${title}`;
+}
+
+// -- wake-up alarm -------------------------------------------------------------------------
+/** The choices of the alarm's sound: every scene, then the saved mixes (value
+ * 'scene:NAME' or 'fav:ID'); `current` (a scene name) chosen unless the listener chose. */
+export function showAlarmChoices(scenes, favs, current) {
+  const sel = $('alarm-sound'), was = sel.value;
+  sel.innerHTML = '';
+  const group = (label, items) => {
+    if (!items.length) return;
+    const g = el('optgroup', { label });
+    for (const [value, text] of items) g.appendChild(el('option', { value, textContent: text }));
+    sel.appendChild(g);
+  };
+  const names = new Set(scenes.map((s) => s.name));
+  group('Scenes', scenes.map((s) => [`scene:${s.name}`, s.title]));
+  group('Saved mixes', favs.filter((f) => names.has(f.scene)).map((f) => [`fav:${f.id}`, f.name]));
+  const want = [was, `scene:${current}`].find((v) => v && [...sel.options].some((o) => o.value === v));
+  if (want) sel.value = want;
+}
+export function alarmChoice() {
+  return { time: $('alarm-time').value, target: $('alarm-sound').value,
+    fadeMinutes: Number($('alarm-fade').value), volume: Number($('alarm-volume').value) };
+}
+function openAlarmForm(open) {
+  $('alarm-form').hidden = !open;
+  $('alarm-open').setAttribute('aria-expanded', String(open));
+  $('alarm-open').textContent = open ? 'Close' : 'Set an alarm';
+}
+/** view: {phase: 'off'|'set'|'waking', time ('07:00'), name (what plays), fadeMinutes}. */
+export function showAlarm(view) {
+  const status = $('alarm-status'), cancel = $('alarm-cancel');
+  status.dataset.phase = view.phase;
+  if (view.phase === 'off') {
+    status.textContent = 'No alarm set.';
+    cancel.hidden = true; $('alarm-open').hidden = false;
+    return;
+  }
+  openAlarmForm(false);
+  $('alarm-open').hidden = true; cancel.hidden = false;
+  if (view.phase === 'set') {
+    status.textContent = `Wakes you at ${view.time} with ${view.name}, fading in over ${plural(view.fadeMinutes, 'minute')}.`;
+    cancel.textContent = 'Cancel alarm';
+  } else {
+    status.textContent = `Good morning: ${view.name} is fading in.`;
+    cancel.textContent = 'Stop';
+  }
 }
 
 // -- download ---------------------------------------------------------------------------
@@ -189,10 +272,24 @@ function fitDownloadChoices() {   // FLAC of noise is big: the server caps it at
 // -- controls -------------------------------------------------------------------------
 /** Wire the page's fixed controls to `a`: {togglePlay, volume(v), share, saveFavourite,
  * sleep(afterSeconds), adjustSleep(seconds), cancelSleep, startDownload, cancelDownload,
- * visible}. */
+ * setAlarm(choice), cancelAlarm, visible}. */
 export function bind(a, sleepStepS) {
   $('play').addEventListener('click', () => a.togglePlay());
   $('volume').addEventListener('input', () => { showVolume(volume()); a.volume(volume()); });
+  $('alarm-open').addEventListener('click', () => {
+    const open = $('alarm-form').hidden;
+    openAlarmForm(open);
+    if (open) $('alarm-time').focus();
+  });
+  $('alarm-volume').addEventListener('input', () => {
+    $('alarm-volume').setAttribute('aria-valuetext', `${Math.round(Number($('alarm-volume').value) * 100)} %`);
+  });
+  $('alarm-set').addEventListener('click', () => {
+    if (!$('alarm-time').value) { $('alarm-time').focus(); return; }
+    a.setAlarm(alarmChoice());
+    $('alarm-cancel').focus();
+  });
+  $('alarm-cancel').addEventListener('click', () => { a.cancelAlarm(); $('alarm-open').focus(); });
   $('share').addEventListener('click', () => a.share());
   $('fav-save').addEventListener('click', () => a.saveFavourite());
   for (const b of document.querySelectorAll('[data-sleep]')) {
