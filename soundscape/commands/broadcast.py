@@ -37,6 +37,7 @@ from ..errors import SoundscapeError, UsageError
 from ..graph import build_graph
 from ..graph.switch import Fallback, PinkBed
 from ..live import live_scene
+from ..memory import return_freed_audio
 from ..outputs import ICECAST_FORMATS, Level, OutputEvent, Station, make_outputs
 from ..outputs.icecast import IcecastTarget, parse_icecast_url
 from ..probe import check_scene_files
@@ -143,6 +144,7 @@ class Signals:
 
 
 def run(args: argparse.Namespace) -> int:
+    return_freed_audio()  # runs for days: freed audio buffers go back to the system
     targets, formats, segment = output_flags(args)
     if not targets and args.hls is None:
         raise UsageError("give at least one output: --icecast URL and/or --hls DIR")

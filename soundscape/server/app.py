@@ -34,6 +34,7 @@ from ..bank import SegmentBank
 from ..clock import AudioClock
 from ..errors import UsageError
 from ..live import LIVE_RATE
+from ..memory import return_freed_audio
 from ..mixdown import Downloads
 from ..outputs import ChannelOutputs, Level
 from .builds import BuildQueue
@@ -259,4 +260,5 @@ async def serve_until_stopped(config: ServerConfig,
 
 def run(config: ServerConfig, on_started: Callable[[StreamServer], None] | None = None) -> int:
     logging.getLogger("websockets").setLevel(logging.WARNING)
+    return_freed_audio()  # runs for days: freed audio buffers go back to the system
     return asyncio.run(serve_until_stopped(config, on_started))
