@@ -24,6 +24,21 @@ Query parameters (all strings, as in a URL)::
     duration=1h                  1 s .. the format's maximum (90, 90s, 10m, 1h30m)
     format=opus                  opus | mp3 | flac (default opus)
     seed=7                       arrangement seed, 0..2^32-1 (default: the scene's)
+    loop=1                       a file that loops seamlessly (0 or 1, default 0)
+
+A loop (``loop=1``, the player's "Keep for offline") starts without the scene's
+fade-in and ends where it starts: the render runs ``overlap`` frames past the loop's
+length and those frames are crossfaded (equal power) into its last ``overlap``
+frames (see ``LoopFold``); layers are uncorrelated noise-like sound, so equal power
+keeps the level. Codecs are not exact at a file's first and last few milliseconds
+(Opus pre-skip, MP3 encoder delay, a padded last frame), so the file holds the loop
+between two pads of ``LOOP_PAD_S``: the loop's start, the loop, its start again
+(``loop_pad`` frames before the loop, 2 * ``loop_pad`` frames after its start in
+all). A player loops frames ``pad .. pad + total`` (Web Audio: ``loopStart``,
+``loopEnd``); any window of ``total`` frames that starts within the first
+``2 * pad`` frames is the same loop, so a decoder that keeps or drops a few frames
+at the start still loops seamlessly. The job's status gives ``loop_start`` and
+``loop_frames``.
 """
 
 from __future__ import annotations
@@ -36,11 +51,13 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
+
+import numpy as np
 
 from .bank import SegmentBank
 from .errors import SoundscapeError, UsageError
@@ -54,6 +71,8 @@ from .units import parse_duration
 log = logging.getLogger(__name__)
 
 MIN_SECONDS = 1.0
+LOOP_OVERLAP_S = 3.0  # the crossfade folded onto a loop's join, at most a quarter of it
+LOOP_PAD_S = 0.1  # codec slack on each side of a loop (Opus: 20 ms frames, 6.5 ms pre-skip)
 MAX_LAYERS = 64  # entries in gains= or mute=
 MAX_PARAM_CHARS = 4096
 ID_PATTERN = re.compile(r"dl-[0-9a-f]{16}")
@@ -102,9 +121,19 @@ class MixRequest:
     muted: frozenset[str] = frozenset()
     volume: float = 1.0
     seed: int | None = None
+    loop: bool = False
 
     def total_frames(self, rate: int) -> int:
+        """The mix's length in frames (a loop's length, without its pads)."""
         return int(round(self.seconds * rate))
+
+    def loop_pad(self, rate: int) -> int:
+        """Frames of codec slack before a loop (0 unless ``loop``)."""
+        return min(int(LOOP_PAD_S * rate), self.total_frames(rate) // 8) if self.loop else 0
+
+    def file_frames(self, rate: int) -> int:
+        """The frames in the file: the mix, and a loop's pads."""
+        return self.total_frames(rate) + 2 * self.loop_pad(rate)
 
     def filename(self) -> str:
         """``rainy-night-1h.opus``: safe for a Content-Disposition header."""
@@ -112,7 +141,8 @@ class MixRequest:
         label = (f"{s // 3600}h" if s % 3600 == 0 else f"{s // 60}m" if s % 60 == 0
                  else f"{s}s")
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", self.scene).lstrip(".")[:64] or "mix"
-        return f"{safe}-{label}{FORMATS[self.format].extension}"
+        kind = "-loop" if self.loop else ""
+        return f"{safe}-{label}{kind}{FORMATS[self.format].extension}"
 
     def query(self) -> str:
         """The query string that ``parse_mix_query`` reads back to this request."""
@@ -125,6 +155,8 @@ class MixRequest:
             parts.append(("mute", ",".join(quote(n, safe="") for n in sorted(self.muted))))
         if self.seed is not None:
             parts.append(("seed", str(self.seed)))
+        if self.loop:
+            parts.append(("loop", "1"))
         return "&".join(f"{k}={quote(v, safe=':,')}" for k, v in parts)
 
 
@@ -182,7 +214,10 @@ def parse_mix_query(query: Mapping[str, str]) -> MixRequest:
         if not re.fullmatch(r"\d{1,10}", text) or int(text) >= 2**32:
             raise DownloadError(f"seed: {_cut(text)} is not an integer 0..{2**32 - 1}")
         seed = int(text)
-    return MixRequest(scene, seconds, fmt, gains, muted, volume, seed)
+    loop = query.get("loop", "0")
+    if loop not in ("0", "1"):
+        raise DownloadError(f"loop: {_cut(loop)} is not 0 or 1")
+    return MixRequest(scene, seconds, fmt, gains, muted, volume, seed, loop == "1")
 
 
 def check_layers(request: MixRequest, scene: Scene) -> None:
@@ -210,25 +245,91 @@ def render_mix(
     The graph is the CLI's (``build_graph``, the scene's own fade-in) and the file is
     written by ``render_file``; the mix's gains, mutes and volume hold from the first
     sample (no glide from unity). ``progress(done, total)`` follows every block.
+    ``request.loop``: no fade-in, the end folded onto the start and the pads
+    (``LoopFold``); the file then has ``request.file_frames(rate)`` frames.
     Raises DownloadError for a layer the scene lacks, RenderError if the file cannot
-    be written (nothing is left under ``out`` then).
+    be written (nothing is left under ``out`` then). Returns the frames written.
     """
     check_layers(request, scene)
     scene = for_output(scene, Path(out))  # lossy: more headroom
     rate = scene.master.sample_rate
     total = request.total_frames(rate)
-    graph = build_graph(scene, bank, seed=request.seed, total_frames=total)
+    overlap = loop_overlap(total, rate) if request.loop else 0
+    if request.loop:  # a loop never starts from silence
+        scene = replace(scene, master=replace(scene.master, fade_in=0.0))
+    graph = build_graph(scene, bank, seed=request.seed, total_frames=total + overlap)
     for name, strip in graph.strips.items():
         gain = 0.0 if name in request.muted else gain_of_db(request.gains.get(name, 0.0))
         strip.set_user_gain(gain, glide=False)  # from the first sample: no glide from unity
     output = Level(graph, request.volume)  # the player's volume, as a stream applies it
 
+    frames = request.file_frames(rate)
+
     def step(done: int) -> None:
         if progress is not None:
-            progress(done, total)
+            progress(done, frames)
 
-    render_file(output.pull, total, rate, Path(out), force=force, progress=step)
-    return total
+    pull = output.pull
+    if request.loop:
+        pull = LoopFold(output.pull, total, overlap, request.loop_pad(rate)).pull
+    render_file(pull, frames, rate, Path(out), force=force, progress=step)
+    return frames
+
+
+def loop_overlap(total: int, rate: int) -> int:
+    """The frames a loop of ``total`` frames crossfades across its join."""
+    return max(1, min(int(LOOP_OVERLAP_S * rate), total // 4))
+
+
+class LoopFold:
+    """``pull`` for a loop of ``total`` frames with ``pad`` frames of slack on each
+    side (``total + 2 * pad`` frames in all), from a source r pulled for
+    ``total + overlap`` frames.
+
+    The loop L is r[overlap : total + overlap], except that its last ``overlap``
+    frames are r[total + k] * cos(u) + r[k] * sin(u), u = pi/2 * (k + 0.5) / overlap:
+    the render's own start fades in under its end. L's last frame is about
+    r[overlap - 1] and its first is r[overlap], neighbours in the render, so L joins
+    end to start as smoothly as any other pair of frames. The output is L followed by
+    L[0 : 2 * pad] (so frames pad .. pad + total are L turned by pad, and every
+    window of ``total`` frames starting in 1 .. 2 * pad is L turned). Only the first
+    ``overlap`` frames of r and the first ``2 * pad`` of L are held.
+    """
+
+    def __init__(self, source: Callable[[int], np.ndarray], total: int, overlap: int,
+                 pad: int = 0):
+        if not 0 < overlap <= total or not 0 <= 2 * pad <= total - overlap:
+            raise ValueError(f"overlap {overlap} and pad {pad} do not fit {total} frames")
+        self.source = source
+        self.total = total
+        self.overlap = overlap
+        self.pad = pad
+        self.position = 0  # frames given out
+        self.head: np.ndarray | None = None  # r[0 : overlap]
+        self.start = np.zeros((2, 2 * pad), dtype=np.float32)  # L[0 : 2 * pad]
+
+    def pull(self, frames: int) -> np.ndarray:
+        a, b = self.position, self.position + frames
+        if a < self.total < b:  # the loop's end and the pad after it
+            return np.concatenate([self.pull(self.total - a), self.pull(b - self.total)],
+                                  axis=1)
+        self.position = b
+        if a >= self.total:  # the pad after the loop
+            return self.start[:, a - self.total:b - self.total].copy()
+        if self.head is None:
+            self.head = np.array(self.source(self.overlap), dtype=np.float32, copy=True)
+        out = np.array(self.source(frames), dtype=np.float32, copy=True)
+        fold = self.total - self.overlap  # where the fold begins
+        if b > fold:
+            lo = max(a, fold)
+            k = np.arange(lo - fold, b - fold)
+            u = (k + 0.5) * (np.pi / 2 / self.overlap)
+            out[:, lo - a:] = (out[:, lo - a:] * np.cos(u).astype(np.float32)
+                               + self.head[:, k] * np.sin(u).astype(np.float32))
+        if a < 2 * self.pad:
+            n = min(b, 2 * self.pad) - a
+            self.start[:, a:a + n] = out[:, :n]
+        return out
 
 
 # ---- the job table -----------------------------------------------------------------
@@ -267,6 +368,7 @@ class Job:
     state: str = "rendering"  # rendering | done | failed | cancelled
     error: str | None = None
     finished: float | None = None
+    loop_pad: int = 0  # frames before a loop (``loop=1``)
 
 
 class Downloads:
@@ -280,8 +382,9 @@ class Downloads:
       -> ``start(client_address, query)``: 202 with the status object below.
     * ``GET /api/download/status?id=`` -> ``status(id, client_address)``: 200,
       ``{"id", "state": "rendering"|"done"|"failed"|"cancelled", "progress": 0..1,
-      "done_frames", "total_frames", "seconds", "format", "filename", "bytes",
-      "error"}``.
+      "done_frames", "total_frames" (the file's), "seconds", "format", "filename",
+      "bytes", "error", "loop", "loop_start", "loop_frames"}`` (a loop plays frames
+      ``loop_start .. loop_start + loop_frames`` over and over).
     * ``GET /api/download/file?id=`` -> ``file(id, client_address)``: the path,
       filename and content type of a finished render, to send with
       ``Content-Disposition: attachment; filename="..."``.
@@ -336,8 +439,9 @@ class Downloads:
         job_id = f"dl-{secrets.token_hex(8)}"
         folder = self.folder / job_id
         folder.mkdir()
+        rate = scene.master.sample_rate
         job = Job(job_id, client, request, folder, folder / request.filename(),
-                  request.total_frames(scene.master.sample_rate), self.clock())
+                  request.file_frames(rate), self.clock(), loop_pad=request.loop_pad(rate))
         parent, child = self._mp.Pipe(duplex=False)
         job.done = self._mp.Value("q", 0, lock=False)
         job.conn = parent
@@ -456,5 +560,7 @@ class Downloads:
                 "progress": round(done / job.total_frames, 4) if job.total_frames else 1.0,
                 "done_frames": done, "total_frames": job.total_frames,
                 "seconds": job.request.seconds, "format": job.request.format,
-                "filename": job.path.name, "bytes": size, "error": job.error}
+                "filename": job.path.name, "bytes": size, "error": job.error,
+                "loop": job.request.loop, "loop_start": job.loop_pad,
+                "loop_frames": job.total_frames - 2 * job.loop_pad}
 

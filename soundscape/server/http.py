@@ -51,6 +51,7 @@ CONTENT_TYPES = {
     ".ico": "image/x-icon", ".json": "application/json",
     ".webmanifest": "application/manifest+json",
 }
+VENDOR = ("hls.min.js",)  # web/vendor files the player loads (media.js: HLS where MSE plays it)
 METHODS = ("GET", "HEAD")
 Extra = tuple[tuple[str, str], ...]
 Reply = Response | None | Awaitable[Response]  # None: go on with the websocket upgrade
@@ -87,6 +88,14 @@ def web_file(path: str) -> Path | None:
         if file.name == name and file.suffix in CONTENT_TYPES and file.is_file():
             return file
     return None
+
+
+def worker_headers(file: Path) -> Extra:
+    """The service worker (sw.js) controls the whole site and is checked for a new
+    version on every load: never cached by HTTP."""
+    if file.name != "sw.js" or file.parent != WEB_DIR:
+        return ()
+    return (("Service-Worker-Allowed", "/"), ("Cache-Control", "no-cache, max-age=0"))
 
 
 def query_of(url_query: str) -> dict[str, str]:
@@ -185,8 +194,11 @@ class Site:
             if path.startswith(prefix):
                 return handler(Ask(connection, path[len(prefix):], query))
         file = web_file(path)
+        if file is None and path.startswith("/vendor/") and path[8:] in VENDOR:
+            file = WEB_DIR / "vendor" / path[8:]
         if file is not None:
-            return response(HTTPStatus.OK, file.read_bytes(), CONTENT_TYPES[file.suffix])
+            return response(HTTPStatus.OK, file.read_bytes(), CONTENT_TYPES[file.suffix],
+                            worker_headers(file))
         return not_found()
 
     # -- pages and JSON -----------------------------------------------------------------

@@ -32,6 +32,9 @@ import * as mix from './mix.js';
 import * as ui from './ui.js';
 import { Download } from './download.js';
 import { SleepTimer, MIN_FADE_S, fadeFor } from './sleep.js';
+import { registerApp } from './pwa.js';
+import { offlinePanel } from './offline.js';
+import { MediaPath, takePlayButton } from './media.js';
 import { Alarm, systemClock } from './alarm.js';
 
 const params = new URLSearchParams(location.search);
@@ -495,6 +498,29 @@ const facade = {
 };
 for (const name of FIELDS) Object.defineProperty(facade, name, { get: () => state[name], enumerable: true });
 window.soundscape = facade;
+
+// -- offline and media element (OFFLINE helper) --
+// The installable app (pwa.js), kept mixes played with no network (offline.js) and
+// the lock-screen path through an <audio> element (media.js); each gives way to the
+// others and to the stream.
+const media = new MediaPath({
+  token: params.get('token'), volume: () => state.volume, sleep: () => state.sleep,
+  onStart: () => { if (state.wanted) pause(); if (offline) offline.stop(); },
+  onState: (status, text) => { ui.showPlaying(media.playing); ui.showState(status, text); },
+  onAsleep: () => { sleep.ended(); ui.showState('sleeping'); },
+  restoreActions: () => { ui.bindMediaSession(state.mediaActions); updateMediaSession(); },
+});
+const offline = offlinePanel(document.getElementById('offline-panel'), {
+  query: () => (state.scene ? mix.mixQuery(currentMix()) : null), title: sceneTitle,
+  scene: () => state.scene, token: params.get('token'), volume: () => state.volume,
+  sleep: () => state.sleep, streaming: () => state.wanted || media.playing,
+  pauseStream: () => { if (state.wanted) pause(); media.stop(); },
+  asleep: () => sleep.ended(), media,
+});
+takePlayButton(media, document.getElementById('play'), currentScene);
+facade.offline = offline; facade.media = media;
+registerApp().then((r) => { facade.app = r; });
+// -- end of the offline and media element block --
 
 showSleep();
 loadScenes();
