@@ -52,7 +52,7 @@ def _edited(tmp_path: Path, *edits: tuple[str, Any]):
     ([("layers[2].pan", [-0.5, 0.5])], True),
     ([("title", "Renamed"), ("layers[0].label", "Soft hiss")], True),
     ([("layers[0].name", "hush")], False),
-    ([("layers[0].lowcut_hz", 200)], False),
+    ([("layers[0].lowcut_hz", 200), ("layers[1].highcut_hz", 3000)], False),  # added
     ([("layers[0].crossfade", "1s")], False),
     ([("layers[0].params.color", "white")], False),
     ([("layers[2].min_gap", "2s")], False),
@@ -62,6 +62,16 @@ def test_live_fields_and_structural_ones(tmp_path, edits, live):
     built = _scene(tmp_path)
     assert is_live(built, _edited(tmp_path, *edits)) is live
     assert is_live(built, built)  # a comment-only edit builds nothing
+
+
+def test_a_cut_filter_moves_live_but_is_not_added_or_removed_live(tmp_path):
+    cut = _edited(tmp_path, ("layers[0].lowcut_hz", 80), ("layers[1].highcut_hz", 5000))
+    for path in ("layers[0].lowcut_hz", "layers[1].highcut_hz"):
+        text = set_value(set_value(set_value(STUDIO_SCENE, "layers[0].lowcut_hz", 80),
+                                   "layers[1].highcut_hz", 5000), path, None)
+        assert not is_live(cut, _scene(tmp_path, text))
+    assert is_live(cut, _edited(tmp_path, ("layers[0].lowcut_hz", 30),
+                                ("layers[1].highcut_hz", 12000)))
 
 
 def test_a_stereo_that_cannot_be_undone_rebuilds(tmp_path):
@@ -97,6 +107,31 @@ def _pulled_from(graph, name: str, skip: int, frames: int) -> np.ndarray:
     strip = graph.strips[name]
     strip.pull(skip)
     return strip.pull(frames)
+
+
+def _db_spectrum(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from scipy import signal
+
+    f, p = signal.welch(x.astype(np.float64), 48000, nperseg=8192, axis=-1)
+    return f, 10 * np.log10(np.sum(p, axis=0) + 1e-30)
+
+
+@pytest.mark.parametrize("edits", [
+    [("layers[0].lowcut_hz", 1000), ("layers[0].highcut_hz", 2000)],  # narrower
+    [("layers[0].lowcut_hz", 100), ("layers[0].highcut_hz", 8000)],  # wider
+])
+def test_live_cut_filters_have_a_rebuilds_magnitude(tmp_path, edits):
+    """The live correction of the built cuts gives the rebuilt graph's spectrum."""
+    base = _edited(tmp_path, ("layers[0].lowcut_hz", 400), ("layers[0].highcut_hz", 3000))
+    edited = _edited(tmp_path, *edits)
+    assert is_live(base, edited)
+    live = build_graph(base, bank=None)
+    apply_live(live, edited, glide=False)
+    rebuilt = build_graph(edited, bank=None)
+    f, a = _db_spectrum(_pulled_from(live, "hiss", 4800, 48000 * 4))
+    _, b = _db_spectrum(_pulled_from(rebuilt, "hiss", 4800, 48000 * 4))
+    band = (f > 60) & (f < 16000) & (b > b.max() - 40)  # where the rebuilt one sounds
+    assert np.max(np.abs(a[band] - b[band])) < 1.0, np.max(np.abs(a[band] - b[band]))
 
 
 # -- the glide never clicks ------------------------------------------------------------------
@@ -138,6 +173,38 @@ def test_a_live_edit_on_a_playing_graph_leaves_no_step(tmp_path):
     slope = np.abs(np.diff(ratio)) / np.diff(at)
     assert ratio[0] > 0.99 and ratio[-1] == pytest.approx(10 ** (-18 / 20), abs=1e-4)
     assert np.max(slope) <= (1 - 10 ** (-18 / 20)) / RAMP * 1.01 + 1e-4, np.max(slope)
+
+
+def _swept(glide: bool) -> np.ndarray:
+    """A 1 kHz sine (amplitude 0.5) while the low cut sweeps up past it, then down
+    while the high cut sweeps down just under it."""
+    from soundscape.graph.live_cut import LiveCut
+
+    t = np.arange(48000 * 2) / 48000
+    sine = np.tile(0.5 * np.sin(2 * np.pi * 1000 * t), (2, 1)).astype(np.float32)
+    cut = LiveCut(48000, 40.0, 16000.0)
+    blocks = [cut.process(sine[:, i:i + 480]) for i in range(0, 24000, 480)]
+    cut.set(2000.0, 16000.0, glide)
+    blocks += [cut.process(sine[:, i:i + 4800]) for i in range(24000, 48000, 4800)]
+    cut.set(400.0, 900.0, glide)
+    blocks += [cut.process(sine[:, i:i + 4800]) for i in range(48000, 96000, 4800)]
+    return np.concatenate(blocks, axis=1)[0]
+
+
+def test_a_cut_filter_glide_does_not_click():
+    """A click is broadband: over 4 kHz, a pure 1 kHz tone has (almost) nothing, so
+    what the glide leaves there is its click. It stays 40 dB under the tone, and far
+    under what switching the filter at once leaves."""
+    from scipy import signal
+
+    over = signal.butter(8, 4000, "highpass", fs=48000, output="sos")
+    glided, switched = (np.abs(signal.sosfilt(over, _swept(g))[23500:]).max()
+                        for g in (True, False))
+    assert glided < 0.5 * 10 ** (-40 / 20), glided
+    assert glided < 0.2 * switched, (glided, switched)
+    out = _swept(True)
+    assert np.max(np.abs(out[40000:47000])) < 0.5 * 10 ** (-10 / 20)  # the low cut took
+    assert np.max(np.abs(out[-9600:])) < 0.5 * 10 ** (-1 / 20)  # the high cut too
 
 
 # -- live event edits ----------------------------------------------------------------------

@@ -65,9 +65,16 @@ def control_curve(
     return np.interp(n, grid, values)
 
 
+class Processor(Protocol):
+    """A stateful block process (2, n) -> (2, n) (a strip's live cut filters)."""
+
+    def process(self, block: np.ndarray) -> np.ndarray: ...
+
+
 class Strip:
     """A layer's gain: automation (phases, breathing) times a live gain, after an
-    optional live stereo matrix.
+    optional live stereo matrix and an optional live processor (``cut``: the studio's
+    live edit of the layer's cut filters, graph/live_cut.py).
 
     ``automation(frames_idx) -> linear gain`` is a pure function of absolute frames.
     The live gain is the product of the user gain (personal mixes, muting, the
@@ -96,6 +103,7 @@ class Strip:
         self._stereo_from = np.eye(2)
         self._stereo_to = np.eye(2)
         self._stereo_left = 0
+        self.cut: Processor | None = None
 
     def seek(self, frame: int) -> None:
         self.position = frame
@@ -155,6 +163,8 @@ class Strip:
 
     def pull(self, frames: int) -> np.ndarray:
         out = self.source.pull(frames)
+        if self.cut is not None:
+            out = self.cut.process(out)
         if self.stereo is not None or self._stereo_left > 0:
             out = self._apply_stereo(out)
         start = self.position

@@ -13,11 +13,13 @@ of building a new one:
   its rate (``rate_per_min`` or ``interval``: the gap under way is re-timed, see
   ``EventPlayer.replan``).
 
+* a layer's cut filters (``lowcut_hz``, ``highcut_hz``) moved: a correction filter on
+  the strip glides to the new cutoff (graph/live_cut.py: the render's magnitude
+  exactly, a causal phase).
+
 Anything else is *structural* and rebuilds: a bed whose built width is 0 or pan
-is hard left/right (its stereo cannot be undone), filters (``lowcut_hz``,
-``highcut_hz``: applied zero-phase to every segment when the graph is built, so a
-live causal filter would not sound like the render), ``min_gap``, ``distance``,
-sources, phases, master settings.
+is hard left/right (its stereo cannot be undone), a cut filter added or removed,
+``min_gap``, ``distance``, sources, phases, master settings.
 
 A live edit does not re-run the loudness calibration: the mix moves as the layer
 does, as on a mixing desk; the next rebuild (a structural edit) normalises it again.
@@ -36,14 +38,16 @@ from ..dsp.fades import pan_unity_centre
 from ..graph import SceneGraph
 from ..graph.events import EventPlayer
 from ..graph.layers import event_plan
+from ..graph.live_cut import LiveCut
 from ..scene import Bed, Event, Layer, Scene
 from ..thresholds import MUTE_DB, gain_of_db
 
 SILENT_LAYER_FIELDS = ("label", "icon")  # shown, never heard
 SILENT_SCENE_FIELDS = ("name", "title", "description", "tags")
+CUT_FIELDS = ("lowcut_hz", "highcut_hz")
 LIVE_FIELDS: dict[type, tuple[str, ...]] = {
-    Bed: ("gain_db", "pan", "width", *SILENT_LAYER_FIELDS),
-    Event: ("gain_db", "pan", "rate_per_min", "interval", *SILENT_LAYER_FIELDS),
+    Bed: ("gain_db", "pan", "width", *CUT_FIELDS, *SILENT_LAYER_FIELDS),
+    Event: ("gain_db", "pan", "rate_per_min", "interval", *CUT_FIELDS, *SILENT_LAYER_FIELDS),
 }
 
 
@@ -56,13 +60,15 @@ def _invertible(built: Bed, new: Bed) -> bool:
         built.width != 0 and abs(built.pan) < 1)
 
 
-def _live_layer(built: Layer, new: Layer) -> bool:
+def _live_layer(built: Layer, new: Layer, rate: int) -> bool:
     """``new`` is ``built`` but for live fields that ``built``'s graph can change."""
     if type(new) is not type(built):
         return False
     fields = LIVE_FIELDS[type(built)]
     same = replace(new, **{name: getattr(built, name) for name in fields})  # type: ignore[type-var]
     if same != built:
+        return False
+    if not all(LiveCut.can_reach(rate, getattr(built, f), getattr(new, f)) for f in CUT_FIELDS):
         return False
     if isinstance(built, Bed) and isinstance(new, Bed):
         return _invertible(built, new)
@@ -77,7 +83,8 @@ def is_live(built: Scene, new: Scene) -> bool:
     if replace(new, layers=built.layers,
                **{name: getattr(built, name) for name in SILENT_SCENE_FIELDS}) != built:
         return False
-    return all(_live_layer(b, n) for b, n in zip(built.layers, new.layers, strict=True))
+    rate = built.master.sample_rate
+    return all(_live_layer(b, n, rate) for b, n in zip(built.layers, new.layers, strict=True))
 
 
 def _width_matrix(width: float) -> np.ndarray:
@@ -102,14 +109,20 @@ def apply_live(graph: SceneGraph, scene: Scene, glide: bool = True) -> list[str]
     Layers that ``graph`` cannot change live (another version's graph, mid-crossfade)
     are left as they are."""
     built = {layer.name: layer for layer in graph.scene.layers}
+    rate = graph.scene.master.sample_rate
     changed = []
     for layer in scene.layers:
         strip = graph.strips.get(layer.name)
         old = built.get(layer.name)
-        if strip is None or old is None or not _live_layer(old, layer):
+        if strip is None or old is None or not _live_layer(old, layer, rate):
             continue
         if layer != old:
             changed.append(layer.name)
+        cuts = (layer.lowcut_hz, layer.highcut_hz)
+        if strip.cut is not None or cuts != (old.lowcut_hz, old.highcut_hz):
+            if not isinstance(strip.cut, LiveCut):
+                strip.cut = LiveCut(rate, old.lowcut_hz, old.highcut_hz)
+            strip.cut.set(*cuts, glide=glide)
         if isinstance(layer, Bed) and isinstance(old, Bed):
             strip.set_trim(gain_of_db(layer.gain_db - old.gain_db), glide)
             strip.set_stereo(stereo_matrix(old, layer), glide)
