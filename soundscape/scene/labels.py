@@ -15,6 +15,9 @@ them) is the set the player draws (soundscape/web): a new icon needs a drawing t
 too. :data:`RECIPE_FACES` gives every procedural recipe its icon and friendly
 name (tests/test_layer_labels.py keeps it in step with the recipes).
 
+:func:`derived_label` and :func:`derived_icon` do the same from the parts alone, for
+tools that write scene files (``soundscape new``).
+
 Pure: no I/O; works on any :class:`~soundscape.scene.model.Layer`.
 """
 
@@ -25,8 +28,8 @@ import re
 from ..scenefields import ICONS, MAX_LABEL_CHARS
 from .model import Layer
 
-__all__ = ["DEFAULT_ICON", "ICONS", "MAX_LABEL_CHARS", "RECIPE_FACES", "icon_of_text",
-           "layer_icon", "layer_label"]
+__all__ = ["DEFAULT_ICON", "ICONS", "MAX_LABEL_CHARS", "RECIPE_FACES", "derived_icon",
+           "derived_label", "icon_of_text", "layer_icon", "layer_label"]
 
 DEFAULT_ICON = "noise"
 
@@ -118,11 +121,15 @@ _PHRASE_END = re.compile(r"[,;:.(]")
 def layer_icon(layer: Layer) -> str:
     """The icon the player shows for ``layer``: its ``icon``, else one derived from
     its recipe, name or prompt (in that order); always one of :data:`ICONS`."""
-    if layer.icon:
-        return layer.icon
-    if layer.recipe in RECIPE_FACES:
-        return RECIPE_FACES[layer.recipe][0]
-    for text in (layer.name, layer.prompt or ""):
+    return layer.icon or derived_icon(layer.name, layer.recipe, layer.prompt)
+
+
+def derived_icon(name: str, recipe: str | None, prompt: str | None) -> str:
+    """The icon of a layer that gives none: its recipe's, else the first word of its
+    name, then of its prompt, that names one, else :data:`DEFAULT_ICON`."""
+    if recipe in RECIPE_FACES:
+        return RECIPE_FACES[recipe][0]
+    for text in (name, prompt or ""):
         icon = icon_of_text(text)
         if icon is not None:
             return icon
@@ -143,15 +150,21 @@ def icon_of_text(text: str) -> str | None:
 
 
 def layer_label(layer: Layer) -> str:
-    """The plain words the player shows for ``layer``: its ``label``, else its name in
-    words, else its recipe's friendly name, else its prompt's first phrase, else
-    "Sound N"; never empty, at most :data:`MAX_LABEL_CHARS` characters."""
-    if layer.label:
-        return layer.label
-    for text in (_name_in_words(layer.name), _recipe_name(layer), _phrase(layer.prompt)):
+    """The plain words the player shows for ``layer``: its ``label``, else one derived
+    (:func:`derived_label`); never empty, at most MAX_LABEL_CHARS characters."""
+    return layer.label or derived_label(layer.name, layer.recipe, layer.prompt,
+                                        layer.index)
+
+
+def derived_label(name: str, recipe: str | None, prompt: str | None, index: int = 0
+                  ) -> str:
+    """The label of a layer that gives none: its name in words, else its recipe's
+    friendly name, else its prompt's first phrase, else "Sound N" (N = index + 1)."""
+    face = RECIPE_FACES.get(recipe or "")
+    for text in (_name_in_words(name), face[1] if face else None, _phrase(prompt)):
         if text:
             return _fit(text)
-    return f"Sound {layer.index + 1}"
+    return f"Sound {index + 1}"
 
 
 def _name_in_words(name: str) -> str | None:
@@ -164,11 +177,6 @@ def _name_in_words(name: str) -> str | None:
         return None
     text = " ".join(parts).lower()
     return text[0].upper() + text[1:]
-
-
-def _recipe_name(layer: Layer) -> str | None:
-    face = RECIPE_FACES.get(layer.recipe or "")
-    return face[1] if face else None
 
 
 def _phrase(prompt: str | None) -> str | None:

@@ -18,6 +18,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import AoT, Comment, Table, Trivia
 
+from ..scene.labels import derived_icon, derived_label
 from ..scenefields import MASTER_FIELDS, MAX_EVENTS_PER_MIN, fields_for
 from .levels import Plan
 from .reading import Reading
@@ -134,10 +135,15 @@ def master_table(seed: int) -> Table:
 
 
 def _layer_table(layer: Plan) -> Table:
-    """A layer's table with the keys every layer starts with: name, type, source."""
+    """A layer's table with the keys every layer starts with: name, type, the label
+    and icon the player shows, source."""
     t = tomlkit.table()
     t.add("name", layer.sound.key)
     t.add("type", layer.sound.kind)
+    # what the player shows: the same words and picture it would derive, written out so
+    # that they are there to edit
+    t.add("label", derived_label(layer.sound.key, layer.sound.recipe, layer.prompt))
+    t.add("icon", derived_icon(layer.sound.key, layer.sound.recipe, layer.prompt))
     t.add("prompt", layer.prompt)
     t.add("recipe", layer.sound.recipe)
     if layer.params:
