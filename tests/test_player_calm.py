@@ -22,9 +22,6 @@ from test_server_support import ServerProcess, tiny_scene
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no {CHROMIUM}")
 
-ROOT = Path(__file__).resolve().parent.parent
-# contract 3 (helper SCENE): the stream says how far a scene's preparation has come
-PREPARING = '"preparing"' in (ROOT / "soundscape" / "server" / "ws.py").read_text()
 SIZES = [(390, 844), (1280, 800)]
 # engineering vocabulary the default view must not show (whole words, any case)
 FORBIDDEN = ["dB", "dBFS", "LUFS", "RMS", "opus", "pcm", "pcm16", "buffer", "underrun", "underruns",
@@ -33,7 +30,7 @@ FORBIDDEN = ["dB", "dBFS", "LUFS", "RMS", "opus", "pcm", "pcm16", "buffer", "und
              "mixed on this device"]
 FORBIDDEN_RE = re.compile(r"\b(" + "|".join(re.escape(w) for w in FORBIDDEN) + r")\b", re.I)
 # what the Advanced panel still shows once opened (while playing)
-ADVANCED = ["dB", "bed", "buffer", "underruns", "opus", "broadcast mix", "hiss", "rain-outside"]
+ADVANCED = ["dB", "bed", "buffer", "underruns", "opus", "Mix:", "hiss", "rain-outside"]
 # the scene: a layer with a name to derive a label from; a description without "beds"
 SCENE = tiny_scene().replace('name = "hum"', 'name = "rain-outside"').replace(
     "Two noise beds for tests.", "Two soft noises.")
@@ -114,6 +111,10 @@ def test_default_view_speaks_plain_words_and_advanced_keeps_the_figures(server, 
     _wait(page, "window.soundscape.state === 'playing'", 20)
     _wait(page, "document.getElementById('stats').textContent.includes('underruns')", 10)
     assert page.text_content("#state") == "Playing"
+    page.click("[data-sleep='30']")  # a sleep timer running and an alarm set: plain words too
+    page.click("#alarm-open")
+    page.click("#alarm-set")
+    assert page.text_content("#alarm-status").startswith("Wakes you at 07:00 with Tiny tiny")
     text = _visible_text(page)
     found = sorted({m.group(0) for m in FORBIDDEN_RE.finditer(text)})
     assert found == [], (found, text)
@@ -126,6 +127,8 @@ def test_default_view_speaks_plain_words_and_advanced_keeps_the_figures(server, 
     advanced = page.inner_text("#advanced")
     assert [w for w in ADVANCED if w not in advanced] == [], advanced
     assert page.is_visible("#level") and page.is_visible("[data-layer-row=hiss] .kind")
+    # the server's sleep timer runs on a personal mix of ours
+    assert page.text_content("#mode") in ("broadcast mix", "personal mix", "mixed on this device")
     # moving a sound's slider moves its figure in the panel, not in the default view
     page.fill("#g-hiss", "-12")
     page.dispatch_event("#g-hiss", "input")
@@ -167,8 +170,6 @@ def test_sleep_timer_shows_only_what_can_be_used_now(server, browser, size):
     assert not errors, errors
 
 
-@pytest.mark.skipif(not PREPARING, reason="the server sends no `preparing` message yet "
-                    "(contract 3: helper SCENE's part in soundscape/server/ws.py)")
 def test_preparing_message_within_a_second_of_play_on_a_cold_bank(tmp_path, browser):
     scenes = tmp_path / "scenes"
     scenes.mkdir()
@@ -271,12 +272,37 @@ def test_alarm_fades_in_from_silence_to_its_volume_on_a_fake_clock(server, brows
     assert page.input_value("#volume") == "0.6"
     assert page.evaluate("window.soundscape.state") == "playing"
 
+    # a saved mix as the alarm's sound: its layer settings come back with it
+    page.click("#play")  # pause
+    page.fill("#g-hiss", "-20")
+    page.dispatch_event("#g-hiss", "input")
+    page.click("#fav-save")
+    _wait(page, "window.soundscape.favourites.length === 1", 5)
+    fav = page.evaluate("window.soundscape.favourites[0]")
+    page.fill("#g-hiss", "0")
+    page.dispatch_event("#g-hiss", "input")
+    page.click("#alarm-open")
+    page.fill("#alarm-time", "07:10")
+    page.select_option("#alarm-sound", f"fav:{fav['id']}")
+    page.select_option("#alarm-fade", "1")
+    page.click("#alarm-set")
+    assert page.text_content("#alarm-status") == \
+        f"Wakes you at 07:10 with {fav['name']}, fading in over 1 minute."
+    page.evaluate("window.fakeClock.advance(300_000)")
+    assert page.evaluate("window.soundscape.alarm.phase") == "waking"
+    assert page.input_value("#g-hiss") == "-20"
+    _wait(page, "window.soundscape.state === 'playing'", 20)
+    page.evaluate("window.fakeClock.advance(60_000)")
+    _wait(page, "Math.abs(window.soundscape.gain - 0.6) < 0.0005", 10)
+    assert page.evaluate("window.soundscape.alarm.phase") == "off"
+
     # another, cancelled from the main view: nothing happens at its time
     page.click("#play")  # pause
     page.click("#alarm-open")
     page.fill("#alarm-time", "07:30")
     page.click("#alarm-set")
     assert page.text_content("#alarm-status").startswith("Wakes you at 07:30")
+    page.focus("#alarm-cancel")  # focus went there on setting it
     page.click("#alarm-cancel")
     assert page.text_content("#alarm-status") == "No alarm set."
     page.evaluate("window.fakeClock.advance(3_600_000)")
