@@ -158,11 +158,16 @@ def test_sleep_timer_shows_only_what_can_be_used_now(server, browser, size):
     page.evaluate("window.soundscape.sleep(50, 60)")
     assert re.fullmatch(r"Fading out, less than a minute left", page.text_content("#sleep-left"))
     assert not _visible(page, "#sleep-less") and _visible(page, "#sleep-more")
-    # cancelled: back to the choices, by keyboard
+    # cancelled: back to the choices, by keyboard, the focus still in the timer
     page.focus("#sleep-cancel")
     page.keyboard.press("Enter")
     assert page.evaluate("window.soundscape.sleepLeft") is None
     assert _visible(page, "[data-sleep='30']") and not _visible(page, "#sleep-left")
+    assert page.evaluate("document.activeElement.dataset.sleep") == "15"
+    page.keyboard.press("Enter")  # 15 min, and the focus goes on to what can be done now
+    assert page.text_content("#sleep-left") == "15 minutes left"
+    assert page.evaluate("document.activeElement.id") == "sleep-more"
+    page.click("#sleep-cancel")
     # the custom time, typed and started with Enter
     page.fill("#sleep-custom", "25")
     page.press("#sleep-custom", "Enter")

@@ -186,9 +186,14 @@ export function inWords(seconds) {
 /** left: seconds or null; phase: 'off' | 'running' | 'fading'; canShorten: -5 min
  * allowed. Off: the choices; running: the time left in words and what can be done. */
 export function showSleep(left, phase, canShorten, title) {
+  const focused = document.activeElement;
   $('sleep-off').hidden = phase !== 'off';
   $('sleep-on').hidden = phase === 'off';
   $('sleep-less').hidden = phase === 'off' || !canShorten;
+  // a keyboard user's focus stays in the timer when the control it was on goes away
+  if (focused && focused.closest && focused.closest('.sleep') && focused.offsetParent === null) {
+    (phase === 'off' ? document.querySelector('[data-sleep]') : $('sleep-more')).focus();
+  }
   const out = $('sleep-left');
   out.dataset.phase = phase;
   out.textContent = phase === 'off' ? 'Off'
@@ -300,7 +305,9 @@ export function bind(a, sleepStepS) {
     if (!(minutes > 0)) { $('sleep-custom').focus(); return; }
     a.sleep(Math.min(1440, minutes) * 60);
   });
-  $('sleep-custom').addEventListener('keydown', (e) => { if (e.key === 'Enter') $('sleep-start').click(); });
+  $('sleep-custom').addEventListener('keydown', (e) => {   // (the key is used up: focus moves on)
+    if (e.key === 'Enter') { e.preventDefault(); $('sleep-start').click(); }
+  });
   $('sleep-less').addEventListener('click', () => a.adjustSleep(-sleepStepS));
   $('sleep-more').addEventListener('click', () => a.adjustSleep(sleepStepS));
   $('sleep-cancel').addEventListener('click', () => a.cancelSleep());
