@@ -307,9 +307,15 @@ def test_alarm_fades_in_from_silence_to_its_volume_on_a_fake_clock(server, brows
     page.fill("#alarm-time", "07:30")
     page.click("#alarm-set")
     assert page.text_content("#alarm-status").startswith("Wakes you at 07:30")
-    page.focus("#alarm-cancel")  # focus went there on setting it
+    page.reload()  # a reload keeps it (on the page's own clock now)
+    _wait(page, "window.soundscape.alarm.phase === 'set'", 10)
+    assert page.text_content("#alarm-status").startswith("Wakes you at 07:30")
+    page.evaluate(FAKE_CLOCK)
     page.click("#alarm-cancel")
+    page.reload()
+    _wait(page, "document.querySelectorAll('#layers [data-layer]').length === 2", 15)
     assert page.text_content("#alarm-status") == "No alarm set."
+    page.evaluate(FAKE_CLOCK)
     page.evaluate("window.fakeClock.advance(3_600_000)")
     assert page.evaluate("window.soundscape.alarm.phase") == "off"
     assert page.evaluate("window.soundscape.state") == "idle"

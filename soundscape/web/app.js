@@ -44,6 +44,7 @@ const MIX_TYPES = new Set(['gain', 'mute', 'volume', 'sleep']);   // the server'
 const GAIN_SEND_MS = 80;          // a layer slider's value goes to the server once it rests
 const STATS_MS = 5000;            // how often the server hears our underrun count
 const SLOW_CONNECT_MS = 4000;     // "Connecting…" this long with no word: say we still wait
+const ALARM_KEY = 'soundscape.alarm';   // a set alarm, so that a reload keeps it
 
 /** The page's state: written here (and stats by playback), read by every module. */
 const mixMode = ['stems', 'server'].includes(params.get('mix')) ? params.get('mix') : 'auto';
@@ -150,6 +151,8 @@ async function loadScenes() {
   if (opening.mix) applyMix(opening.mix);
   state.favourites = mix.loadFavourites(store);
   showFavourites();
+  const kept = store.get(ALARM_KEY, null);   // an alarm set before a reload (checked by set)
+  if (kept && typeof kept === 'object' && typeof kept.target === 'string') alarm.set(kept);
 }
 const showAlarmChoices = () => ui.showAlarmChoices(state.scenes, state.favourites, state.scene);
 const currentScene = () => mix.sceneByName(state.scenes, state.scene);
@@ -426,7 +429,11 @@ const alarm = new Alarm({
   wake: (target) => wakeUp(target),
   level: (gain) => playback.glideTo(gain, 0.25),
   done: (volume) => { state.volume = volume; ui.showVolume(volume); saveLast(); },
-  show: (view) => ui.showAlarm({ ...view, name: alarmTargetName(view.target) }),
+  show: (view) => {
+    ui.showAlarm({ ...view, name: alarmTargetName(view.target) });
+    if (view.phase === 'set') store.set(ALARM_KEY, alarm.plan);   // kept until it rings or is cancelled
+    else if (store.get(ALARM_KEY, null) !== null) store.set(ALARM_KEY, null);
+  },
 }, systemClock);
 function alarmTargetName(target) {
   const [kind, id] = String(target || '').split(/:(.*)/s);
