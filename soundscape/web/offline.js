@@ -290,10 +290,9 @@ export function offlinePanel(section, page) {
     await refresh();
   }
   keepButton.addEventListener('click', () => keep(Number(length.value)));
-  /** Render the current mix as a loop of `seconds` and keep it (volume 1: the page's
-   * volume applies when it plays). */
-  async function keep(seconds) {
-    const query = page.query();
+  /** Render the current mix (or the mix `query`) as a loop of `seconds` and keep it
+   * (volume 1: the page's volume applies when it plays). */
+  async function keep(seconds, query = page.query()) {
     if (!query) { status.textContent = 'Choose a scene first.'; return; }
     pending = { scene: page.scene(), title: page.title() };
     const q = query.replace(/(^|&)volume=[^&]*/g, '');
