@@ -268,6 +268,9 @@ def test_installable_offline_and_lock_screen_paths(tmp_path):
                 assert 0 < stats["maxStep"] <= stats["fileMaxStep"] * volume * 1.01, stats
                 print("kept loop in Chromium:", stats)
                 assert page.get_attribute("[data-kept-play]", "aria-pressed") == "true"
+                assert page.evaluate("[navigator.mediaSession.metadata.title,"
+                                     " navigator.mediaSession.metadata.album]") \
+                    == ["Tiny tiny", "kept for offline"]
                 # the page's volume and sleep timer hold: the gain follows the slider,
                 # and a 2 s timer fades it out and stops the loop
                 page.fill("#volume", "0.4")

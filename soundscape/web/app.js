@@ -523,6 +523,7 @@ const offline = offlinePanel(document.getElementById('offline-panel'), {
   sleep: () => state.sleep, streaming: () => state.wanted || media.playing,
   pauseStream: () => { if (state.wanted) pause(); media.stop(); },
   asleep: () => sleep.ended(), media,
+  restoreActions: () => { ui.bindMediaSession(state.mediaActions); updateMediaSession(); },
 });
 takePlayButton(media, document.getElementById('play'), currentScene);
 facade.offline = offline; facade.media = media;

@@ -162,11 +162,10 @@ export class KeptPlayer {
     if (this.h.streaming()) { this.stop('stream'); return; }
     const volume = Math.max(0, Math.min(1, Number(this.h.volume()) || 0));
     const { endsAt, fade } = this.h.sleep() || {};
+    // the timer's end first: the page may clear the timer the moment it ends
+    if (this.asleepAt !== null && Date.now() >= this.asleepAt) { this.stop('asleep'); return; }
     const plan = `${volume}|${endsAt}|${fade}`;
-    if (plan === this.plan) {
-      if (this.asleepAt !== null && Date.now() >= this.asleepAt) this.stop('asleep');
-      return;
-    }
+    if (plan === this.plan) return;
     this.plan = plan;
     const g = this.gain.gain, t = this.ctx.currentTime;
     g.cancelScheduledValues(t); g.setValueAtTime(g.value, t);
@@ -224,7 +223,8 @@ const fmtLength = (s) => (s >= 60 ? `${Math.round(s / 60)} min` : `${Math.round(
 /** Draw the offline panel into `section` (#offline-panel) and return its controller.
  * page: {query() -> the current mix query | null, title() -> the scene's title,
  * scene() -> its name, token, volume(), sleep(), streaming(), pauseStream(),
- * asleep(), media (a MediaPath or null)}. */
+ * asleep(), restoreActions() (the page's Media Session handlers back), media (a
+ * MediaPath or null)}. */
 export function offlinePanel(section, page) {
   const status = el('span', { id: 'keep-status', className: 'dim', role: 'status', 'aria-live': 'polite' });
   const length = el('select', { id: 'keep-length' },
@@ -260,8 +260,12 @@ export function offlinePanel(section, page) {
   const facade = { kept: [], keepState, player: null, lastKept: null };
   const player = facade.player = new KeptPlayer({
     volume: page.volume, sleep: page.sleep, streaming: page.streaming,
-    onStart: () => { page.pauseStream(); draw(); },
-    onEnd: (reason) => { if (reason === 'asleep') page.asleep(); draw(); },
+    onStart: (facts) => { page.pauseStream(); session(facts); draw(); },
+    onEnd: (reason) => {
+      if (reason === 'asleep') page.asleep();
+      if (page.restoreActions) page.restoreActions();
+      draw();
+    },
   });
   const keeper = new Download(keepState, page.token, {
     show: (state, text, progress) => {   // plain words: no file names or formats here
@@ -273,6 +277,24 @@ export function offlinePanel(section, page) {
     offer: (href, filename, st) => keepFile(href, filename, st),
   });
   let pending = null;   // the scene and title of the loop being rendered
+  let last = null;      // the id of the last kept mix played (the lock screen's play)
+  /** The lock screen and media keys while a kept mix plays (the page's come back on
+   * its end: page.restoreActions). */
+  function session(facts) {
+    last = facts.id;
+    if (!('mediaSession' in navigator)) return;
+    const ms = navigator.mediaSession;
+    if ('MediaMetadata' in window) {
+      ms.metadata = new MediaMetadata({ title: facts.title, artist: 'soundscape', album: 'kept for offline',
+        artwork: [{ src: 'icon-512.png', sizes: '512x512', type: 'image/png' }] });
+    }
+    const actions = { play: () => { if (!player.playing && last) facade.play(last); },
+      pause: () => player.stop('stopped'), stop: () => player.stop('stopped') };
+    for (const [action, fn] of Object.entries(actions)) {
+      try { ms.setActionHandler(action, fn); } catch (e) { /* unsupported action */ }
+    }
+    ms.playbackState = 'playing';
+  }
   async function keepFile(href, filename, st) {
     try {
       const r = await fetch(href, { cache: 'no-store' });
