@@ -151,6 +151,9 @@ function onText(m) {
     }
     case 'heard':
       S.heard = m.version; S.latencyMs = m.latency_ms;
+      if (m.version > 1 && m.version === S.version) {
+        notice(`${$('notice').textContent}; heard ${Math.round(m.latency_ms)} ms after it arrived`);
+      }
       if (S.state === 'preparing') setState(ctx ? 'playing' : 'ready: press Play');
       break;
     case 'problems':
