@@ -2,11 +2,15 @@
 // player's files so the page opens with no network. The manifest is linked from
 // index.html. registerApp() is called once by app.js; it never throws.
 
-/** Register sw.js for the whole site; resolves to {state, error}: 'registered' (with
- * the worker's state), 'unsupported' (no service workers: plain http off localhost,
- * or a private window) or 'failed'. */
-export async function registerApp() {
+/** Register sw.js for the whole site, `afterMs` after the page has loaded; resolves
+ * to {state, error}: 'registered' (with the worker's state), 'unsupported' (no service
+ * workers: plain http off localhost, or a private window) or 'failed'. */
+export async function registerApp({ afterMs = 2000 } = {}) {
   if (!('serviceWorker' in navigator)) return { state: 'unsupported', error: null };
+  // after the page and its first sound: installing fetches every shell file, which a
+  // slow phone should not do while the stream starts
+  if (document.readyState !== 'complete') await new Promise((resolve) => window.addEventListener('load', resolve, { once: true }));
+  await new Promise((resolve) => setTimeout(resolve, afterMs));
   try {
     const reg = await navigator.serviceWorker.register('sw.js', { scope: './' });
     const worker = reg.active || reg.waiting || reg.installing;
