@@ -238,8 +238,30 @@ def test_reconnecting_is_said_after_a_drop(server, browser):
 def test_alarm_fades_in_from_silence_to_its_volume_on_a_fake_clock(server, browser):
     errors: list[str] = []
     page = _page(browser, server.http + "/", errors, (390, 844))
+    # the alarm's arithmetic: local times of day, the next one after now
+    plain = page.evaluate("""async () => { const m = await import('/alarm.js');
+        const at = (t) => Date.parse(t), a = new m.Alarm({show() {}}, {now: () => at('2026-03-02T23:30:00'),
+          every: () => 1, stop() {}});
+        return [m.parseTime('7:05'), m.parseTime('24:00'), m.parseTime('7h'),
+                m.nextAt('07:00', at('2026-03-02T23:30:00')) === at('2026-03-03T07:00:00'),
+                m.nextAt('07:00', at('2026-03-02T07:00:00')) === at('2026-03-03T07:00:00'),
+                m.nextAt('23:45', at('2026-03-02T23:30:00')) === at('2026-03-02T23:45:00'),
+                m.fadeLevel(0.5, 60000, 15000), m.fadeLevel(0.5, 0, 0),
+                a.set({time: '25:00', target: 'scene:x', volume: 0.5, fadeMinutes: 5}),
+                a.set({time: '07:00', target: 'scene:x', volume: 0, fadeMinutes: 5}),
+                a.set({time: '07:00', target: '', volume: 0.5, fadeMinutes: 5}),
+                a.phase, a.set({time: '07:00', target: 'scene:x', volume: 0.5, fadeMinutes: 5}),
+                a.left()]; }""")
+    assert plain == [[7, 5], None, None, True, True, True, 0.125, 0.5,
+                     False, False, False, "off", True, 7.5 * 3600_000]
+    page.click("#alarm-open")
+    page.fill("#alarm-time", "")
+    page.click("#alarm-set")  # no time: said, and nothing set
+    assert page.text_content("#alarm-status") == "Choose a time and a sound to wake up to."
+    assert page.evaluate("window.soundscape.alarm.phase") == "off"
+    page.click("#alarm-open")  # closed again
     page.evaluate(FAKE_CLOCK)
-    assert page.text_content("#alarm-status") == "No alarm set."
+    assert page.text_content("#alarm-status") == "Choose a time and a sound to wake up to."
     page.click("#alarm-open")
     assert page.get_attribute("#alarm-open", "aria-expanded") == "true"
     page.fill("#alarm-time", "07:00")

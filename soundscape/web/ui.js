@@ -290,8 +290,11 @@ export function bind(a, sleepStepS) {
     $('alarm-volume').setAttribute('aria-valuetext', `${Math.round(Number($('alarm-volume').value) * 100)} %`);
   });
   $('alarm-set').addEventListener('click', () => {
-    if (!$('alarm-time').value) { $('alarm-time').focus(); return; }
-    a.setAlarm(alarmChoice());
+    if (!$('alarm-time').value || !a.setAlarm(alarmChoice())) {
+      $('alarm-status').textContent = 'Choose a time and a sound to wake up to.';
+      $('alarm-time').focus();
+      return;
+    }
     $('alarm-cancel').focus();
   });
   $('alarm-cancel').addEventListener('click', () => { a.cancelAlarm(); $('alarm-open').focus(); });
