@@ -255,6 +255,18 @@ class Client:
     async def send(self, **msg: Any) -> None:
         await self.ws.send(json.dumps(msg))
 
+    async def meters(self, seconds: float) -> dict[str, float]:
+        """Each layer's mean meter reading (LUFS, power mean) over the next ``seconds``
+        of scene time, from the next block on (those already received are dropped)."""
+        self.messages = [m for m in self.messages if m["type"] != "meters"]
+        first = await self.until("meters")
+        readings = [first]
+        while readings[-1]["position"] < first["position"] + seconds:
+            readings.append(await self.until("meters"))
+        return {name: 10 * float(np.log10(np.mean([10 ** (m["layers"][name] / 10)
+                                                    for m in readings])))
+                for name in first["layers"]}
+
     async def until(self, kind: str, timeout: float = 60.0, **fields: Any) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         seen = 0
@@ -297,13 +309,17 @@ def test_live_edits_build_nothing_and_are_heard(tmp_path):
                 assert session.builds == 1
                 stream = session.stream
                 assert stream is not None
-                strip = stream.graphs[0].strips["hiss"]
+                before = await c.meters(1.0)
                 await c.send(type="set", path="layers[0].gain_db", value=-12.0)
                 applied = await c.until("applied", version=2)
                 assert applied["live"] is True and applied["build_ms"] == 0
                 heard = await c.until("heard", version=2)
                 assert heard["latency_ms"] > 0
-                assert strip._target == pytest.approx(10 ** (-12 / 20))  # on the graph
+                await c.meters(0.6)  # the momentary window (400 ms) past the edit
+                after = await c.meters(1.0)
+                # the hiss as heard in the mix: 12 dB down; the hum as it was
+                assert before["hiss"] - after["hiss"] == pytest.approx(12, abs=1.0)
+                assert before["hum"] - after["hum"] == pytest.approx(0, abs=1.0)
                 await c.send(type="set", path="layers[1].pan", value=-0.5)
                 await c.until("heard", version=3)
                 await c.send(type="set", path="layers[2].rate_per_min", value=30.0)
