@@ -68,7 +68,7 @@ INVALID = "title = 'soak: broken on purpose\n[[layers]]\nname = \n"  # not TOML
 class Server:
     """``python server.py`` as a child; its log drained by a thread, tracebacks counted."""
 
-    def __init__(self, scenes: Path, bank: Path, extra: list[str]):
+    def __init__(self, scenes: Path, bank: Path, extra: list[str], log: Path | None = None):
         env = dict(os.environ, SOUNDSCAPE_BANK=str(bank), PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "server.py"), "--host", "127.0.0.1", "--port", "0",
@@ -78,6 +78,7 @@ class Server:
         self.tracebacks: list[str] = []  # the first lines of each
         self.errors: list[str] = []  # log lines at ERROR level
         self._lock = threading.Lock()
+        self._log = log.open("w") if log is not None else None  # every line, as it comes
         assert self.proc.stdout is not None
         self.port = 0
         while not self.port:
@@ -92,6 +93,9 @@ class Server:
         threading.Thread(target=self._drain, daemon=True).start()
 
     def _keep(self, line: str) -> None:
+        if self._log is not None:
+            self._log.write(line)
+            self._log.flush()
         with self._lock:
             self.tail.append(line)
             del self.tail[:-400]
@@ -525,6 +529,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="seconds to wait for the scenes to build (1200)")
     p.add_argument("--bank", type=Path, default=None, help="segment bank (a fresh one)")
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
+    p.add_argument("--server-log", type=Path, default=None,
+                   help="write the server's whole log here (warnings included)")
     args = p.parse_args(argv)
     bank = args.bank or Path(tempfile.mkdtemp(prefix="soundscape-soak-bank-"))
     folder = Path(tempfile.mkdtemp(prefix="soundscape-soak-scenes-"))
@@ -533,7 +539,8 @@ def main(argv: list[str] | None = None) -> int:
     healthy = args.broadcast + args.stems + args.personal
     server = Server(folder, bank, ["--max-listeners", str(healthy + 20),
                                    "--max-personal", str(args.personal + 16),
-                                   "--max-personal-per-client", str(args.personal + 16)])
+                                   "--max-personal-per-client", str(args.personal + 16)],
+                    args.server_log)
     try:
         summary = asyncio.run(soak(args, server, folder))
     finally:

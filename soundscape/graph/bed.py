@@ -47,6 +47,10 @@ from .pool import Holder, Job, SegmentPool, as_pool
 
 RATES: tuple[float, ...] = tuple(1.0 + 0.005 * k for k in range(-6, 7))  # playback speeds
 USES = len(RATES)  # plays of one segment of a renewable pool before it is retired
+# plays of a bank segment of a renewable pool: fresh material takes over within the
+# first minutes, so a live channel's memory is at its steady size by then (the bank's
+# segments stay in memory anyway: every copy of the graph starts from them)
+BANK_USES = 3
 LOOKAHEAD = 3 * 48000  # frames: plays are drawn this far ahead, resampled on a worker
 SPEED_GAP = 0.0003  # least speed difference of two plays of a fixed segment
 WOW_DEPTH = (0.002, 0.004)  # relative speed sway of a warped play
@@ -192,8 +196,9 @@ class BedPlayer:
         """Replace a segment of a renewable pool that has had its ``uses`` plays by a
         fresh one (a bank segment's slot is dropped instead once ``_fresh_slots`` fresh
         ones rotate)."""
-        if not self.pool.renewable or len(self._used[variant]) < self.uses:
-            if ahead and self.pool.renewable and len(self._used[variant]) == self.uses - 1:
+        uses = self.uses if variant >= self.pool.count else min(self.uses, BANK_USES)
+        if not self.pool.renewable or len(self._used[variant]) < uses:
+            if ahead and self.pool.renewable and len(self._used[variant]) == uses - 1:
                 self.pool.prefetch(self._next_fresh)  # its successor, ahead of need
             return
         del self._used[variant]  # never drawn again
@@ -267,6 +272,15 @@ class BedPlayer:
         if self.pool.renewable:
             self.pool.retain({p.variant for p in self.plays} | set(self._window)
                              | {self._next_fresh})
+
+    def rest(self) -> None:
+        """Let go of the audio made for this player (resampled plays, fresh segments):
+        an idle backup (``switch.Fallback``) keeps only its plan. Pulled again, it makes
+        what it plays on the pulling thread, the same samples as if it had not rested."""
+        self._rendered.clear()
+        self.pool.shared.keep(self._holder.value, set())
+        if self.pool.renewable:
+            self.pool.retain(())
 
     def seek(self, frame: int) -> None:
         """Go forward to ``frame``: the plays up to there are drawn (no audio made), so
@@ -351,6 +365,10 @@ class SplitBed:
         self.low.seek(frame)
         self.high.seek(frame)
         self.position = frame
+
+    def rest(self) -> None:
+        self.low.rest()
+        self.high.rest()
 
     def pull(self, frames: int) -> np.ndarray:
         out = self.low.pull(frames)

@@ -146,6 +146,14 @@ class SceneGraph:
         (see :func:`~soundscape.graph.core.seek_node`)."""
         seek_node(self.limiter, frame)
 
+    def rest(self) -> None:
+        """Let go of the audio its layers made ahead (an idle backup: ``switch.Fallback``);
+        pulled again it makes what it needs, the same samples as without the rest."""
+        for strip in self.strips.values():
+            rest = getattr(strip.source, "rest", None)
+            if callable(rest):
+                rest()
+
     def set_layer_gain_db(self, name: str, db: float) -> None:
         """Live gain offset of one layer (glides; MUTE_DB or below is silence)."""
         self.strips[name].set_user_gain(gain_of_db(db))

@@ -27,8 +27,10 @@ never makes a mixer wait.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -37,6 +39,8 @@ from typing import Any
 import numpy as np
 
 Make = Callable[[int], "np.ndarray | None"]
+SLOW_INLINE_S = 0.25  # a job run by its player that took this long is logged
+log = logging.getLogger(__name__)
 
 _EXECUTOR: ThreadPoolExecutor | None = None
 _EXECUTOR_LOCK = threading.Lock()
@@ -75,11 +79,16 @@ class Job:
             if not self._done and not (worker and self._dropped):
                 fn, self._fn = self._fn, None
                 assert fn is not None
+                started = time.perf_counter()
                 try:
                     self._value = fn()
                 except BaseException as exc:  # noqa: BLE001 - handed to whoever asks
                     self._error = exc
                 self._done = True
+                took = time.perf_counter() - started
+                if not worker and took > SLOW_INLINE_S:  # the workers were behind
+                    log.warning("a synthesis job ran on the playing thread for %.2f s "
+                                "(no worker had started it)", took)
         if self._error is not None:
             raise self._error
         return self._value

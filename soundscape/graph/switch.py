@@ -166,6 +166,10 @@ class Fallback:
     equal-power crossfade from a mirror image of the last good block's tail (so the
     first sample continues the last one) into the backup. ``failures`` counts
     switches; ``playing`` names the source now heard.
+
+    A backup graph no longer pulled (the old side of a finished crossfade) rests: it
+    lets go of the audio it made ahead (``SceneGraph.rest``), so a stream holds one
+    version's fresh material, not two; promoted, it makes what it plays again.
     """
 
     def __init__(self, primary: Node, backups: Sequence[Node] = (), fade: int = FALLBACK_FADE):
@@ -176,12 +180,20 @@ class Fallback:
         self.playing = "primary"
         self._tail = np.zeros((2, 0), dtype=np.float32)
         self.last_error: str | None = None
+        self._to_rest: list[SceneGraph] = []
 
     def replace(self, primary: Node, backups: Sequence[Node]) -> None:
         """A new primary (e.g. a crossfade into a new version) and backups."""
         self.primary = primary
         self.backups = list(backups)
         self.playing = "primary"
+        self._to_rest = [b for b in self.backups if isinstance(b, SceneGraph)]
+
+    def _rest_idle_backups(self) -> None:
+        pulled = {id(g) for g in graphs_in(self.primary)}
+        for graph in [g for g in self._to_rest if id(g) not in pulled]:
+            graph.rest()
+            self._to_rest.remove(graph)
 
     def _try(self, node: Node, frames: int) -> np.ndarray | None:
         try:
@@ -209,6 +221,9 @@ class Fallback:
             block = self._try(self.primary, frames)
         if failed:
             block = self._join(block)
+            self._to_rest = [g for g in self._to_rest if g is not self.primary]
+        if self._to_rest:
+            self._rest_idle_backups()
         keep = min(self.fade, frames)
         self._tail = block[:, frames - keep:].copy()
         return block
