@@ -150,15 +150,16 @@ def place(rng: np.random.Generator, x: np.ndarray, sr: int, tail_s: float, wet: 
 
 
 # --- the tawny owl ------------------------------------------------------------------
-# A male tawny owl's territorial hoot (Strix aluco; the call the shipped scenes ask for):
-# a long first note whose pitch rises and falls, a pause, then a very brief second note
-# leading straight on to a prolonged, tremulous third ("hoooo ... hu-huhuhooooo"; the
-# structure as described by Appleby & Redpath 1997, Ibis 139: 152-158, and the Sound
-# Approach's "Tawny Owl"). The figures are the ones BirdNET V2.4 names a tawny owl by
-# (bench/creatures_classify.py; a random and local search against its tawny-owl score,
-# docs/procedural.md "An expert listener"): a near-pure tone (2nd partial 3 %) at
-# 600-850 Hz (500-700 or 800-1000 Hz halve the score, a 15 % 2nd partial too), the
-# third note 6 % above the first with a 9-11 Hz tremolo in level and pitch.
+# A male tawny owl's territorial hoot (Strix aluco; the call the shipped scenes ask for,
+# the hoot Appleby & Redpath 1997, Ibis 139: 152-158, measure in 50 males): a long
+# first note whose pitch rises and falls, a pause, then a very brief second note
+# leading straight on to a prolonged, tremulous third ("hoooo ... hu-huhuhooooo", as
+# wildechoes.org's "Tawny Owl" describes it). The figures are the ones BirdNET V2.4
+# names a tawny owl by (bench/creatures_classify.py; a random and local search against
+# its tawny-owl score, docs/procedural.md "An expert listener"): a near-pure tone (2nd
+# partial 3 %) at 600-850 Hz (500-700 or 800-1000 Hz halve the score, a 15 % 2nd
+# partial too), the third note 6 % above the first with a 9-11 Hz tremolo in level
+# and pitch.
 OWL_F0_HZ = (600.0, 850.0)  # the call's fundamental (the first note's start)
 OWL_FIRST_S = (0.62, 0.93)  # the long first note
 OWL_PAUSE_S = (1.1, 2.2)  # silence before the second note
