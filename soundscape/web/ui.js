@@ -335,7 +335,9 @@ let mediaKey = null;   // the metadata shown: set again only when title or tags 
 export function showMediaSession(scene, title, playing) {
   if (!mediaSession) return;
   const key = `${title}|${scene && scene.tags ? scene.tags.join(',') : ''}`;
-  if (mediaKey !== key && 'MediaMetadata' in window) {
+  // another path (a kept loop, the lock-screen stream) may have shown its own title
+  const shown = mediaSession.metadata ? mediaSession.metadata.title : null;
+  if ((mediaKey !== key || shown !== title) && 'MediaMetadata' in window) {
     mediaKey = key;
     const meta = { title, artist: 'soundscape',
       album: scene && scene.tags && scene.tags.length ? scene.tags.join(' · ') : 'ambient sound' };
