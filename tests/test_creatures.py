@@ -168,6 +168,17 @@ def test_gull_long_call_structure() -> None:
         assert 2.0 <= rate <= 3.0  # notes per second
 
 
+def test_gull_kyow_call_structure() -> None:
+    for seed in range(50):
+        notes = gulls.kyow_call(np.random.default_rng(seed))
+        # 2-3 notes: BirdNET names a single note a herring gull in 2 of 8 (issue 14)
+        assert 2 <= len(notes) <= 3
+        assert all(0.28 <= n.dur_s <= 0.42 and n.rough == gulls.ROUGH for _, n in notes)
+        assert all(n.start < 0.6 * n.peak and n.end < 0.75 * n.peak for _, n in notes)
+        gaps = [t1 - (t0 + n0.dur_s) for (t0, n0), (t1, _) in zip(notes, notes[1:])]
+        assert all(0.5 <= g <= 1.2 for g in gaps)
+
+
 @pytest.mark.parametrize("call", gulls.CALLS)
 def test_gull_is_harsh_harmonic_and_clean(call: str) -> None:
     for seed in SEEDS:
