@@ -30,6 +30,9 @@ from .meter import LayerMeter, MomentaryTap
 from .pool import Make
 
 EDGE_FADE_SECONDS = 0.005
+# build_graph's last ``progress`` call: every layer is prepared and the mix's level is
+# being set (the loudness calibration, seconds on a cold bank). Never a layer's name.
+BALANCING = "balancing the sounds"
 
 
 def prepare_layer(scene: Scene, layer: Layer, bank: SegmentBank) -> list[np.ndarray]:
@@ -176,6 +179,8 @@ def build_graph(
     ``total_frames`` with ``fade_out`` (seconds) fades the end of a finite render.
     ``meter`` puts a LayerMeter after every layer (the render report); ``taps`` a
     MomentaryTap (the studio's live per-layer meters). Both pass audio unchanged.
+    ``progress(name)`` is called before each layer is prepared, then once with
+    :data:`BALANCING` before the level is measured.
     """
     bank = bank if bank is not None else SegmentBank()
     seed = scene.master.seed if seed is None else seed
@@ -194,6 +199,8 @@ def build_graph(
         if progress is not None:
             progress(layer.name)
         prepared[layer.name], materials[layer.name] = _prepared(scene, layer, bank)
+    if progress is not None:
+        progress(BALANCING)
     lufs = calibration(scene, prepared, seed, bank)
     gain_db = gain_for(scene, prepared, seed, lufs)
     chosen = [layer for layer in scene.layers if only is None or layer.name in only]

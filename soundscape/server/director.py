@@ -12,9 +12,11 @@ which the director applies when they come back, on the loop:
 - a build (the build threads): ``build_channel`` -> :class:`Built`, the template
   graph and the bank signature it was built with. On the way it reports how many of
   the scene's layers have their material ready (segments from the bank, or made and
-  banked): messages to the loop (``call_soon_threadsafe``), kept as the scene's
-  ``progress`` until its channel is on (``/api/scenes`` and the ``preparing``
-  messages of a listener who waits, ws.py).
+  banked), then that it is balancing them (setting the mix's level): messages to the
+  loop (``call_soon_threadsafe``), kept as the scene's ``progress`` until its channel
+  is on (``/api/scenes`` and the ``preparing`` messages of a listener who waits,
+  ws.py). A build that fails leaves the scene's ``failure`` (a short reason), which
+  a waiting listener is told at once, until the scene file's next edit is built.
 
 No job writes to the director or reads what it holds, so nothing here is shared
 between threads. The channels themselves are the hub's (hub.py); their outputs
@@ -28,6 +30,7 @@ import contextlib
 import contextvars
 import itertools
 import logging
+import os
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
@@ -36,6 +39,7 @@ from typing import Any
 from ..bank import SegmentBank
 from ..errors import SoundscapeError
 from ..graph import SceneGraph, build_graph
+from ..graph.build import BALANCING
 from ..live import check_live_rate, live_scene
 from ..outputs import ChannelOutputs, make_outputs
 from ..probe import check_scene_files
@@ -67,32 +71,40 @@ def bank_signature(bank: SegmentBank, scene: Scene) -> tuple[int, ...]:
                  if layer.prompt is not None and not layer.files)
 
 
-# (build thread) where build_channel reports its progress: ``report(done, total)``.
-# Set per build job by the director (the job runs in its own context), so that
-# build_channel keeps the plain (scene, bank) signature that tools and tests wrap.
-BUILD_PROGRESS: contextvars.ContextVar[Callable[[int, int], None] | None] = (
+# (build thread) where build_channel reports its progress: ``report(done, total, step)``,
+# ``step`` None while sounds are made, else STEP_BALANCING. Set per build job by the
+# director (the job runs in its own context), so that build_channel keeps the plain
+# (scene, bank) signature that tools and tests wrap.
+Report = Callable[[int, int, str | None], None]
+BUILD_PROGRESS: contextvars.ContextVar[Report | None] = (
     contextvars.ContextVar("build_progress", default=None))
+STEP_BALANCING = "balancing"  # every sound is made; the mix's level is being set
+REASON_CHARS = 200  # a failed build's reason, as a waiting listener is told it
 
 
 def build_channel(scene: Scene, bank: SegmentBank) -> Built:
     """(build thread) ``scene`` as a channel plays it (``live_scene``: no fade-in,
     lossy headroom), with the bank signature read just before the build.
 
-    Reports ``(done, total)`` to :data:`BUILD_PROGRESS`, if set, as each layer's
-    material is ready: ``done`` of the scene's ``total`` layers."""
+    Reports ``(done, total, None)`` to :data:`BUILD_PROGRESS`, if set, as each layer's
+    material is ready (``done`` of the scene's ``total`` layers), then
+    ``(total, total, STEP_BALANCING)`` while the mix's level is measured."""
     check_scene_files(scene)  # a damaged or hostile audio file: a reported error
     signature = bank_signature(bank, scene)
     report = BUILD_PROGRESS.get()
     total, ready = len(scene.layers), itertools.count()
 
-    def layer_next(_name: str) -> None:
-        """build_graph calls this before it prepares each layer: those before are ready."""
-        if report is not None:
-            report(next(ready), total)
+    def layer_next(name: str) -> None:
+        """build_graph calls this before it prepares each layer (those before are
+        ready), then with BALANCING once all are."""
+        if report is None:
+            return
+        if name == BALANCING:
+            report(total, total, STEP_BALANCING)
+        else:
+            report(next(ready), total, None)
 
     graph = build_graph(live_scene(scene), bank, progress=layer_next)
-    if report is not None:
-        report(total, total)
     graph.scene = scene
     for name, material in graph.materials.items():
         log.info("channel %s: layer %s plays %s: %s", scene.name, name, material.source,
@@ -100,6 +112,19 @@ def build_channel(scene: Scene, bank: SegmentBank) -> Built:
         for warning in material.warnings:
             log.warning("channel %s: %s", scene.name, warning)
     return Built(graph, signature)
+
+
+def short_reason(scene: Scene, message: str) -> str:
+    """What a listener is told of a failed build: the error's first line without the
+    scene file's path in front, files in the scene's folder by their names, at most
+    REASON_CHARS characters."""
+    lines = message.strip().splitlines()
+    text = lines[0].strip() if lines else "unknown error"
+    prefix = f"{scene.path}: "
+    if text.startswith(prefix) and len(text) > len(prefix):
+        text = text[len(prefix):]
+    text = text.replace(f"{scene.path.parent}{os.sep}", "")
+    return text if len(text) <= REASON_CHARS else text[:REASON_CHARS - 1] + "…"
 
 
 class Director:
@@ -119,8 +144,10 @@ class Director:
         self._catalog = Catalog(config.scenes)  # the files thread's, never read here
         self.scenes: Mapping[str, Scene] = {}  # the last scan's snapshot
         self.ready: dict[str, asyncio.Event] = {}  # set once a scene's channel is on
-        # scene -> (layers ready, layers) of its newest build, until its channel is on
-        self._progress: dict[str, tuple[int, int]] = {}
+        # scene -> (layers ready, layers, step) of its newest build, until its channel is on
+        self._progress: dict[str, tuple[int, int, str | None]] = {}
+        # scene -> why its newest build failed (short_reason), while it has no channel
+        self._failed: dict[str, str] = {}
         self._wanted: dict[str, int] = {}  # scene -> newest build asked for
         self._signatures: dict[str, tuple[int, ...]] = {}  # generated variants per scene
         self.refreshers: list[Any] = []
@@ -134,9 +161,10 @@ class Director:
         channel = self.hub.channels.get(name)
         return name in self.ready and not (channel is not None and channel.removed)
 
-    def progress(self, name: str) -> dict[str, int]:
+    def progress(self, name: str) -> dict[str, int | str]:
         """How far scene ``name`` is prepared: ``{"done": n, "total": m}``, its layers
-        whose material is ready (all of them once its channel is on)."""
+        whose material is ready (all of them once its channel is on), with
+        ``"step": "balancing"`` while every sound is made and the level is being set."""
         scene = self.scenes.get(name)
         channel = self.hub.channels.get(name)
         if channel is not None:
@@ -144,8 +172,16 @@ class Director:
         total = len(scene.layers) if scene is not None else 0
         if channel is not None:
             return {"done": total, "total": total}
-        done, total = self._progress.get(name, (0, total))
-        return {"done": done, "total": total}
+        done, total, step = self._progress.get(name, (0, total, None))
+        out: dict[str, int | str] = {"done": done, "total": total}
+        if step is not None:
+            out["step"] = step
+        return out
+
+    def failure(self, name: str) -> str | None:
+        """Why scene ``name`` cannot be prepared (its newest build failed and it has no
+        channel): a short reason, or None."""
+        return None if name in self.hub.channels else self._failed.get(name)
 
     def listing(self) -> list[dict[str, Any]]:
         """``/api/scenes``: every scene not removed, with whether it plays yet (and,
@@ -162,11 +198,20 @@ class Director:
             out.append(info)
         return out
 
-    def _progressed(self, name: str, ticket: int, done: int, total: int) -> None:
+    def _progressed(self, name: str, ticket: int, done: int, total: int,
+                    step: str | None) -> None:
         """(loop) A build's report: kept if it is the newest build of a scene that is
         not on yet."""
         if self._wanted.get(name) == ticket and name not in self.hub.channels:
-            self._progress[name] = (done, total)
+            self._progress[name] = (done, total, step)
+
+    def _build_failed(self, scene: Scene, message: str, ticket: int | None = None) -> None:
+        """(loop) ``scene``'s build failed: reported to the hub (``/api/status``) and,
+        if it is the newest build, kept as the scene's ``failure`` for its listeners."""
+        self.hub.reload_failed(scene.name, message)
+        if ticket is None or self._wanted.get(scene.name) == ticket:
+            self._failed[scene.name] = short_reason(scene, message)
+            log.error("scene %s: cannot be prepared: %s", scene.name, message)
 
     # -- scans and builds ---------------------------------------------------------------
     async def scan(self) -> None:
@@ -196,17 +241,18 @@ class Director:
         """Build ``scene`` on the build threads, then put it on air (or crossfade the
         running channel into it). Of several builds of one scene, only the newest
         asked for is applied, whatever order they finish in."""
+        self._failed.pop(scene.name, None)  # a new edit: the old failure is no news
         try:
             check_live_rate(scene)
         except SoundscapeError as exc:
-            self.hub.reload_failed(scene.name, str(exc))
+            self._build_failed(scene, str(exc))
             return
         ticket = self._wanted.get(scene.name, 0) + 1
         self._wanted[scene.name] = ticket
         # someone hears (or waits for) this scene: build it ahead of the idle ones
         heard = any(lst.scene == scene.name for lst in self.hub.listeners.values())
         if scene.name not in self.hub.channels:
-            self._progress[scene.name] = (0, len(scene.layers))
+            self._progress[scene.name] = (0, len(scene.layers), None)
         job = contextvars.copy_context()  # the build's own: its progress reports
         job.run(BUILD_PROGRESS.set, self._reporter(scene.name, ticket))
         future = self.builds.submit(
@@ -218,11 +264,11 @@ class Director:
                 return
             raise
         except SoundscapeError as exc:
-            self.hub.reload_failed(scene.name, str(exc))
+            self._build_failed(scene, str(exc), ticket)
             return
         except Exception as exc:  # a broken scene never takes the server down
             log.exception("scene %s: cannot build its graph", scene.name)
-            self.hub.reload_failed(scene.name, f"{scene.path}: {exc}")
+            self._build_failed(scene, f"{scene.path}: {exc}", ticket)
             return
         if self._wanted.get(scene.name) != ticket:
             return  # a newer edit is being built; it will be applied instead
@@ -234,15 +280,16 @@ class Director:
             self._put_on_air(channel.name, scene, channel.stream)
             channel.on_air = True
         self._progress.pop(scene.name, None)
+        self._failed.pop(scene.name, None)
         self.ready.setdefault(scene.name, asyncio.Event()).set()
 
-    def _reporter(self, name: str, ticket: int) -> Callable[[int, int], None]:
-        """A build's ``report(done, total)``: posts the numbers to the loop."""
+    def _reporter(self, name: str, ticket: int) -> Report:
+        """A build's ``report(done, total, step)``: posts the numbers to the loop."""
         loop = asyncio.get_running_loop()
 
-        def report(done: int, total: int) -> None:  # (build thread)
+        def report(done: int, total: int, step: str | None) -> None:  # (build thread)
             with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits
-                loop.call_soon_threadsafe(self._progressed, name, ticket, done, total)
+                loop.call_soon_threadsafe(self._progressed, name, ticket, done, total, step)
 
         return report
 

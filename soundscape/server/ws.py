@@ -4,8 +4,9 @@ Ownership: runs on the event loop. A connection's :class:`Listener` belongs to t
 hub (hub.py); this module only moves its queue to the socket and the socket's
 messages to ``Hub.handle``. Before that, a listener to a scene still being prepared
 gets ``preparing`` messages with the director's progress (docs/protocol.md, "Waiting
-for a scene"), sent here directly: no listener exists yet. A studio connection is handed to a
-:class:`StudioSession` with the server's :class:`StudioContext`.
+for a scene"), sent here directly: no listener exists yet; if the scene cannot be
+prepared, a ``scene_failed`` error and a close (4003). A studio connection is handed
+to a :class:`StudioSession` with the server's :class:`StudioContext`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ WS_MAX_SIZE = 1 << 20  # frames above this close the connection (1009); see docs
 MAX_PENDING_REPLIES = 32  # stop reading a client's messages while this many replies wait
 CHANNEL_WAIT_S = 120.0  # a listener may wait this long for a scene still being prepared
 PREPARING_POLL_S = 0.25  # how often a waiting listener's scene progress is looked at
+CLOSE_NOT_PREPARED = 4003  # the scene's build failed: waiting longer would not help
+CLOSE_REASON_BYTES = 123  # what a websocket close frame has room for
 IN_FLIGHT_BLOCKS = 10  # audio messages a listener's socket may hold unsent/unacked (1 s)
 MIN_IN_FLIGHT = 16384  # bytes, whatever the codec
 SEND_POLL_S = 0.02  # how often a congested listener's socket is looked at again
@@ -111,17 +114,26 @@ class Sockets:
     async def _wait_ready(self, ws: ServerConnection, name: str, ready: asyncio.Event
                           ) -> bool:
         """Wait for scene ``name``'s channel, telling the client how far its preparation
-        has come: a ``preparing`` message at once and whenever ``done`` changes, and a
-        last one with ``done`` = ``total`` when the channel is on. False (the socket
-        closed) when the client left or the scene is not ready in CHANNEL_WAIT_S."""
+        has come: a ``preparing`` message at once and whenever it changes, the last
+        with ``done`` = ``total`` (balancing, or the channel on). False (the socket
+        closed) when the client left, the scene's build failed (a ``scene_failed``
+        error, then close 4003, at the next look), or it is not ready in
+        CHANNEL_WAIT_S (1011)."""
         director = self.parts.director
         scene = director.scene(name)
         title = scene.title if scene is not None else name
-        sent: dict[str, int] | None = None
+        sent: dict[str, int | str] | None = None
         deadline = asyncio.get_running_loop().time() + CHANNEL_WAIT_S
         try:
             while True:
                 progress = director.progress(name)
+                if ready.is_set() and sent is not None and sent["done"] == sent["total"] \
+                        == progress["total"]:
+                    return True  # its last message said every sound was ready
+                failure = None if ready.is_set() else director.failure(name)
+                if failure is not None:
+                    await self._not_prepared(ws, name, title, failure)
+                    return False
                 if progress != sent:
                     await ws.send(dumps({"type": "preparing", "scene": name, "title": title,
                                          **progress}))
@@ -138,6 +150,16 @@ class Sockets:
                     await asyncio.wait_for(ready.wait(), min(PREPARING_POLL_S, left))
         except ConnectionClosed:
             return False
+
+    @staticmethod
+    async def _not_prepared(ws: ServerConnection, name: str, title: str, reason: str
+                            ) -> None:
+        """Tell a waiting listener that scene ``name`` cannot be prepared, and why
+        (docs/protocol.md, "Waiting for a scene"); then close (4003)."""
+        await ws.send(dumps({"type": "error", "code": "scene_failed", "scene": name,
+                             "title": title, "message": reason}))
+        words = f"{title} could not be prepared".encode()[:CLOSE_REASON_BYTES]
+        await ws.close(CLOSE_NOT_PREPARED, words.decode(errors="ignore"))
 
     async def _studio(self, ws: ServerConnection, scene: str | None) -> None:
         studio = self.parts.studio

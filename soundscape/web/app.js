@@ -341,9 +341,15 @@ function onServerMessage(m) {
   if (m.type === 'preparing') {   // the scene's sounds are being made: say how far
     state.preparing = m;
     const title = m.title || sceneTitle();
-    const counts = Number.isFinite(m.done) && Number.isFinite(m.total) && m.total > 0
-      ? `: ${m.done} of ${m.total} sound${m.total === 1 ? '' : 's'}` : '';
+    const counts = m.step === 'balancing' ? ': balancing the sounds'   // all made; setting the level
+      : Number.isFinite(m.done) && Number.isFinite(m.total) && m.total > 0
+        ? `: ${m.done} of ${m.total} sound${m.total === 1 ? '' : 's'}` : '';
     setStatus('preparing', `Preparing ${title}${counts}`);
+  } else if (m.type === 'error' && m.code === 'scene_failed') {   // it cannot be made: say why, stay closed
+    state.errors.push(m); state.wanted = false; state.preparing = null; showPlaying();
+    transport.stop(1000, 'scene not prepared');
+    playback.stop(); playback.closeDecoders();
+    setStatus('error', `${m.title || sceneTitle()} could not be prepared: ${m.message}`);
   } else if (m.type === 'hello') {
     state.hello = m; state.seq.reset(); state.preparing = null;
     if (m.mode === 'stems') ui.showMode('mixed on this device');
