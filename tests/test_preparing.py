@@ -120,6 +120,35 @@ def test_a_failed_build_leaves_a_short_reason_for_the_listener(tmp_path: Path) -
     assert director_module.short_reason(scene, "  ") == "unknown error"
 
 
+def test_a_scene_at_another_rate_is_a_failure_its_listeners_are_told(tmp_path: Path) -> None:
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    (scenes / "slow.toml").write_text(tiny_scene("slow").replace(
+        "[master]", "[master]\nsample_rate = 44100"))
+    clock = AudioClock(48000, 4800)
+    hub = Hub(ServerConfig(idle_pause_s=0), clock, [Engine("0", clock, lambda s, p: None)])
+    builds, files = BuildQueue(1), BuildQueue(1, "scan")
+
+    async def main() -> Director:
+        tasks: set[asyncio.Task] = set()
+        director = Director(ServerConfig(scenes=scenes), hub, SegmentBank(tmp_path / "bank"),
+                            builds, files, ChannelOutputs(),
+                            lambda c: tasks.add(asyncio.ensure_future(c)))
+        await director.scan()
+        await asyncio.gather(*tasks)
+        return director
+
+    try:
+        director = asyncio.run(main())
+    finally:
+        builds.close()
+        files.close()
+    reason = director.failure("slow")
+    assert reason is not None and "sample_rate = 48000, not 44100" in reason, reason
+    assert not reason.startswith(str(scenes))
+    assert director.failure("tiny") is None and not director.ready["slow"].is_set()
+
+
 # ``serve`` whose builds stop after their n-th progress report (n >= 1: the second
 # layer has been reported as next, or BALANCING) until the file GATES/n exists
 GATED = """\
