@@ -211,7 +211,8 @@ class Director:
         self.hub.reload_failed(scene.name, message)
         if ticket is None or self._wanted.get(scene.name) == ticket:
             self._failed[scene.name] = short_reason(scene, message)
-            log.error("scene %s: cannot be prepared: %s", scene.name, message)
+            if scene.name not in self.hub.channels:  # else the hub logs the rejected edit
+                log.error("scene %s: cannot be prepared: %s", scene.name, message)
 
     # -- scans and builds ---------------------------------------------------------------
     async def scan(self) -> None:
