@@ -228,4 +228,4 @@ def owl(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generator
         i = int(h.start_s * sr)
         x[i:i + len(note)] += note
     x = _dsp.filt(x, "bandpass", (150.0, min(OWL_TOP_HZ, 0.45 * sr)), sr)
-    return _dsp.stereo_spread(reverb(rng, x, sr, 0.9, 0.37), rng, sr)
+    return place(rng, x, sr, 0.9, 0.37)
