@@ -64,3 +64,45 @@ def test_the_old_version_rests_once_its_crossfade_is_over(monkeypatch) -> None:
     for _ in range(5):
         fallback.pull(4800)
     assert old.rested == 1  # once
+
+
+def test_after_a_reload_the_backup_is_a_fresh_copy_of_the_new_version(tmp_path) -> None:
+    """Once the crossfade is over the old version is let go (nothing holds it), and
+    the backup is a copy of the version playing, made from its template."""
+    import gc
+    import weakref
+
+    from soundscape.bank import SegmentBank
+    from soundscape.clock import AudioClock
+    from soundscape.graph import build_graph
+    from soundscape.graph.switch import PinkBed
+    from soundscape.live import live_scene
+    from soundscape.scene import load_scene
+    from soundscape.server.stream import Stream
+    from test_server_support import tiny_scene
+
+    path = tmp_path / "tiny.toml"
+    path.write_text(tiny_scene())
+    scene = live_scene(load_scene(path))
+    bank = SegmentBank(tmp_path / "bank")
+    second = build_graph(scene, bank)
+    stream = Stream("channel:tiny", build_graph(scene, bank), {}, AudioClock(RATE, 4800), 0, 5)
+    for _ in range(5):
+        stream.produce()
+    old = weakref.ref(stream.graph)
+    stream.reload(second, 0.3)  # three blocks of 0.1 s
+    stream.produce()
+    assert stream.fallback.backups[0] is old()  # during the fade: the old version
+    for _ in range(3):
+        stream.produce()
+    backups = stream.fallback.backups
+    assert len(backups) == 2 and isinstance(backups[1], PinkBed)
+    spare = backups[0]
+    assert spare is not second and spare is not stream.graph and spare.position == 0
+    assert spare.scene is second.scene
+    gc.collect()
+    assert old() is None  # the old version is gone
+    before = stream.graph.position
+    for _ in range(5):
+        stream.produce()
+    assert stream.graph.position == before + 5 * 4800 and stream.fallback.playing == "primary"

@@ -12,9 +12,13 @@ nodes (soundscape/graph/switch.py)::
 
 A hot reload makes ``primary`` a ``Crossfade`` into the new version; volume and the
 sleep timer are the ``Level`` node; a graph that raises or goes non-finite is
-replaced by the ``Fallback``. A personal mix is a fork: a deep copy of the whole
-chain (same state, same position, so no seam; a fork made mid-crossfade continues
-the crossfade), with its own gains and one encoder.
+replaced by the ``Fallback``. Once the crossfade is over (the new version played
+through it), the "last good version" becomes a fresh copy of the version now
+playing, made from its template: a stream holds one version's material, never the
+old one's for good (a channel's memory then stays at one size across reloads).
+A personal mix is a fork: a deep copy of the whole chain (same state, same
+position, so no seam; a fork made mid-crossfade continues the crossfade), with its
+own gains and one encoder.
 
 Every stream is named by a :class:`StreamKey`: its kind (a channel, a personal mix, a
 studio session) and its owner, typed, so the hub routes a block by ``key.kind``
@@ -138,6 +142,7 @@ class Stream:
         self.version = 0
         self.stems: Stems | None = None  # only while someone listens to the stems
         self._sleep_reported = False
+        self._spare_from: SceneGraph | None = None  # a reload's template, until its fade ends
         self._requests: list[Callable[[Stream], None]] = []
         self._lock = threading.Lock()
         if output is None:
@@ -203,7 +208,19 @@ class Stream:
         if not backups:
             backups.append(PinkBed(graph.seed))  # it was playing the bed: a fresh one
         fallback.replace(Crossfade(current, graph, int(seconds * self.rate)), backups)
+        self._spare_from = template
         self.version += 1
+
+    def _take_spare(self) -> None:
+        """The crossfade into the newest version is over: a fresh copy of it (from its
+        template, never pulled) becomes the backup, and the old version is let go."""
+        template, self._spare_from = self._spare_from, None
+        fallback = self.fallback
+        if template is None or fallback.playing != "primary":
+            return
+        spare = fork_graph(template)
+        fallback.replace(fallback.primary,
+                         [spare, *(b for b in fallback.backups if isinstance(b, PinkBed))])
 
     def set_volume(self, volume: float) -> None:
         """Listener volume, linear 0..1 (glides; a running sleep fade scales it)."""
@@ -276,6 +293,8 @@ class Stream:
         stems = self.stems
         parts = stems.plan(self.output, frames) if stems is not None else None
         block = self.output.pull(frames)
+        if self._spare_from is not None and len(self.graphs) <= 1:
+            self._take_spare()
         events: list[dict[str, Any]] = []
         if self.output.finished and not self._sleep_reported:
             self._sleep_reported = True
