@@ -40,7 +40,8 @@ from soundscape.procedural._spec import ParamSpec, Recipe, make, problems
 
 __all__ = ["PROCEDURAL_VERSION", "RECIPES", "ParamSpec", "Recipe", "render", "validate_params"]
 
-PROCEDURAL_VERSION: str = "9"  # 7: issue 14 creatures (birds floor, gull calls); 8: tawny owl; 9: kyow 2-3 notes
+# 7: issue 14 creatures (birds floor, gull calls); 8: tawny owl; 9: kyow 2-3 notes
+PROCEDURAL_VERSION: str = "9"
 
 
 def _unit(default: float, doc: str) -> ParamSpec:
