@@ -155,7 +155,8 @@ def _get(url: str) -> tuple[dict[str, str], bytes]:
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no {CHROMIUM}")
-def test_installable_offline_and_lock_screen_paths(tmp_path):
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_installable_offline_and_lock_screen_paths(tmp_path, size):
     sync_api = pytest.importorskip("playwright.sync_api")
     from test_player_features import LAYOUT  # needs playwright too
     scenes = tmp_path / "scenes"
@@ -185,7 +186,8 @@ def test_installable_offline_and_lock_screen_paths(tmp_path):
         with sync_api.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
-                context = browser.new_context()
+                context = browser.new_context(viewport={"width": size[0], "height": size[1]},
+                                              has_touch=size[0] < 500)
                 page = context.new_page()
                 errors: list[str] = []
                 page.on("pageerror", lambda e: errors.append(str(e)))
