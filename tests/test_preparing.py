@@ -340,9 +340,10 @@ def test_a_build_that_fails_is_told_to_waiting_listeners_at_once(tmp_path: Path,
             later = Listening(f"ws://{base}/stems/rainy?codec=pcm16")  # after the failure
             await asyncio.wait_for(later.task, WAIT_S)
             status = await asyncio.to_thread(_get, f"http://{base}/api/status")
-            return waiting, told_s, later, status
+            listing = await asyncio.to_thread(_get, f"http://{base}/api/scenes")
+            return waiting, told_s, later, status, listing
 
-        waiting, told_s, later, status = asyncio.run(main())
+        waiting, told_s, later, status, listing = asyncio.run(main())
     finally:
         _open_gates(gates)
         server.stop()
@@ -360,6 +361,9 @@ def test_a_build_that_fails_is_told_to_waiting_listeners_at_once(tmp_path: Path,
     # one who comes later is told at once, with no preparing message first
     assert later.texts() == [error] and later.close == waiting.close
     assert "rainy" in status["scene_errors"]
+    # /api/scenes names the failure too (a page that lists scenes can say so)
+    (rainy,) = [s for s in listing if s["name"] == "rainy"]
+    assert rainy["ready"] is False and rainy["error"] == error["message"]
 
 
 def test_the_player_says_a_scene_could_not_be_prepared_and_stays_stopped(tmp_path: Path

@@ -185,7 +185,7 @@ class Director:
 
     def listing(self) -> list[dict[str, Any]]:
         """``/api/scenes``: every scene not removed, with whether it plays yet (and,
-        while it does not, ``progress``)."""
+        while it does not, ``progress``, and ``error`` once its build failed)."""
         out = []
         for name, scene in sorted(self.scenes.items()):
             channel = self.hub.channels.get(name)
@@ -195,6 +195,9 @@ class Director:
             info["ready"] = channel is not None
             if channel is None:
                 info["progress"] = self.progress(name)
+                failure = self.failure(name)
+                if failure is not None:
+                    info["error"] = failure
             out.append(info)
         return out
 
