@@ -95,6 +95,8 @@ class LayerMaterial:
     detail: str
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # procedural segments' (variant, seed), in order: any one can be made again
+    seeds: list[tuple[int, int]] = field(default_factory=list)
 
 
 def layer_segments(
@@ -230,6 +232,13 @@ def fresh_frames(scene: Scene) -> int:
     """Frames in every fresh bed segment (see ``fresh_segment``)."""
     return int(round(FRESH_BED_SEGMENTS * scene.master.segment_seconds
                      * scene.master.sample_rate))
+
+
+def remade_segment(scene: Scene, layer: Layer, variant: int, seed: int) -> Segment:
+    """Procedural variant ``variant`` made again with the ``seed`` it was made with
+    (``LayerMaterial.seeds``): the samples the bank holds for it, at the scene's rate."""
+    src = ProceduralSource(scene.master.sample_rate, scene.master.segment_seconds)
+    return _to_rate(src.segment(layer, variant, seed), scene.master.sample_rate)
 
 
 def fresh_segment(scene: Scene, layer: Layer, index: int,

@@ -112,7 +112,10 @@ def test_fork_continues_sample_for_sample(tmp_path):
     a = np.concatenate([graph.pull(4800) for _ in range(20)], axis=1)
     b = np.concatenate([twin.pull(4800) for _ in range(20)], axis=1)
     assert np.array_equal(a, b)
-    assert twin.strips["hiss"].source.segments is graph.strips["hiss"].source.segments
+    # the copy shares the audio (one store of the pool's segments, the same arrays)
+    pool, twin_pool = graph.strips["hiss"].source.pool, twin.strips["hiss"].source.pool
+    assert twin_pool.shared is pool.shared
+    assert all(twin_pool.get(i) is pool.get(i) for i in range(pool.count))
     twin.set_layer_gain_db("hiss", -120)
     assert not np.array_equal(graph.pull(4800), twin.pull(4800))
 

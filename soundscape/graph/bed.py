@@ -126,7 +126,6 @@ class BedPlayer:
             self.uses = 1  # repeat it verbatim: each plays once
         self.ahead = ahead  # plays drawn ahead of the playhead at least (AHEAD_PLAYS: render)
         self.warp = warp  # every play at a speed and wow of its own (a low band only)
-        self.segments = self.pool.segments
         shortest = self.pool.shortest()
         self.crossfade = max(1, min(crossfade, shortest // 3))
         body = min_body if min_body is not None else self.crossfade // 4

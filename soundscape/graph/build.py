@@ -18,7 +18,7 @@ from ..errors import SourceError, UsageError
 from ..filesource import FileSource
 from ..guard import check_segment
 from ..scene import Bed, Layer, Scene
-from ..sources import LayerMaterial, fresh_segment, layer_material
+from ..sources import LayerMaterial, fresh_segment, layer_material, remade_segment
 from ..thresholds import gain_of_db
 from .bed import AHEAD_PLAYS
 from .core import Mix, Node, Strip, seek_node
@@ -51,6 +51,8 @@ def _prepared(scene: Scene, layer: Layer, bank: SegmentBank
     audio (for the report): the raw copy is freed before the next layer loads."""
     material = layer_material(scene, layer, bank)
     raw, material.segments = material.segments, []
+    if material.source == "procedural":
+        material.seeds = [(int(s.meta["variant"]), int(s.meta["seed"])) for s in raw]
     raw.reverse()
     prepared = []
     while raw:  # each raw segment is freed once prepared: one copy of the layer at a time
@@ -68,6 +70,20 @@ def prepare_audio(scene: Scene, layer: Layer, audio: np.ndarray) -> np.ndarray:
     else:
         audio = _edge_faded(audio, rate)
     return np.ascontiguousarray(audio, dtype=np.float32)
+
+
+def remaking(scene: Scene, layer: Layer, material: LayerMaterial) -> Make | None:
+    """``remake(i)`` for a procedural bed's pool: its fixed segment ``i`` made again and
+    prepared, the very samples it was built with (None when it cannot be)."""
+    seeds = list(material.seeds)
+    if material.source != "procedural" or not seeds or not isinstance(layer, Bed):
+        return None
+
+    def remake(index: int) -> np.ndarray:
+        variant, seed = seeds[index]
+        return prepare_audio(scene, layer, remade_segment(scene, layer, variant, seed).audio)
+
+    return remake
 
 
 def renewal(scene: Scene, layer: Layer) -> Make:
@@ -210,7 +226,8 @@ def build_graph(
                                      == "procedural" else None,
                                      # a render runs far ahead of real time: draw further
                                      AHEAD_PLAYS if total_frames is not None else 1,
-                                     release=True)
+                                     release=True,
+                                     remake=remaking(scene, layer, materials[layer.name]))
               for layer in chosen}
     del prepared
     meters: dict[str, LayerMeter] = {}

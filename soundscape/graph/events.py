@@ -122,7 +122,6 @@ class EventPlayer:
     def __init__(self, variants: SegmentPool | list[np.ndarray], plan: EventPlan, rate: int,
                  seed: int, speeds: tuple[float, ...] = (1.0,)):
         self.pool = as_pool(variants)
-        self.variants = self.pool.segments
         self._placed = 0  # events scheduled so far (a renewable pool's fresh index)
         self.speeds = speeds  # finite pools: each event plays at one of these
         # its own salt, not yet in seeds.SALTS (kept so file events play the same speeds)
@@ -320,7 +319,8 @@ class EventPlayer:
         rate = self.sample_rate
         self.pending = [(s, a) for s, a in self.pending if s + a.shape[1] > frame]
         # a fresh (procedural) event lasts at most EVENT_MAX_SECONDS
-        longest = max(max(s.shape[1] for s in self.variants), int(EVENT_MAX_SECONDS * rate))
+        longest = max(max(self.pool.frames(i) for i in range(self.pool.count)),
+                      int(EVENT_MAX_SECONDS * rate))
         while self._next_time * rate < frame:
             t = self._next_time
             state, last, placed = self.rng.bit_generator.state, self._last_variant, self._placed
@@ -328,7 +328,7 @@ class EventPlayer:
             variant = self._skip_draws()
             # a fresh segment's length is known only once made: make those that may sound
             length = longest if variant >= self.pool.count else \
-                int(self.variants[variant].shape[1] / min(self.speeds)) + 1
+                int(self.pool.frames(variant) / min(self.speeds)) + 1
             if int(round(t * rate)) + length > frame:
                 self.rng.bit_generator.state, self._last_variant = state, last
                 self._placed = placed

@@ -50,7 +50,8 @@ def event_plan(scene: Scene, layer: Event) -> EventPlan:
 
 def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int,
                clips: list[np.ndarray] | None = None, source: str = "procedural",
-               make: Make | None = None, ahead: int = 1, release: bool = False) -> Strip:
+               make: Make | None = None, ahead: int = 1, release: bool = False,
+               remake: Make | None = None) -> Strip:
     """The layer's player wrapped in its gain strip.
 
     A bed given ``clips`` plays an endless granular texture of them; a bed of finite
@@ -59,6 +60,8 @@ def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int
     layer, plays from a pool that ``make`` (when given) renews for as long as it plays.
     ``ahead``: plays a bed draws (and resamples on the workers) ahead of need at least.
     ``release``: ``segments`` are handed over (a split bed frees each once split).
+    ``remake(i)``: a renewable bed's fixed segment ``i`` made again, so its pool can let
+    the bank's segments go once its players have retired them (``SegmentPool``).
     """
     rate = scene.master.sample_rate
     aseed = arrangement_seed(seed, layer)
@@ -68,7 +71,7 @@ def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int
     elif isinstance(layer, Bed) and source in FINITE_SOURCES:
         player = SplitBed(segments, int(round(layer.crossfade * rate)), aseed, rate, release)
     elif isinstance(layer, Bed):
-        pool = SegmentPool(segments, make, fresh_frames(scene))
+        pool = SegmentPool(segments, make, fresh_frames(scene), remake=remake)
         recipe = RECIPES.get(layer.recipe or "")
         period = None
         if recipe is not None and recipe.period is not None:

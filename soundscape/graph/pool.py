@@ -26,6 +26,7 @@ never makes a mixer wait.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import logging
 import os
@@ -138,6 +139,23 @@ class Shared:
             self._sweep()
             self._discard(holder, keys)
 
+    def put(self, key: Hashable, holder: int, value: Any) -> None:
+        """A job already done (audio the pool was built with), wanted by ``holder``."""
+        job = Job(lambda: value)
+        job._run(True)
+        with self._lock:
+            self._sweep()
+            entry = self._entries.setdefault(key, (job, set()))
+            entry[1].add(holder)
+
+    def adopt(self, holder: int, like: int) -> None:
+        """``holder`` (a new copy) wants whatever ``like`` (its original) wants now."""
+        with self._lock:
+            self._sweep()
+            for _, holders in self._entries.values():
+                if like in holders:
+                    holders.add(holder)
+
     def release(self, holder: int) -> None:
         """``holder`` is gone (a ``__del__``): forgotten at the next call. Takes no
         lock, so it is safe from a garbage collection that runs inside one."""
@@ -172,20 +190,37 @@ class Holder:
 
 
 class SegmentPool:
-    """``count`` fixed segments, plus fresh ones from ``make`` for indices >= count."""
+    """``count`` fixed segments, plus fresh ones from ``make`` for indices >= count.
+
+    A renewable pool given ``remake`` (a procedural bed: ``remake(i)`` makes fixed
+    segment ``i`` again, the very samples it was built with) keeps its fixed segments
+    in the shared store too, so they are let go once no copy's player wants them (a
+    bed retires them after BANK_USES plays) and made again only if a copy ever needs
+    one later (a resting backup promoted, a failed fresh segment's stand-in). A live
+    channel then holds its fresh window, not the bank's segments as well.
+    """
 
     def __init__(self, segments: list[np.ndarray], make: Make | None = None,
-                 fresh_frames: int | None = None, shared: Shared | None = None):
+                 fresh_frames: int | None = None, shared: Shared | None = None,
+                 remake: Make | None = None):
         if not segments:
             raise ValueError("a pool needs at least one segment")
-        self.segments = segments
         self.count = len(segments)
         self.make = make
+        self.remake = remake if make is not None else None
+        self._frames = [int(s.shape[1]) for s in segments]
         # frames in every fresh segment (a bed's players draw lengths before it is made)
-        self.fresh_frames = fresh_frames or self.shortest()
+        self.fresh_frames = fresh_frames or min(self._frames)
         self.shared = shared if shared is not None else Shared()
         self._made: dict[int, Job] = {}  # the fresh segments this pool wants
         self._holder = Holder()
+        # the fixed segments themselves, unless the shared store keeps them (remake)
+        self.segments: list[np.ndarray] | None = None
+        if self.remake is None:
+            self.segments = segments
+        else:
+            for i, seg in enumerate(segments):
+                self.shared.put(("fixed", i), self._holder.value, seg)
         self.fresh = 0  # fresh segments asked for (for tests and the bench)
         self.fallbacks = 0  # fresh segments that failed and were replaced by a fixed one
 
@@ -195,7 +230,18 @@ class SegmentPool:
 
     def shortest(self) -> int:
         """Frames in the shortest fixed segment (fresh ones have the same length)."""
-        return min(s.shape[1] for s in self.segments)
+        return min(self._frames)
+
+    def _fixed(self, index: int) -> Callable[[], np.ndarray]:
+        """Fixed segment ``index % count`` as a function any thread may call (wanted
+        from the shared store, made again on a worker if every copy had let it go)."""
+        i = index % self.count
+        if self.segments is not None:
+            seg = self.segments[i]
+            return lambda: seg
+        assert self.remake is not None
+        job = self.shared.want(("fixed", i), self._holder.value, partial(self.remake, i))
+        return job.result
 
     def prefetch(self, index: int) -> None:
         """Start making fresh segment ``index`` on a worker thread (no-op for a fixed one)."""
@@ -208,22 +254,21 @@ class SegmentPool:
     def frames(self, index: int) -> int:
         """Frames in segment ``index`` (known before a fresh one is made)."""
         if self.make is None or index < self.count:
-            return int(self.segments[index % self.count].shape[1])
+            return self._frames[index % self.count]
         return self.fresh_frames
 
     def source(self, index: int) -> Callable[[], np.ndarray]:
         """Segment ``index`` as a function any thread may call, for work queued behind
         it on the worker threads (a fresh segment that failed becomes its fixed
         replacement)."""
-        fallback = self.segments[index % self.count]
         if self.make is None or index < self.count:
-            return lambda: fallback
+            return self._fixed(index)
         self.prefetch(index)
         job = self._made[index]
 
         def segment() -> np.ndarray:
             audio = job.result()
-            return fallback if audio is None else audio
+            return self._fixed(index)() if audio is None else audio
 
         return segment
 
@@ -232,12 +277,12 @@ class SegmentPool:
         not renewable: ``index % count``), else fresh (made now, on this thread, if no
         worker has started it)."""
         if self.make is None or index < self.count:
-            return self.segments[index % self.count]
+            return self._fixed(index)()
         self.prefetch(index)
         audio = self._made[index].result()
         if audio is None:
             self.fallbacks += 1
-            return self.segments[index % self.count]
+            return self._fixed(index)()
         return audio
 
     def settle(self) -> None:
@@ -246,11 +291,15 @@ class SegmentPool:
             job.result()
 
     def retain(self, indices: Iterable[int]) -> None:
-        """Forget every fresh segment not in ``indices`` (the player no longer needs it)."""
+        """Forget every fresh segment not in ``indices`` (the player no longer needs it),
+        and every fixed one too when the shared store keeps them (``remake``)."""
         keep = set(indices)
         for index in [i for i in self._made if i not in keep]:
             del self._made[index]
-        self.shared.keep(self._holder.value, {("segment", i) for i in keep})
+        keys: set[Hashable] = {("segment", i) for i in keep if i >= self.count}
+        if self.remake is not None:
+            keys |= {("fixed", i) for i in keep if i < self.count}
+        self.shared.keep(self._holder.value, keys)
 
     def __del__(self) -> None:
         shared = getattr(self, "shared", None)
@@ -261,7 +310,10 @@ class SegmentPool:
         """A copy of a player's pool (``copy_chain``): the same fixed segments, ``make``
         and shared jobs. Fresh segments are a pure function of their index, so the
         copy plays the same samples, and what one copy made the other reuses."""
-        twin = SegmentPool(self.segments, self.make, self.fresh_frames, self.shared)
+        twin = copy.copy(self)
+        twin._made = dict(self._made)
+        twin._holder = Holder()
+        self.shared.adopt(twin._holder.value, self._holder.value)
         memo[id(self)] = twin
         return twin
 
