@@ -40,8 +40,9 @@ from soundscape.procedural._spec import ParamSpec, Recipe, make, problems
 
 __all__ = ["PROCEDURAL_VERSION", "RECIPES", "ParamSpec", "Recipe", "render", "validate_params"]
 
-# 7: issue 14 creatures (birds floor, gull calls); 8: tawny owl; 9: kyow 2-3 notes
-PROCEDURAL_VERSION: str = "9"
+# 7: issue 14 creatures (birds floor, gull calls); 8: tawny owl; 9: kyow 2-3 notes;
+# 10: the mixed cricket field (snowy tree crickets lead over a far chorus with a gap)
+PROCEDURAL_VERSION: str = "10"
 
 
 def _unit(default: float, doc: str) -> ParamSpec:
@@ -75,12 +76,13 @@ _RECIPE_LIST: list[Recipe] = [
         "species": ParamSpec("mixed", choices=insects.CRICKET_SPECIES,
                              doc="field: 3-5 pulse chirps at 4.5-5 kHz; tree: snowy tree "
                                  "crickets chirping together; trill: trilling tree "
-                                 "crickets; mixed: all three"),
+                                 "crickets; mixed: snowy tree crickets with a few field "
+                                 "crickets far behind"),
         "temperature_c": ParamSpec(22.0, 10.0, 35.0,
                                    doc="air temperature in C: chirp rates follow it "
                                        "(Dolbear's law)"),
-    }, "A cricket chorus: field crickets' chirps and snowy tree crickets chirping in "
-       "synchrony at temperature-set rates, from 8-30 singers over a shimmering far "
+    }, "A cricket chorus: snowy tree crickets chirping in synchrony and field crickets' "
+       "chirps at temperature-set rates, from 8-30 singers over a shimmering far "
        "chorus.", insects.crickets),
     make("insects", "bed", {
         "kind": ParamSpec("cicada", choices=insects.INSECT_KINDS,

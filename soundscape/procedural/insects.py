@@ -34,7 +34,11 @@ from soundscape.procedural.birds import band_noise, stereo_floor
 from soundscape.procedural.creatures import level_and_limit
 
 CRICKET_SPECIES = ("mixed", "field", "tree", "trill")
-MIXED_SHARES = (("field", 0.55), ("tree", 0.2), ("trill", 0.25))  # a mixed field's singers
+# a mixed field's singers: snowy tree crickets chirping together lead, a few field
+# crickets far behind them (extra distance, dB). Trillers are left out: their steady
+# trills smooth the rhythm a listener (or a classifier) knows the field by.
+MIXED_SHARES = (("tree", 0.8), ("field", 0.2))
+MIXED_FARTHER_DB = {"tree": 0.0, "field": 12.0}
 INSECT_KINDS = ("cicada", "night", "katydid")
 DECIM = 16  # frames per point of the slow control signals
 PEAK_RATIO = 7.0  # a bed's peaks are held below this many times its RMS
@@ -112,8 +116,10 @@ def _mix(out: np.ndarray, bank: list[np.ndarray], times: np.ndarray, sr: int,
                     (times * sr).astype(int), np.stack([g * gl, g * gr], axis=1))
 
 
-CHORUS_LEVEL = 1.15  # far unresolved chorus RMS re the resolved singers
-FLOOR_LEVEL = 0.08  # night floor RMS re the singers
+CHORUS_LEVEL = 2.85  # far unresolved chorus RMS re the resolved singers
+CHORUS_BAND = (1200.0, 7000.0)  # Hz, the far chorus ...
+CHORUS_GAP = (2400.0, 3400.0)  # ... less the snowy tree crickets' band, left to them
+FLOOR_LEVEL = 0.25  # night floor RMS re the singers
 
 
 def _flicker(rng: np.random.Generator, n: int, sr: int, rates: tuple[float, float],
@@ -171,8 +177,9 @@ def crickets(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generato
     ``temperature_c``; tree: snowy tree crickets on 2.7-3.1 kHz chirping together at
     Dolbear's rate (each chirp 5-9 pulses at ~45-70 pulses/s, scaled with
     temperature); trill: tree crickets trilling 1-3 s at :func:`trill_pulses_per_s`;
-    mixed: :data:`MIXED_SHARES`. Each singer has its own pitch, place and distance
-    (0-18 dB; beyond 9 dB its harmonics are gone).
+    mixed: :data:`MIXED_SHARES`, the field crickets :data:`MIXED_FARTHER_DB` farther.
+    Each singer has its own pitch, place and distance (3-18 dB; beyond 9 dB its
+    harmonics are gone).
     """
     density = float(p["density"])
     temp = float(p["temperature_c"])
@@ -192,20 +199,23 @@ def crickets(p: dict[str, float | str], n: int, sr: int, rng: np.random.Generato
         kinds = [choice] * count
     for kind in kinds:
         dist_db = float(r_ind.uniform(3.0, 18.0))
-        if kind != "field" and choice == "mixed":
-            # In a mixed field the field crickets lead; the tree crickets (synchronous
-            # chirps that would make the chorus throb, steady trills that would smooth
-            # it out) are a background.
-            dist_db += 5.0
+        if choice == "mixed":
+            dist_db += MIXED_FARTHER_DB[kind]
         harm = (1.0, 0.15, 0.05) if dist_db < 9.0 else (1.0, 0.04)
         bank, times = _singer(r_ind, sr, seconds, kind, temp, beat, harm)
         _mix(out, bank, times, sr, r_ind, 10 ** (-dist_db / 20.0), float(r_ind.uniform(-0.9, 0.9)))
     level = float(np.sqrt(np.mean(out**2))) + 1e-12
-    # Many singers already overlap in a dense field: less of it needs to be unresolved.
-    # The far chorus and the night floor come from one inverse FFT; the flicker of
-    # the unresolved singers moves the faint floor too, which nobody can hear.
+    # The far chorus carries most of the power, so the near singers' synchronous
+    # chirps do not make the level throb (real fields 1.1-1.35 dB at 50 ms); it leaves
+    # the tree crickets' band to them, where their rhythm stands out, as it does in a
+    # real field. The far chorus and the night floor come from one inverse FFT; the
+    # flicker of the unresolved singers moves the faint floor too, which nobody hears.
+    low, high = CHORUS_BAND
+    gap_low, gap_high = CHORUS_GAP
+    chorus = CHORUS_LEVEL * level / np.sqrt(high - low)  # RMS per sqrt(Hz) of the band
     far = stereo_floor(r_far, n, sr, (
-        (1200.0, 7000.0, 0.0, CHORUS_LEVEL * (1.3 - 0.7 * density) * level),
+        (low, gap_low, 0.0, chorus * np.sqrt(gap_low - low)),
+        (gap_high, high, 0.0, chorus * np.sqrt(high - gap_high)),
         (120.0, 1200.0, 1.0, FLOOR_LEVEL * level),
     ))
     far *= _flicker(r_far, n, sr, (15.0, 60.0), 8)
