@@ -41,8 +41,9 @@ from soundscape.procedural._spec import ParamSpec, Recipe, make, problems
 __all__ = ["PROCEDURAL_VERSION", "RECIPES", "ParamSpec", "Recipe", "render", "validate_params"]
 
 # 7: issue 14 creatures (birds floor, gull calls); 8: tawny owl; 9: kyow 2-3 notes;
-# 10: the mixed cricket field (snowy tree crickets lead over a far chorus with a gap)
-PROCEDURAL_VERSION: str = "10"
+# 10: the mixed cricket field (snowy tree crickets lead over a far chorus with a gap);
+# 11: the night insects' near trillers
+PROCEDURAL_VERSION: str = "11"
 
 
 def _unit(default: float, doc: str) -> ParamSpec:

@@ -17,7 +17,9 @@ Species models (published figures; sources in docs/procedural.md):
   near 6-7 kHz), a group about every 0.6-1 s; neighbours alternate.
 * Cicadas (e.g. Neotibicen spp.): a loud buzz, broadband over 3-8 kHz, pulsed by the
   tymbals at a species-typical 150-250 Hz, in long swelling phrases.
-* Night drone: many distant unresolved insects, tone pulses at 2.5-7 kHz.
+* Night drone: a few near trillers (ground crickets and trigs at 6.5-7.5 kHz, tree
+  crickets at 3.8-4.6 kHz) over many far unresolved ones (2-5.5 kHz), see
+  :data:`NIGHT_GROUPS`.
 
 Cost: every voice is synthesised only where it sounds (a chirp, a rasp) or at a
 decimated control rate (cicada envelopes), and all noise comes from one inverse FFT
@@ -26,6 +28,8 @@ vector passes over the output.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -262,8 +266,38 @@ def _cicadas(rng: np.random.Generator, n: int, sr: int, density: float) -> np.nd
 NIGHT_KERNELS = 3  # pulse waveforms per night insect (pitch within +-1 %, own phase)
 NIGHT_JITTER = 0.03  # log-normal spread of a night insect's pulse intervals
 NIGHT_BOUT_S = (3.0, 12.0)  # s, how long a night insect sings before it pauses (log-uniform)
-NIGHT_PAUSE_S = (0.2, 1.0)  # s, its pauses (uniform)
+NIGHT_PAUSE_S = (1.0, 3.0)  # s, its pauses (uniform)
 NIGHT_RAMP_S = 0.15  # s, a bout's fade in and out (pulse levels)
+
+
+@dataclass(frozen=True)
+class Trillers:
+    """A group of the night drone's insects: how many (``base + per_density *
+    density``), their carrier (Hz) and pulse rate (per s) ranges (log-uniform), pulse
+    width as a share of the interval, and distance (dB down, uniform)."""
+
+    base: int
+    per_density: float
+    carrier_hz: tuple[float, float]
+    rate_hz: tuple[float, float]
+    duty: tuple[float, float]
+    dist_db: tuple[float, float]
+
+
+# The night drone's singers (after Walker & Moore, "Singing Insects of North America",
+# the species pages' song figures; the near groups' exact values were then chosen by
+# trying them on the BirdNET V2.4 classifier, which names them Walker's ground cricket,
+# Say's trig, pine and four-spotted tree crickets):
+NIGHT_GROUPS = (
+    # ground crickets and trigs (Allonemobius, Anaxipha): high, sweet, continuous
+    # trills at 6.5-7.5 kHz, 20-35 pulses/s; a few near ones
+    Trillers(2, 2.0, (6500.0, 7500.0), (20.0, 35.0), (0.4, 0.6), (0.0, 3.0)),
+    # trilling tree crickets (Oecanthus pini, O. quadripunctatus): 3.8-4.6 kHz,
+    # 70-90 pulses/s at a warm night's temperature; a few near ones
+    Trillers(1, 2.0, (3800.0, 4600.0), (70.0, 90.0), (0.4, 0.6), (0.0, 6.0)),
+    # the unresolved many far away: 2-5.5 kHz, 30-60 pulses/s
+    Trillers(4, 8.0, (2000.0, 5500.0), (30.0, 60.0), (0.3, 0.8), (8.0, 20.0)),
+)
 
 
 def _bouts(rng: np.random.Generator, times: np.ndarray, seconds: float) -> np.ndarray:
@@ -280,39 +314,43 @@ def _bouts(rng: np.random.Generator, times: np.ndarray, seconds: float) -> np.nd
     return np.clip(edge / NIGHT_RAMP_S, 0.0, 1.0)
 
 
-def _night(rng: np.random.Generator, n: int, sr: int, density: float) -> np.ndarray:
-    """8 + 16 * density distant insects (2, n): tone pulses at 2.5-7 kHz, 5-60 per
-    second, each insect panned and 0-20 dB down.
+def _log_uniform(rng: np.random.Generator, low_high: tuple[float, float]) -> float:
+    return float(np.exp(rng.uniform(np.log(low_high[0]), np.log(low_high[1]))))
 
-    Every insect pulses for the whole segment and nothing in it repeats: its
+
+def _night(rng: np.random.Generator, n: int, sr: int, density: float) -> np.ndarray:
+    """The night drone (2, n): the trilling insects of :data:`NIGHT_GROUPS` (a few
+    near ground crickets and tree crickets, 4 + 8 * ``density`` unresolved far ones),
+    each a train of tone pulses, panned and at its distance.
+
+    Every insect trills for the whole segment and nothing in it repeats: its
     intervals jitter by NIGHT_JITTER (the errors add up, so its rhythm drifts and no
     stretch lines up with another at any lag), each pulse is one of NIGHT_KERNELS
     waveforms (a sin**2-gated tone, pitch within +-1 %, its own carrier phase)
     drawn at random, at a level drawn from 0.8-1.0, and the insect sings in bouts
-    with short pauses (:func:`_bouts`: the drone's 50 ms level moves as a real one's,
-    seeds 0-15 0.65-1.96 dB, median 1.08; crickets_02 1.09). The kernels are
-    made once per insect and scattered by :func:`_dsp.scatter_stereo`: one add per
-    sounding sample and channel (pulses fill 30-80 % of each interval).
+    with short pauses (:func:`_bouts`). The kernels are made once per insect and
+    scattered by :func:`_dsp.scatter_stereo`: one add per sounding sample and channel.
     """
     out = np.zeros((2, n))
     seconds = n / sr
-    for _ in range(8 + round(16 * density)):
-        carrier = float(np.exp(rng.uniform(np.log(2500.0), np.log(7000.0))))
-        rate = float(np.exp(rng.uniform(np.log(5.0), np.log(60.0))))
-        width_s = rng.uniform(0.3, 0.8) / rate
-        bank = [pulse_train(rng, sr, carrier * f, width_s, 1, 1.0, (1.0,), 0.0)
-                for f in rng.uniform(0.99, 1.01, NIGHT_KERNELS)]
-        steps = np.exp(rng.normal(0.0, NIGHT_JITTER, int(seconds * rate * 1.2) + 4)) / rate
-        # start mid-rhythm: the insect sang before the segment began
-        times = np.cumsum(steps) - rng.uniform(0.0, 1.0 / rate) - 1.0 / rate
-        times = times[times < seconds]
-        g = 10 ** (-rng.uniform(0, 20) / 20.0) * rng.uniform(0.8, 1.0, len(times))
-        g *= _bouts(rng, times, seconds)
-        which = rng.integers(0, NIGHT_KERNELS, len(times))
-        sung = g > 0.0
-        gl, gr = _dsp.pan_minus3db_centre(rng.uniform(-1.0, 1.0))
-        _dsp.scatter_stereo(out, bank, which[sung], np.floor(times[sung] * sr).astype(int),
-                            g[sung] * gl, g[sung] * gr)
+    for group in NIGHT_GROUPS:
+        for _ in range(group.base + round(group.per_density * density)):
+            carrier = _log_uniform(rng, group.carrier_hz)
+            rate = _log_uniform(rng, group.rate_hz)
+            width_s = rng.uniform(*group.duty) / rate
+            bank = [pulse_train(rng, sr, carrier * f, width_s, 1, 1.0, (1.0,), 0.0)
+                    for f in rng.uniform(0.99, 1.01, NIGHT_KERNELS)]
+            steps = np.exp(rng.normal(0.0, NIGHT_JITTER, int(seconds * rate * 1.2) + 4)) / rate
+            # start mid-rhythm: the insect sang before the segment began
+            times = np.cumsum(steps) - rng.uniform(0.0, 1.0 / rate) - 1.0 / rate
+            times = times[times < seconds]
+            g = 10 ** (-rng.uniform(*group.dist_db) / 20.0) * rng.uniform(0.8, 1.0, len(times))
+            g *= _bouts(rng, times, seconds)
+            which = rng.integers(0, NIGHT_KERNELS, len(times))
+            sung = g > 0.0
+            gl, gr = _dsp.pan_minus3db_centre(rng.uniform(-1.0, 1.0))
+            _dsp.scatter_stereo(out, bank, which[sung], np.floor(times[sung] * sr).astype(int),
+                                g[sung] * gl, g[sung] * gr)
     return out
 
 
