@@ -154,18 +154,40 @@ def test_species_param_is_validated() -> None:
 # --- gull -------------------------------------------------------------------------
 
 def test_gull_long_call_structure() -> None:
+    """The long call's published structure: well-spaced calls with the neck down, then a
+    faster staccato as the neck stretches up, dying in intensity (therattlingcrow 2020,
+    a Filey pair's sonogram; Tinbergen 1953); long notes rising then falling."""
+    first_run, last_run = [], []
     for seed in range(50):
         notes = gulls.long_call(np.random.default_rng(seed))
-        assert 7 <= len(notes) <= 14  # coastal herring gulls: 8-14 (Mierauskas & Greimas 1992)
-        assert all(0.3 <= n.dur_s <= 0.45 for _, n in notes)  # loud "kyow" notes
-        # each note rises steeply to its peak and falls: a kyow, not a whistle
-        assert all(n.start < 0.6 * n.peak and n.end < 0.75 * n.peak and n.peak_at < 0.2
-                   for _, n in notes)
-        # the series sinks and fades a little
-        assert notes[-1][1].peak < notes[0][1].peak and notes[-1][1].level < notes[0][1].level
+        # coastal herring gulls: 8-14 elements (Mierauskas & Greimas 1992); ours 7-9
+        assert 7 <= len(notes) <= 14
+        opening, run = notes[: gulls.OPEN_NOTES], notes[gulls.OPEN_NOTES:]
+        assert len(opening) >= 2 and len(run) >= 4
+        # drawn-out opening notes, then shorter ones that keep shortening
+        assert all(0.35 <= n.dur_s <= 0.5 for _, n in opening)
+        assert all(0.15 <= n.dur_s <= 0.3 for _, n in run)
+        assert min(n.dur_s for _, n in opening) > max(n.dur_s for _, n in run)
+        # each note rises to its peak and falls ...
+        assert all(n.start < 0.9 * n.peak and n.end < 0.85 * n.peak for _, n in notes)
+        # ... the opening ones over a long level/falling top (a drawn-out "kyaa")
+        assert all(n.hold_at - n.peak_at >= 0.4 and 0.8 * n.peak <= n.hold < n.peak
+                   for _, n in opening)
+        # well spaced, then faster: pauses shrink from the opening to the end of the run
         onsets = [t for t, _ in notes]
-        rate = (len(notes) - 1) / (onsets[-1] - onsets[0])
-        assert 2.0 <= rate <= 3.0  # notes per second
+        gaps = [t1 - (t0 + n0.dur_s) for (t0, n0), t1 in zip(notes, onsets[1:])]
+        assert min(gaps[: len(opening)]) > max(gaps[len(opening):])
+        ioi = np.diff(onsets)
+        assert 1.0 <= 1.0 / ioi[0] <= 1.5 and 2.2 <= 1.0 / ioi[-1] <= 3.5  # notes per second
+        first_run.append(ioi[len(opening)])
+        last_run.append(ioi[-1])
+        assert 3.0 <= onsets[-1] + notes[-1][1].dur_s <= 4.2  # s: the event stays under 4.5 s
+        # the series dies away, every note, and the run sinks
+        assert all(b.level < a.level for (_, a), (_, b) in zip(notes, notes[1:]))
+        assert all(b.peak < a.peak for (_, a), (_, b) in zip(run, run[1:]))
+        assert all(n.rough == gulls.LONG_ROUGH >= gulls.ROUGH for _, n in notes)  # harsh
+    # and the run itself speeds up (notes and gaps shorten): on average over the calls
+    assert np.mean(last_run) < 0.9 * np.mean(first_run)
 
 
 def test_gull_kyow_call_structure() -> None:
@@ -203,6 +225,24 @@ def test_gull_roughness_adds_a_subharmonic() -> None:
         return float(p[(f > 450) & (f < 550)].sum() / p.sum())
 
     assert sub_share(note) > 20 * sub_share(smooth)
+
+
+def test_gull_harshness_fills_between_partials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The harsh edge: a noisy amplitude modulation (HARSH) spreads each partial into a
+    band, so a steady note has far more energy between its partials than a clean one."""
+    note = gulls.Note(0.5, 1.0, 1.0, 1.0, 0.5, 1.0, 0.0)
+    f0 = 1000.0
+
+    def between(harsh: float) -> float:
+        monkeypatch.setattr(gulls, "HARSH", harsh)
+        monkeypatch.setattr(gulls, "BREATH", 0.0)
+        x = gulls.render_notes([(0.0, note)], f0, SR, np.random.default_rng(0))
+        f, p = scipy.signal.welch(x, SR, nperseg=8192)
+        gaps = sum(p[(f > h * f0 + 150) & (f < (h + 1) * f0 - 150)].sum() for h in (1, 2))
+        return float(gaps / p.sum())
+
+    assert gulls.HARSH > 0.1
+    assert between(gulls.HARSH) > 10 * between(0.0)
 
 
 # --- owl --------------------------------------------------------------------------

@@ -42,8 +42,9 @@ __all__ = ["PROCEDURAL_VERSION", "RECIPES", "ParamSpec", "Recipe", "render", "va
 
 # 7: issue 14 creatures (birds floor, gull calls); 8: tawny owl; 9: kyow 2-3 notes;
 # 10: the mixed cricket field (snowy tree crickets lead over a far chorus with a gap);
-# 11: the night insects' near trillers
-PROCEDURAL_VERSION: str = "11"
+# 11: the night insects' near trillers; 12: the gull's long call (drawn-out opening
+# notes, then a faster run)
+PROCEDURAL_VERSION: str = "12"
 
 
 def _unit(default: float, doc: str) -> ParamSpec:
