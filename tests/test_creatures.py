@@ -381,3 +381,22 @@ def test_night_insects_never_repeat() -> None:
         x = render("insects", {"kind": "night", "density": 0.5}, seconds=10.0,
                    sample_rate=SR, seed=seed)
         assert _max_repeat_ncc(x.mean(axis=0)) < 0.5, seed
+
+
+def test_bird_silences_are_filled_by_a_free_singer() -> None:
+    """A chorus whose singers' bouts all rest at once gets a song 0.3-1 s into any
+    silence longer than FILL_GAP_S; a singer never overlaps its own songs."""
+    for seed in range(20):
+        plans: list = [([], [1.5, 2.0], [(5.0, 0)]), ([], [1.0], [(30.0, 0)]), ([], [2.5], [])]
+        birds.fill_silence(plans, 60.0, np.random.default_rng(seed))
+        spans = sorted((a, a + lengths[v]) for _, lengths, times in plans for a, v in times)
+        assert len(spans) > 3  # the two lone songs were not left alone
+        end, silences = 0.0, []
+        for a, b in spans:
+            if a > end:
+                silences.append(a - end)
+            end = max(end, b)
+        silences.append(max(0.0, 60.0 - birds.FILL_GAP_S - end))
+        assert max(silences) <= birds.FILL_GAP_S
+        for _, lengths, times in plans:  # one bird sings one song at a time
+            assert all(a + lengths[v] + 0.2 <= b for (a, v), (b, _) in zip(times, times[1:]))
