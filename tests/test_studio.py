@@ -191,7 +191,8 @@ def _drip_player(scene, seed=11, rate=None) -> EventPlayer:
         from dataclasses import replace
 
         layer = replace(layer, rate_per_min=rate)
-    return EventPlayer(player.variants, event_plan(scene, layer), 48000, seed)
+    assert player.pool.segments is not None  # an event pool keeps its variants
+    return EventPlayer(player.pool.segments, event_plan(scene, layer), 48000, seed)
 
 
 def test_trigger_adds_an_event_and_moves_none(tmp_path):
