@@ -128,6 +128,9 @@ def test_interrupted_render_leaves_nothing(tmp_path, bank):
         [sys.executable, "-m", "soundscape.cli", "render", "scenes/rainy-night.toml",
          "-d", "2h", "-o", str(out)],
         cwd=ROOT, stderr=subprocess.PIPE, text=True, env=os.environ.copy(),
+        # Ctrl-C's default action even when pytest was started in the background (a
+        # shell's background job ignores SIGINT, and its children inherit that)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.time() + 120
     partial = []
