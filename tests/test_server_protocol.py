@@ -217,7 +217,8 @@ def test_hot_reload_crossfades_without_disconnecting(server):
     async def main():
         ws = await _open(server, "reload", "pcm16")
         client = Client(ws, "pcm16")
-        await client.run(1.0, time.monotonic())
+        await client.run(2.0, time.monotonic())
+        edited_at = (channel()["scene_s"], client.audio_seconds())
         path.write_text(tiny_scene("reload", 3, hiss_db=-30.0))  # hiss 30 dB down
         loop = asyncio.get_running_loop()
         deadline = time.monotonic() + 60  # a hang guard: a loaded machine builds slowly
@@ -226,6 +227,11 @@ def test_hot_reload_crossfades_without_disconnecting(server):
             await client.run(0.5, time.monotonic())
         await client.run(5.0, time.monotonic())  # past the 3 s crossfade
         assert channel()["reloads"] == 1 and channel()["reload_error"] is None
+        # the new version went on from where the scene was, never back to its start
+        # (before: scene_s restarted at 0 on the reload); every second the client got
+        # since the edit was played by the scene on top of where it was
+        went_on = client.audio_seconds() - edited_at[1]
+        assert edited_at[0] >= 2.0 and channel()["scene_s"] >= edited_at[0] + went_on - 0.5
         path.write_text("title = 'oops'\n[[layers]]\nname = 3\n")
         await client.run(2.0, time.monotonic())
         bad = channel()

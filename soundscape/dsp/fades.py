@@ -15,6 +15,20 @@ def equal_power(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.cos(angle), np.sin(angle)
 
 
+def matched_power(fade_out: np.ndarray, rho: np.ndarray | float) -> np.ndarray:
+    """The fade-in gain that keeps a crossfade's power constant when the two sides
+    correlate by ``rho`` (0..1) and one fades out with ``fade_out``.
+
+    The mix of a and b has power a**2 + b**2 + 2*a*b*rho (equal powers); solving
+    that = 1 for b gives b = -a*rho + sqrt(a**2*rho**2 - a**2 + 1). For rho = 0 it is
+    the equal-power law; for rho = 1 (the same signal on both sides) it is the
+    linear one, a + b = 1, where equal power would swell by up to 3 dB.
+    """
+    a = np.asarray(fade_out, dtype=np.float64)
+    r = np.clip(np.asarray(rho, dtype=np.float64), 0.0, 1.0)
+    return np.clip(-a * r + np.sqrt(np.maximum(a * a * r * r - a * a + 1.0, 0.0)), 0.0, 1.0)
+
+
 def fade_position(n: np.ndarray, start: int, length: int) -> np.ndarray:
     """Position in [0, 1] of frames ``n`` within a fade of ``length`` frames at ``start``.
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
-from ..dsp.fades import equal_power
+from ..dsp.fades import equal_power, matched_power
 from ..seeds import generator
 from .build import SceneGraph
 from .core import Node
@@ -37,35 +37,64 @@ GLIDE = 2400  # frames: level changes glide over this, so they never click
 
 
 class Crossfade:
-    """Equal-power crossfade from ``old`` to ``new`` over ``frames`` frames, then ``new``.
+    """A crossfade from ``old`` to ``new`` over ``frames`` frames, then ``new``.
+
+    The old side fades out on a cosine; the new side's gain keeps the mix's power
+    constant for how alike the two sides are (``fades.matched_power``): equal-power
+    for unrelated sides, linear for identical ones. A hot reload continues at the
+    playhead, so every layer it did not change plays the same samples on both sides,
+    where an equal-power fade would swell the mix by up to 3 dB. The likeness (the
+    correlation of the two sides, 0..1) is measured on every pulled block, smoothed
+    (RHO_SMOOTHING) and glided across the block, so the gains never step.
 
     Both inputs are pulled during the fade; afterwards ``old`` is dropped (no longer
-    pulled or referenced) and the node passes ``new`` through. ``weights(frames)``
-    are the gains of the next ``frames`` (for whoever follows the graphs inside).
+    pulled or referenced) and the node passes ``new`` through. ``applied`` holds the
+    (old, new) gains of the last pulled block (for whoever follows the graphs inside:
+    the stems).
     """
+
+    RHO_SMOOTHING = 0.5  # share of a block's measured correlation taken at once
 
     def __init__(self, old: Node, new: Node, frames: int):
         self.old: Node | None = old
         self.new = new
         self.length = max(1, int(frames))
         self.done = 0
+        self.rho: float | None = None  # smoothed correlation of the sides so far
+        self.applied: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def fading(self) -> bool:
         return self.old is not None
 
-    def weights(self, frames: int) -> tuple[np.ndarray, np.ndarray]:
-        """(old, new) gains of the next ``frames`` of the fade: float32 (frames,) each."""
-        t = (self.done + 0.5 + np.arange(frames)) / self.length
-        out_gain, in_gain = (g.astype(np.float32) for g in equal_power(t))
-        return out_gain, in_gain
+    def _likeness(self, old: np.ndarray, new: np.ndarray) -> float:
+        """This block's correlation of the two sides, smoothed; the last value when
+        either side is silent (nothing to compare)."""
+        power = float(np.sum(old.astype(np.float64) ** 2) * np.sum(new.astype(np.float64) ** 2))
+        previous = 0.0 if self.rho is None else self.rho
+        if power <= 1e-18:
+            return previous
+        measured = float(np.clip(np.sum(old.astype(np.float64) * new) / np.sqrt(power), 0, 1))
+        if self.rho is None:
+            return measured
+        return previous + self.RHO_SMOOTHING * (measured - previous)
 
     def pull(self, frames: int) -> np.ndarray:
         block = self.new.pull(frames)
         if self.old is None:
             return block
-        out_gain, in_gain = self.weights(frames)
-        block = block * in_gain + self.old.pull(frames) * out_gain
+        before = self.old.pull(frames)
+        start = self.rho
+        rho = self._likeness(before, block)
+        self.rho = rho
+        t = (self.done + 0.5 + np.arange(frames)) / self.length
+        out_gain = np.cos(np.clip(t, 0.0, 1.0) * (np.pi / 2))
+        glide = (np.arange(frames) + 1.0) / frames
+        likeness = rho if start is None else start + (rho - start) * glide
+        in_gain = matched_power(out_gain, likeness)
+        weights = out_gain.astype(np.float32), in_gain.astype(np.float32)
+        self.applied = weights
+        block = block * weights[1] + before * weights[0]
         self.done += frames
         if self.done >= self.length:
             self.old = None

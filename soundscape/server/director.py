@@ -49,6 +49,7 @@ from .builds import BuildQueue
 from .catalog import Catalog
 from .config import ServerConfig
 from .hub import Hub, scene_info
+from .stems import install_taps
 from .stream import Stream
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,19 @@ def build_channel(scene: Scene, bank: SegmentBank) -> Built:
         for warning in material.warnings:
             log.warning("channel %s: %s", scene.name, warning)
     return Built(graph, signature)
+
+
+WARM_FRAMES = 960  # a sought template's first 20 ms, made on the worker (its segments)
+
+
+def at_playhead(graph: SceneGraph, frame: int) -> SceneGraph:
+    """(build thread) A hot reload's template moved to scene frame ``frame``, where the
+    channel plays, as if it had played from the start, and its first 20 ms made, so
+    the mixer thread only has the last few blocks to catch up (``Stream.reload``)."""
+    install_taps(graph)  # before the seek: the taps count graph frames from it
+    graph.seek(frame)
+    graph.pull(WARM_FRAMES)
+    return graph
 
 
 def short_reason(scene: Scene, message: str) -> str:
@@ -276,6 +290,24 @@ class Director:
             return
         if self._wanted.get(scene.name) != ticket:
             return  # a newer edit is being built; it will be applied instead
+        running = self.hub.channels.get(scene.name)
+        if running is not None and running.scene_frame:
+            future = self.builds.submit(
+                f"{scene.name}:playhead",
+                partial(at_playhead, built.graph, running.scene_frame), urgent=True)
+            try:
+                await asyncio.wrap_future(future)
+            except asyncio.CancelledError:
+                if future.cancelled():
+                    return
+                raise
+            except Exception as exc:  # it would fail where it plays: the old one stays
+                log.exception("scene %s: cannot move the new version to the playhead",
+                              scene.name)
+                self._build_failed(scene, f"{scene.path}: {exc}", ticket)
+                return
+            if self._wanted.get(scene.name) != ticket:
+                return
         self._signatures[scene.name] = built.signature
         self.hub.scene_errors.pop(scene.name, None)
         fresh = scene.name not in self.hub.channels

@@ -123,6 +123,7 @@ class Channel:
     stem_listeners: set[Listener] = field(default_factory=set)
     stem_codecs: frozenset[str] = frozenset()  # what its stream makes stems in
     late_blocks: int = 0  # its stream's skipped blocks, as its last block reported
+    scene_frame: int | None = None  # the scene frame after its last block (None: safe bed)
 
 
 def stop_stream(stream: Stream) -> None:
@@ -202,11 +203,11 @@ class Hub:
 
             def switch(s: Stream, gains: dict[str, float] = gains,
                        muted: set[str] = muted, volume: float = volume) -> None:
-                s.reload(graph, seconds)
-                apply_mix(s, gains, muted, volume)
+                s.reload(graph, seconds, catch_up=True,
+                         then=lambda s: apply_mix(s, gains, muted, volume))
 
             listener.personal.request(switch)
-        channel.stream.request(lambda s: s.reload(graph, seconds))
+        channel.stream.request(lambda s: s.reload(graph, seconds, catch_up=True))
         layers_changed = layer_info(channel.scene) != layer_info(scene)
         channel.scene = scene
         channel.reload_error = None
@@ -281,6 +282,7 @@ class Hub:
             channel.seq = produced.seq
             channel.reloads = produced.reloads
             channel.late_blocks = produced.late_blocks
+            channel.scene_frame = produced.scene_frame
             if produced.playing != channel.playing:
                 log.warning("channel %s: now playing its %s", channel.name, produced.playing)
                 channel.playing = produced.playing
@@ -589,6 +591,9 @@ class Hub:
                 "paused": c.paused, "playing": c.playing, "encoding": sorted(c.codecs),
                 "stem_listeners": len(c.stem_listeners), "stems": sorted(c.stem_codecs),
                 "client_underruns": sum(lst.client_underruns for lst in everyone),
+                # where the scene is (its phases): a hot reload goes on from here
+                "scene_s": (None if c.scene_frame is None
+                            else round(c.scene_frame / self.clock.rate, 1)),
             })
         personal = [{"listener": lst.id, "scene": lst.scene, "gains": lst.gains,
                      "muted": sorted(lst.muted), "volume": lst.volume, "sleep": lst.sleep}

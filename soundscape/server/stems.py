@@ -114,18 +114,29 @@ def switch_taps(chain: Any, on: bool) -> None:
 
 @dataclass
 class Part:
-    """One graph heard in the next block: from graph frame ``start``, times ``weight``
-    (its crossfade gain per frame; None: 1)."""
+    """One graph heard in the next block, from graph frame ``start``, through the
+    crossfades in ``fades`` (each with True for its new side): its weight per frame is
+    the product of their gains, read after the pull (a crossfade's gains follow what
+    it pulled)."""
 
     graph: SceneGraph
     start: int
-    weight: np.ndarray | None
+    fades: tuple[tuple[Crossfade, bool], ...] = ()
+
+    def weight(self) -> np.ndarray | None:
+        """The crossfade gain per frame of the block just pulled; None: 1."""
+        weight: np.ndarray | None = None
+        for fade, new_side in self.fades:
+            assert fade.applied is not None  # pulled while it was fading
+            gain = fade.applied[1 if new_side else 0]
+            weight = gain if weight is None else weight * gain
+        return weight
 
 
 def _parts(node: Any, frames: int) -> list[Part]:
-    """The graphs ``node`` will pull for its next ``frames`` and their weights."""
+    """The graphs ``node`` will pull for its next ``frames``, and through which fades."""
     if isinstance(node, SceneGraph):
-        return [Part(node, node.limiter.position, None)]
+        return [Part(node, node.limiter.position)]
     if isinstance(node, Level):
         return _parts(node.source, frames)
     if isinstance(node, Fallback):
@@ -134,12 +145,9 @@ def _parts(node: Any, frames: int) -> list[Part]:
         new = _parts(node.new, frames)
         if node.old is None:
             return new
-        out_gain, in_gain = node.weights(frames)
         old = _parts(node.old, frames)
-        return ([Part(p.graph, p.start, in_gain if p.weight is None else p.weight * in_gain)
-                 for p in new]
-                + [Part(p.graph, p.start, out_gain if p.weight is None else p.weight * out_gain)
-                   for p in old])
+        return ([Part(p.graph, p.start, ((node, True), *p.fades)) for p in new]
+                + [Part(p.graph, p.start, ((node, False), *p.fades)) for p in old])
     return []  # the safe bed: no layers, no stems
 
 
@@ -176,8 +184,9 @@ class Stems:
                         tap.take(part.start, frames)
                 return None
             gain = part.graph.master.gain(part.start, frames)
-            if part.weight is not None:
-                gain = gain * part.weight
+            weight = part.weight()
+            if weight is not None:
+                gain = gain * weight
             for tap in taps:
                 audio = tap.take(part.start, frames) * gain
                 if tap.name in stems:

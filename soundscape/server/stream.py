@@ -103,6 +103,7 @@ class Produced:
     stems: dict[str, bytes] = field(default_factory=dict)  # codec -> stems message
     stem_names: tuple[str, ...] = ()  # the layers in ``stems``, in order
     late_blocks: int = 0  # the stream's blocks skipped so far (the mixer fell behind)
+    scene_frame: int | None = None  # the newest graph's frame after the block (None: safe bed)
 
 
 class Stream:
@@ -143,6 +144,8 @@ class Stream:
         self.stems: Stems | None = None  # only while someone listens to the stems
         self._sleep_reported = False
         self._spare_from: SceneGraph | None = None  # a reload's template, until its fade ends
+        # a reload ahead of the playhead: (template, seconds, then), applied once reached
+        self._waiting: tuple[SceneGraph, float, Callable[[Stream], None] | None] | None = None
         self._requests: list[Callable[[Stream], None]] = []
         self._lock = threading.Lock()
         if output is None:
@@ -191,17 +194,33 @@ class Stream:
                 log.exception("stream %s: request failed", self.key)
 
     # -- operations (mixer thread) ---------------------------------------------------
-    def reload(self, template: SceneGraph, seconds: float) -> None:
-        """Crossfade equal-power over ``seconds`` into a copy of ``template``.
+    def reload(self, template: SceneGraph, seconds: float, catch_up: bool = False,
+               then: Callable[[Stream], None] | None = None) -> None:
+        """Crossfade over ``seconds`` into a copy of ``template``.
 
         The running chain (which may itself be mid-crossfade) is the fade's old side,
         so reloads compose; the current newest graph becomes the fallback's "last
         good version".
+
+        ``catch_up`` (a channel's hot reload): the new version continues at the
+        playhead, the scene frame the newest graph plays now, as if it had played
+        from the start (``SceneGraph.seek``), so its phases go on where they were and
+        the layers the edit left alone carry on with the same samples. A template
+        built or sought behind the playhead is moved up here (cheap when the gap is
+        small: the director seeks it on a worker first); one ahead of it (this
+        stream fell behind) waits until the playhead reaches it. ``then(self)`` runs
+        once the new version is in (a personal mix's own gains).
         """
-        graph = fork_graph(template)
         fallback = self.fallback
         current = fallback.primary
         last_good = next(graphs_in(current), None)
+        if catch_up and last_good is not None and last_good.position < template.position:
+            self._waiting = (template, seconds, then)
+            return
+        self._waiting = None
+        graph = fork_graph(template)
+        if catch_up and last_good is not None and last_good.position > graph.position:
+            graph.seek(last_good.position)
         backups: list[Node] = [b for b in fallback.backups if isinstance(b, PinkBed)]
         if last_good is not None:
             backups.insert(0, last_good)
@@ -210,6 +229,14 @@ class Stream:
         fallback.replace(Crossfade(current, graph, int(seconds * self.rate)), backups)
         self._spare_from = template
         self.version += 1
+        if then is not None:
+            then(self)
+
+    @property
+    def scene_frame(self) -> int | None:
+        """The scene frame the newest graph plays next; None while on the safe bed."""
+        graph = self.graph
+        return None if graph is None else graph.position
 
     def _take_spare(self) -> None:
         """The crossfade into the newest version is over: a fresh copy of it (from its
@@ -283,12 +310,16 @@ class Stream:
         twin = Stream(key, None, {codec: encoder}, self.clock, self.index,
                       self.frames_per_message, output=output)
         twin.version = self.version
+        twin._waiting = self._waiting
         return twin
 
     # -- production ------------------------------------------------------------------
     def produce(self) -> Produced:
         """Pull, encode and number the block at ``self.index``; advance by one."""
         self._apply_requests()
+        if self._waiting is not None:
+            template, seconds, then = self._waiting
+            self.reload(template, seconds, catch_up=True, then=then)
         frames = self.block_frames
         stems = self.stems
         parts = stems.plan(self.output, frames) if stems is not None else None
@@ -310,7 +341,7 @@ class Stream:
             messages[codec] = encode_audio(self.index, position, packets)
         produced = Produced(self.index, position, messages, events,
                             self.fallback.playing, self.version,
-                            late_blocks=self.late_blocks)
+                            late_blocks=self.late_blocks, scene_frame=self.scene_frame)
         if stems is not None and parts is not None:
             layers = stems.collect(parts, frames)
             if layers is not None:  # None: the first block after switching on
