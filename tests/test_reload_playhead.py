@@ -191,3 +191,20 @@ def test_the_director_moves_a_template_to_the_playhead_on_a_worker(versions) -> 
     reference.seek(55 * BLOCK)
     expected = np.concatenate([reference.pull(BLOCK) for _ in range(10)], axis=1)
     assert np.max(np.abs(after - expected)) < 1e-5
+
+
+def test_versions_share_the_material_of_the_layers_an_edit_left_alone(versions) -> None:
+    """hum is the same in both versions: one store, so its fresh segments are made
+    and held once while both play (the crossfade); hiss changed: a store of its own."""
+    v0, v1 = versions
+    pools = [{name: strip.source.pool for name, strip in g.strips.items()} for g in (v0, v1)]
+    assert pools[0]["hum"].shared is pools[1]["hum"].shared
+    assert pools[0]["hiss"].shared is not pools[1]["hiss"].shared
+    old, new = fork_graph(v0), fork_graph(v1)
+    old.seek(30 * BLOCK)
+    old.pull(BLOCK)
+    hum = pools[0]["hum"].shared
+    made = len(hum)
+    new.seek(30 * BLOCK)
+    new.pull(BLOCK)
+    assert len(hum) == made  # the new version found every job it wanted there

@@ -6,7 +6,7 @@ streaming server (pulled against an audio clock).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -17,6 +17,7 @@ from ..dsp.filters import cut_filters, width_pan
 from ..errors import SourceError, UsageError
 from ..filesource import FileSource
 from ..guard import check_segment
+from ..procedural import PROCEDURAL_VERSION
 from ..scene import Bed, Layer, Scene
 from ..sources import LayerMaterial, fresh_segment, layer_material, remade_segment
 from ..thresholds import gain_of_db
@@ -27,7 +28,7 @@ from .layers import layer_node
 from .loudness import GainCurve, calibration, gain_for
 from .master import Limiter, MasterGain
 from .meter import LayerMeter, MomentaryTap
-from .pool import Make
+from .pool import Make, Shared, store_for
 
 EDGE_FADE_SECONDS = 0.005
 # build_graph's last ``progress`` call: every layer is prepared and the mix's level is
@@ -95,6 +96,26 @@ def renewal(scene: Scene, layer: Layer) -> Make:
         return None if seg is None else prepare_audio(scene, layer, seg.audio)
 
     return make
+
+
+def material_key(scene: Scene, layer: Layer, material: LayerMaterial) -> Hashable | None:
+    """What a procedural layer's material is made from, for ``pool.store_for``: the
+    recipes' version, the scene's rate, segment length and seed, the layer as written
+    and its bank variants' seeds. Two graphs (a hot reload's old and new version) that
+    agree on it make the same samples for every segment index; None for material that
+    is not made (files, generated)."""
+    if material.source != "procedural":
+        return None
+    master = scene.master
+    return ("procedural", PROCEDURAL_VERSION, master.sample_rate, master.segment_seconds,
+            master.seed, repr(layer), tuple(material.seeds))
+
+
+def shared_store(scene: Scene, layer: Layer, material: LayerMaterial) -> Shared | None:
+    """The store a procedural layer's pool shares with every pool of the same material
+    (``material_key``); None (a store of its own) for any other."""
+    key = material_key(scene, layer, material)
+    return None if key is None else store_for(key)
 
 
 def _edge_faded(audio: np.ndarray, rate: int) -> np.ndarray:
@@ -227,7 +248,8 @@ def build_graph(
                                      # a render runs far ahead of real time: draw further
                                      AHEAD_PLAYS if total_frames is not None else 1,
                                      release=True,
-                                     remake=remaking(scene, layer, materials[layer.name]))
+                                     remake=remaking(scene, layer, materials[layer.name]),
+                                     shared=shared_store(scene, layer, materials[layer.name]))
               for layer in chosen}
     del prepared
     meters: dict[str, LayerMeter] = {}

@@ -18,7 +18,7 @@ from .automation import level_curve, rate_timeline
 from .bed import RATES, USES, BedPlayer, SplitBed
 from .core import Node, Strip
 from .events import EventPlan, EventPlayer
-from .pool import Make, SegmentPool
+from .pool import Make, SegmentPool, Shared
 
 FINITE_SOURCES = ("files", "generated")  # material that cannot be made again
 
@@ -51,7 +51,7 @@ def event_plan(scene: Scene, layer: Event) -> EventPlan:
 def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int,
                clips: list[np.ndarray] | None = None, source: str = "procedural",
                make: Make | None = None, ahead: int = 1, release: bool = False,
-               remake: Make | None = None) -> Strip:
+               remake: Make | None = None, shared: Shared | None = None) -> Strip:
     """The layer's player wrapped in its gain strip.
 
     A bed given ``clips`` plays an endless granular texture of them; a bed of finite
@@ -62,6 +62,7 @@ def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int
     ``release``: ``segments`` are handed over (a split bed frees each once split).
     ``remake(i)``: a renewable bed's fixed segment ``i`` made again, so its pool can let
     the bank's segments go once its players have retired them (``SegmentPool``).
+    ``shared``: the store of jobs its pool uses (``pool.store_for``: one per material).
     """
     rate = scene.master.sample_rate
     aseed = arrangement_seed(seed, layer)
@@ -71,7 +72,7 @@ def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int
     elif isinstance(layer, Bed) and source in FINITE_SOURCES:
         player = SplitBed(segments, int(round(layer.crossfade * rate)), aseed, rate, release)
     elif isinstance(layer, Bed):
-        pool = SegmentPool(segments, make, fresh_frames(scene), remake=remake)
+        pool = SegmentPool(segments, make, fresh_frames(scene), remake=remake, shared=shared)
         recipe = RECIPES.get(layer.recipe or "")
         period = None
         if recipe is not None and recipe.period is not None:
@@ -82,6 +83,7 @@ def layer_node(scene: Scene, layer: Layer, segments: list[np.ndarray], seed: int
                            period=period)
     else:
         assert isinstance(layer, Event)
-        player = EventPlayer(SegmentPool(segments, make), event_plan(scene, layer), rate,
-                             aseed, RATES if source in FINITE_SOURCES else (1.0,))
+        player = EventPlayer(SegmentPool(segments, make, shared=shared),
+                             event_plan(scene, layer), rate, aseed,
+                             RATES if source in FINITE_SOURCES else (1.0,))
     return Strip(player, level_curve(scene, layer, aseed))

@@ -32,6 +32,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -177,6 +178,26 @@ class Shared:
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)
+
+
+_STORES: weakref.WeakValueDictionary[Hashable, Shared] = weakref.WeakValueDictionary()
+_STORES_LOCK = threading.Lock()
+
+
+def store_for(material: Hashable) -> Shared:
+    """The one shared store of the pools that play ``material`` (a key that names
+    everything their segments are made from), for as long as any pool holds it.
+
+    A hot reload builds a new version of a scene while the old one plays, and it
+    goes on at the playhead: each layer the edit left alone asks for the very
+    fresh segments (and plays) the old version holds. Through one store they are made
+    and held once, for both versions and all their copies."""
+    with _STORES_LOCK:
+        store = _STORES.get(material)
+        if store is None:
+            store = Shared()
+            _STORES[material] = store
+        return store
 
 
 class Holder:
