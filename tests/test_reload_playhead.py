@@ -193,13 +193,20 @@ def test_the_director_moves_a_template_to_the_playhead_on_a_worker(versions) -> 
     assert np.max(np.abs(after - expected)) < 1e-5
 
 
-def test_versions_share_the_material_of_the_layers_an_edit_left_alone(versions) -> None:
-    """hum is the same in both versions: one store, so its fresh segments are made
-    and held once while both play (the crossfade); hiss changed: a store of its own."""
+def test_versions_share_the_material_of_the_layers_an_edit_left_alone(versions, tmp_path) -> None:
+    """Only hiss's gain changed between the versions, which is not its material: every
+    layer has one store, so its fresh segments are made and held once while both
+    versions play (the crossfade). A change of what hiss is made of (its colour) gives
+    it a store of its own."""
     v0, v1 = versions
     pools = [{name: strip.source.pool for name, strip in g.strips.items()} for g in (v0, v1)]
     assert pools[0]["hum"].shared is pools[1]["hum"].shared
-    assert pools[0]["hiss"].shared is not pools[1]["hiss"].shared
+    assert pools[0]["hiss"].shared is pools[1]["hiss"].shared
+    path = tmp_path / "tiny.toml"
+    path.write_text(tiny_scene("tiny", 1).replace('color = "pink"', 'color = "white"'))
+    v2 = build_graph(load_scene(path), SegmentBank(tmp_path / "bank"))
+    assert v2.strips["hiss"].source.pool.shared is not pools[0]["hiss"].shared
+    assert v2.strips["hum"].source.pool.shared is pools[0]["hum"].shared
     old, new = fork_graph(v0), fork_graph(v1)
     old.seek(30 * BLOCK)
     old.pull(BLOCK)

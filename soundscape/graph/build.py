@@ -7,7 +7,7 @@ streaming server (pulled against an audio clock).
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import partial
 
 import numpy as np
@@ -98,17 +98,24 @@ def renewal(scene: Scene, layer: Layer) -> Make:
     return make
 
 
+# a layer's fields that only set how loud it plays or how it is shown, never what its
+# segments are: an edit of these keeps the layer's material (and its shared store)
+NOT_MATERIAL = frozenset({"gain_db", "breathing", "label", "icon"})
+
+
 def material_key(scene: Scene, layer: Layer, material: LayerMaterial) -> Hashable | None:
     """What a procedural layer's material is made from, for ``pool.store_for``: the
     recipes' version, the scene's rate, segment length and seed, the layer as written
-    and its bank variants' seeds. Two graphs (a hot reload's old and new version) that
-    agree on it make the same samples for every segment index; None for material that
-    is not made (files, generated)."""
+    (but for NOT_MATERIAL) and its bank variants' seeds. Two graphs (a hot reload's old
+    and new version) that agree on it make the same samples for every segment index;
+    None for material that is not made (files, generated)."""
     if material.source != "procedural":
         return None
     master = scene.master
+    written = [(f.name, getattr(layer, f.name)) for f in fields(layer)
+               if f.name not in NOT_MATERIAL]
     return ("procedural", PROCEDURAL_VERSION, master.sample_rate, master.segment_seconds,
-            master.seed, repr(layer), tuple(material.seeds))
+            master.seed, type(layer).__name__, repr(written), tuple(material.seeds))
 
 
 def shared_store(scene: Scene, layer: Layer, material: LayerMaterial) -> Shared | None:
