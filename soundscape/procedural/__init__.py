@@ -43,8 +43,9 @@ __all__ = ["PROCEDURAL_VERSION", "RECIPES", "ParamSpec", "Recipe", "render", "va
 # 7: issue 14 creatures (birds floor, gull calls); 8: tawny owl; 9: kyow 2-3 notes;
 # 10: the mixed cricket field (snowy tree crickets lead over a far chorus with a gap);
 # 11: the night insects' near trillers; 12: the gull's long call (drawn-out opening
-# notes, then a faster run); 13: the birds bed fills chorus-wide silences, new weights
-PROCEDURAL_VERSION: str = "13"
+# notes, then a faster run); 13: the birds bed fills chorus-wide silences, new weights;
+# 14: a dense birds chorus takes turns (birds.avoid_overlap)
+PROCEDURAL_VERSION: str = "14"
 
 
 def _unit(default: float, doc: str) -> ParamSpec:
