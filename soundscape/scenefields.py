@@ -52,11 +52,13 @@ MAX_EVENTS_PER_MIN = 600.0  # rate_per_min, and 60 / the shortest interval gap
 MIN_INTERVAL_S = 60.0 / MAX_EVENTS_PER_MIN
 DAY_S = 86400.0
 DEFAULT_RAMP_S = 30.0  # a phase without `ramp` reaches its targets after min(this, duration)
-NAME_PATTERN = r"^[\w-]+$"  # \w: Unicode letters and digits, and '_'
+# The schema's patterns end with (?![\s\S]) ("no character follows"), not "$": in
+# Python's re (jsonschema) "$" also matches before a final newline, so "rain\n" passed
+NAME_PATTERN = r"^[\w-]+(?![\s\S])"  # \w: Unicode letters and digits, and '_'
 NAME_HELP = "letters, digits, '-' and '_'"
 # one line of text: no control characters, something other than spaces (`one_line`)
 LINE_PATTERN = (r"^[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f]"
-                r"[^\u0000-\u001f\u007f]*$")
+                r"[^\u0000-\u001f\u007f]*(?![\s\S])")
 
 # Field kinds:
 #   string    a string of at most max_chars characters (`pattern`: NAME_PATTERN;
