@@ -44,8 +44,9 @@ __all__ = ["PROCEDURAL_VERSION", "RECIPES", "ParamSpec", "Recipe", "render", "va
 # 10: the mixed cricket field (snowy tree crickets lead over a far chorus with a gap);
 # 11: the night insects' near trillers; 12: the gull's long call (drawn-out opening
 # notes, then a faster run); 13: the birds bed fills chorus-wide silences, new weights;
-# 14: a dense birds chorus takes turns (birds.avoid_overlap)
-PROCEDURAL_VERSION: str = "14"
+# 14: a dense birds chorus takes turns (birds.avoid_overlap); 15: robin, blackbird,
+# song thrush, chiffchaff and wood pigeon songs reworked from published descriptions
+PROCEDURAL_VERSION: str = "15"
 
 
 def _unit(default: float, doc: str) -> ParamSpec:
