@@ -70,11 +70,12 @@ class Crossfade:
     def _likeness(self, old: np.ndarray, new: np.ndarray) -> float:
         """This block's correlation of the two sides, smoothed; the last value when
         either side is silent (nothing to compare)."""
-        power = float(np.sum(old.astype(np.float64) ** 2) * np.sum(new.astype(np.float64) ** 2))
+        a, b = old.astype(np.float64), new.astype(np.float64)
+        power = float(np.sum(a * a) * np.sum(b * b))
         previous = 0.0 if self.rho is None else self.rho
         if power <= 1e-18:
             return previous
-        measured = float(np.clip(np.sum(old.astype(np.float64) * new) / np.sqrt(power), 0, 1))
+        measured = float(np.clip(np.sum(a * b) / np.sqrt(power), 0, 1))
         if self.rho is None:
             return measured
         return previous + self.RHO_SMOOTHING * (measured - previous)
@@ -88,7 +89,7 @@ class Crossfade:
         rho = self._likeness(before, block)
         self.rho = rho
         t = (self.done + 0.5 + np.arange(frames)) / self.length
-        out_gain = np.cos(np.clip(t, 0.0, 1.0) * (np.pi / 2))
+        out_gain = equal_power(t)[0]
         glide = (np.arange(frames) + 1.0) / frames
         likeness = rho if start is None else start + (rho - start) * glide
         in_gain = matched_power(out_gain, likeness)
