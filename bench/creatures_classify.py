@@ -118,9 +118,11 @@ NOT_CREATURES = frozenset(f"{k}_{k}" for k in (
 FIRST_INDEX = 1000  # fresh segment indices measured (the bank's variants come first)
 
 
-def as_played(seeds: int) -> list[tuple[str, str, str | None, list[np.ndarray]]]:
+def as_played(seeds: int, first: int = FIRST_INDEX
+              ) -> list[tuple[str, str, str | None, list[np.ndarray]]]:
     """(label, kind, expected, audio units) of every shipped creature layer as it plays
-    alone: a bed's fresh segments or an event layer's fresh events, prepared."""
+    alone: a bed's fresh segments or an event layer's fresh events (indices ``first``
+    on), prepared."""
     from soundscape.dsp.filters import lowpass
     from soundscape.graph.build import renewal
     from soundscape.graph.events import DISTANCE_DROP_DB, DISTANCE_MIN_CUTOFF_HZ
@@ -136,14 +138,14 @@ def as_played(seeds: int) -> list[tuple[str, str, str | None, list[np.ndarray]]]
             make = renewal(scene, layer)
             units: list[np.ndarray] = []
             if isinstance(layer, Bed):
-                units = [a for a in (make(FIRST_INDEX + k) for k in range(seeds))
+                units = [a for a in (make(first + k) for k in range(seeds))
                          if a is not None]
                 kind = "bed"
             else:
                 assert isinstance(layer, Event)
-                rng = np.random.default_rng(FIRST_INDEX)
+                rng = np.random.default_rng(first)
                 for k in range(seeds * 8):
-                    a = make(FIRST_INDEX + k)
+                    a = make(first + k)
                     if a is None:
                         continue
                     d = float(rng.uniform(*layer.distance)) if layer.distance else 0.0
@@ -163,6 +165,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--threshold", type=float, default=0.25)
     ap.add_argument("--only", default="", help="comma-separated substrings of case labels")
+    ap.add_argument("--first", type=int, default=FIRST_INDEX,
+                    help="--scenes: the first fresh index measured (another seed set)")
     ap.add_argument("--scenes", action="store_true",
                     help="every creature layer of the shipped scenes, as it plays")
     args = ap.parse_args(argv)
@@ -182,7 +186,7 @@ def main(argv: list[str]) -> int:
           "most named (share of chunks); events: per event")
     if args.scenes:
         measured = [(label, kind, expected, units)
-                    for label, kind, expected, units in as_played(args.seeds)
+                    for label, kind, expected, units in as_played(args.seeds, args.first)
                     if not only or any(s in label for s in only)]
     else:
         measured = [(label, kind, expected, [
