@@ -233,3 +233,51 @@ def test_any_bytes_parse_or_are_a_protocol_error(data: bytes) -> None:
             decode(data)
         except ProtocolError as exc:
             assert exc.code == "bad_audio" and "message" in exc.message
+
+
+TICKS = """\
+[[layers]]
+name = "tick"
+type = "event"
+recipe = "drip"
+variants = 2
+rate_per_min = 120
+min_gap = "0.2s"
+"""
+
+
+def test_a_fork_shares_the_audio_its_players_made(tmp_path):
+    """A channel's personal mixes and backups are copies of its graph: each used to
+    hold its own copy of every resampled play, fade curve and sounding event (13-23 MB
+    a copy for the soak's scenes). The copy shares them and still plays the same."""
+    from soundscape.graph.bed import BedPlayer
+    from soundscape.graph.events import EventPlayer
+
+    path = tmp_path / "ticks.toml"
+    path.write_text(tiny_scene() + TICKS)
+    graph = build_graph(load_scene(path), SegmentBank(tmp_path / "bank"))
+    bed, events = graph.strips["hiss"].source, graph.strips["tick"].source
+    assert isinstance(bed, BedPlayer) and isinstance(events, EventPlayer)
+
+    def made() -> dict:
+        return {play: a for play, a in bed._rendered.items() if isinstance(a, np.ndarray)}
+
+    for _ in range(300):  # until a resampled play and an event are sounding
+        graph.pull(480)
+        if made() and events.pending:
+            break
+    assert made() and events.pending, "no resampled play or event sounding in 3 s"
+    twin = fork_graph(graph)
+    twin_bed = twin.strips["hiss"].source
+    assert isinstance(twin_bed, BedPlayer)
+    assert twin_bed._rise is bed._rise and twin_bed._fall is bed._fall
+    assert all(twin_bed._rendered[play] is a for play, a in made().items())
+    assert twin_bed.rng is not bed.rng and twin_bed.plays is not bed.plays
+    twin_events = twin.strips["tick"].source
+    assert isinstance(twin_events, EventPlayer)
+    assert [a is b for (_, a), (_, b) in zip(events.pending, twin_events.pending,
+                                             strict=True)] == [True] * len(events.pending)
+    assert twin_events.pending is not events.pending
+    a = np.concatenate([graph.pull(4800) for _ in range(30)], axis=1)
+    b = np.concatenate([twin.pull(4800) for _ in range(30)], axis=1)
+    assert np.array_equal(a, b)

@@ -43,7 +43,7 @@ from scipy import signal
 from ..dsp.convert import at_speed
 from ..dsp.fades import equal_power, fade_position
 from ..seeds import generator
-from .pool import Holder, Job, SegmentPool, as_pool
+from .pool import Holder, Job, SegmentPool, as_pool, copy_sharing
 
 RATES: tuple[float, ...] = tuple(1.0 + 0.005 * k for k in range(-6, 7))  # playback speeds
 USES = len(RATES)  # plays of one segment of a renewable pool before it is retired
@@ -158,6 +158,12 @@ class BedPlayer:
         pool = getattr(self, "pool", None)
         if pool is not None:
             pool.shared.release(self._holder.value)
+
+    def __deepcopy__(self, memo: dict[int, object]) -> BedPlayer:
+        """A copy (``copy_chain``) that shares the fade curves and resampled plays."""
+        made = [a for a in self._rendered.values() if isinstance(a, np.ndarray)]
+        twin: BedPlayer = copy_sharing(self, memo, [self._rise, self._fall, *made])
+        return twin
 
     def _next_variant(self) -> int:
         choices = [v for v in self._window if v != self._last_variant] or self._window

@@ -40,7 +40,7 @@ from ..dsp.fades import pan_unity_centre
 from ..dsp.filters import lowpass
 from ..filesource import EVENT_MAX_SECONDS
 from ..seeds import generator
-from .pool import SegmentPool, as_pool
+from .pool import SegmentPool, as_pool, copy_sharing
 
 SPEED_EDGE = 48  # frames faded at each end of a resampled event (exact zeros again)
 
@@ -140,6 +140,11 @@ class EventPlayer:
         self.history: list[Placed] = []  # newest HISTORY_LIMIT, when keep_history
         self.keep_history = False
         self._trigger_rng: np.random.Generator | None = None  # auditions (trigger)
+
+    def __deepcopy__(self, memo: dict[int, object]) -> EventPlayer:
+        """A copy (``copy_chain``) that shares the audio of the events sounding."""
+        twin: EventPlayer = copy_sharing(self, memo, [audio for _, audio in self.pending])
+        return twin
 
     def drain_history(self) -> list[Placed]:
         """The events recorded since the last drain, oldest first; clears the record."""
