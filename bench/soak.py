@@ -21,13 +21,15 @@ keeps for ``--seconds``:
   whenever the server closes it, and their fate is not counted.
 
 Every minute it prints one line: gaps, drops and stalls of healthy listeners in that
-minute, tracebacks in the server's log, the server's RSS, the least audio any
+minute, tracebacks in the server's log, the server's RSS (the median of a reading
+every 2 s, and the least and most of them), the least audio any
 healthy listener received; what the server's status says happened in that minute
 (blocks mixed late, messages skipped for slow listeners, listeners dropped as too
 slow) and its CPU; the worst lateness of the soak's own event loop (a late client
 makes gaps the server is not to blame for) and the load average; reloads and junk
 sent so far. At the end it prints the totals and the RSS at minute ``--warm-minute``
-(5; half the run if shorter) and at the end, and exits 1 if any healthy listener saw
+(5; half the run if shorter) and at the end (minute medians), the minutes after it
+whose median strays more than ``--max-growth`` % from it, and exits 1 if any healthy listener saw
 a gap, a drop or a stall, the log holds a traceback, RSS grew more than
 ``--max-growth`` % (5) from the warm minute to the end, a reload was mishandled, or
 the server died or did not exit 0 on SIGTERM; 0 otherwise.
@@ -43,6 +45,7 @@ import os
 import random
 import re
 import signal
+import statistics
 import struct
 import subprocess
 import sys
@@ -57,6 +60,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = struct.Struct(">BBHIQ")  # version, frames, reserved (stems), seq, position
 FRAME_S = 0.02  # one Opus frame
+RSS_TICK_S = 2.0  # the server's RSS is read this often (RssWatch)
 SCENES = ("rainy-night", "thunderstorm")
 STALL_S = 5.0  # no audio for this long on an open connection: a stall
 RELOAD_WAIT_S = 120.0  # a reload not applied (or refused) by then is mishandled
@@ -358,6 +362,30 @@ async def reloader(server: Server, folder: Path, every: float, stop: asyncio.Eve
 
 
 # -- the run -------------------------------------------------------------------------
+class RssWatch:
+    """The server's RSS sampled every RSS_TICK_S: a minute's row gives the median of its
+    samples (the level the growth rule reads), its least and its most. One reading at
+    the minute's end mostly sees the level, but now and then a fresh segment being
+    synthesised (its temporaries are 3-14x the 7.7 MB it makes) or a hot reload's
+    build: the median is the level that a leak would raise."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.samples: list[float] = []
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            if self.server.proc.poll() is None:
+                self.samples.append(self.server.rss_mb())
+            await asyncio.sleep(RSS_TICK_S)
+
+    def take(self) -> dict[str, float]:
+        now = self.server.rss_mb()
+        got, self.samples = self.samples or [now], []
+        return {"rss_mb": round(statistics.median(got), 1), "rss_least_mb": round(min(got), 1),
+                "rss_most_mb": round(max(got), 1), "rss_at_end_mb": round(now, 1)}
+
+
 class LoopLag:
     """The worst lateness of this process's event loop: a soak client that is late
     reading makes gaps the server is not to blame for, so the minute rows show it."""
@@ -426,6 +454,8 @@ async def soak(args: argparse.Namespace, server: Server, folder: Path) -> dict[s
                                                   reloads)))
     lag = LoopLag()
     tasks.append(asyncio.create_task(lag.run(stop)))
+    rss = RssWatch(server)
+    tasks.append(asyncio.create_task(rss.run(stop)))
 
     t0 = time.monotonic()
     minutes: list[dict[str, Any]] = []
@@ -449,7 +479,7 @@ async def soak(args: argparse.Namespace, server: Server, folder: Path) -> dict[s
         row = {
             "minute": minute, **{k: now[k] - last[k] for k in now},
             "tracebacks": len(server.tracebacks) - last_tracebacks,
-            "rss_mb": round(server.rss_mb(), 1),
+            **rss.take(),
             "least_audio_s": round(min(a - b for a, b in zip(audio, last_audio)), 1),
             **{k: counts[k] - last_server[k] for k in counts},
             "server_cpu_pct": round(100 * (cpu - last_cpu) / (t - last_t)),
@@ -461,7 +491,8 @@ async def soak(args: argparse.Namespace, server: Server, folder: Path) -> dict[s
         last_server, last_cpu, last_t = counts, cpu, t
         minutes.append(row)
         print(f"min {minute:3d}: gaps {row['gaps']} drops {row['drops']} stalls "
-              f"{row['stalls']} tracebacks {row['tracebacks']}  rss {row['rss_mb']:.1f} MB  "
+              f"{row['stalls']} tracebacks {row['tracebacks']}  rss {row['rss_mb']:.1f} MB "
+              f"({row['rss_least_mb']:.0f}-{row['rss_most_mb']:.0f})  "
               f"least audio {row['least_audio_s']:.1f} s | server: late blocks "
               f"{row['late_blocks']} skipped {row['skipped']} dropped {row['dropped_slow']} "
               f"cpu {row['server_cpu_pct']} % | client lag {row['client_lag_s']:.2f} s  "
@@ -476,6 +507,9 @@ async def soak(args: argparse.Namespace, server: Server, folder: Path) -> dict[s
     rss_warm = minutes[warm - 1]["rss_mb"] if minutes else 0.0
     rss_end = minutes[-1]["rss_mb"] if minutes else 0.0
     growth = 100 * (rss_end - rss_warm) / rss_warm if rss_warm else 0.0
+    # minutes from the warm one on whose level strays more than --max-growth from it
+    outside = [r["minute"] for r in minutes[warm - 1:]
+               if rss_warm and abs(r["rss_mb"] - rss_warm) > args.max_growth / 100 * rss_warm]
     end = totals(tallies)
     return {
         "seconds": round(time.monotonic() - t0), "minutes": minutes,
@@ -486,7 +520,8 @@ async def soak(args: argparse.Namespace, server: Server, folder: Path) -> dict[s
         "audio_hours": round(sum(t.audio_s for t in tallies) / 3600, 2),
         "personal_controls": sum(t.controls for t in tallies),
         "rss_warm_minute": warm, "rss_warm_mb": rss_warm, "rss_end_mb": rss_end,
-        "rss_growth_pct": round(growth, 2),
+        "rss_growth_pct": round(growth, 2), "rss_minutes_outside": outside,
+        "rss_most_mb": max((r["rss_most_mb"] for r in minutes), default=0.0),
         **{f"server_{k}": sum(row[k] for row in minutes)
            for k in ("late_blocks", "skipped", "dropped_slow")},
         "server_cpu_pct_mean": round(sum(r["server_cpu_pct"] for r in minutes)
