@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import gc
+import time
+import weakref
 from types import MappingProxyType
 
 import numpy as np
@@ -141,3 +144,37 @@ def test_a_channel_is_built_from_the_live_scene(tmp_path):
     first = built.graph.pull(4800)
     reference = build_graph(live, bank).pull(4800)
     assert np.array_equal(first, reference)  # no fade-in: same samples as the live scene
+
+
+class Result:
+    """A build job's result, big in real life (a scene's graph)."""
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_an_idle_build_worker_lets_its_last_job_go(fails):
+    """A worker waiting for its next job held the last one's result and function (a
+    scene's graph, a hot reload's template: 40-100 MB each) until that next job came,
+    after everyone else had let them go: a server's RSS stepped up after each reload."""
+    queue = BuildQueue(1)
+    box = [Result()]  # the only reference outside the queue
+
+    def job() -> Result:
+        if fails:
+            raise RuntimeError(box[0])
+        return box[0]
+
+    future = queue.submit("scene", job)
+    if fails:
+        with pytest.raises(RuntimeError):
+            future.result(timeout=30)
+    else:
+        assert future.result(timeout=30) is box[0]
+    gone = weakref.ref(box[0])
+    box.clear()
+    del future
+    deadline = time.monotonic() + 30
+    while gone() is not None and time.monotonic() < deadline:
+        gc.collect()
+        time.sleep(0.05)
+    assert gone() is None, "the idle worker still holds its last job"
+    queue.close()

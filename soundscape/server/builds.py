@@ -110,18 +110,24 @@ class BuildQueue:
             job = self._next(reserved)
             if job is None:
                 return
-            key, fn, future, urgent = job
+            self._run(*job)
+            # an idle worker holds nothing of its last job: a build's result (a scene's
+            # graph, 40-100 MB of audio) or a hot reload's template lived on in this
+            # frame until the next job came, after the channel had let it go
+            del job
+
+    def _run(self, key: str, fn: Callable[[], Any], future: Future[Any], urgent: bool) -> None:
+        try:
+            if not future.set_running_or_notify_cancel():
+                return
             try:
-                if not future.set_running_or_notify_cancel():
-                    continue
-                try:
-                    result = fn()
-                except BaseException as exc:  # handed to whoever awaits the future
-                    future.set_exception(exc)
-                else:
-                    future.set_result(result)
-            finally:
-                if urgent:
-                    with self._cond:
-                        self._urgent_running -= 1
-                        self._cond.notify_all()
+                result = fn()
+            except BaseException as exc:  # handed to whoever awaits the future
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+        finally:
+            if urgent:
+                with self._cond:
+                    self._urgent_running -= 1
+                    self._cond.notify_all()
