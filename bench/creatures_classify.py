@@ -118,11 +118,11 @@ NOT_CREATURES = frozenset(f"{k}_{k}" for k in (
 FIRST_INDEX = 1000  # fresh segment indices measured (the bank's variants come first)
 
 
-def as_played(seeds: int, first: int = FIRST_INDEX
+def as_played(seeds: int, first: int = FIRST_INDEX, only: tuple[str, ...] = ()
               ) -> list[tuple[str, str, str | None, list[np.ndarray]]]:
     """(label, kind, expected, audio units) of every shipped creature layer as it plays
-    alone: a bed's fresh segments or an event layer's fresh events (indices ``first``
-    on), prepared."""
+    alone (those whose label holds one of ``only``, when given): a bed's fresh segments
+    or an event layer's fresh events (indices ``first`` on), prepared."""
     from soundscape.dsp.filters import lowpass
     from soundscape.graph.build import renewal
     from soundscape.graph.events import DISTANCE_DROP_DB, DISTANCE_MIN_CUTOFF_HZ
@@ -133,7 +133,9 @@ def as_played(seeds: int, first: int = FIRST_INDEX
     for path in sorted(root.glob("*.toml")):
         scene = load_scene(path)
         for layer in scene.layers:
-            if layer.recipe not in SCENE_RECIPES or layer.files:
+            label = f"{path.stem}/{layer.name} ({layer.recipe})"
+            if (layer.recipe not in SCENE_RECIPES or layer.files
+                    or only and not any(o in label for o in only)):
                 continue
             make = renewal(scene, layer)
             units: list[np.ndarray] = []
@@ -154,8 +156,7 @@ def as_played(seeds: int, first: int = FIRST_INDEX
                         a = lowpass(a, SR, 20000.0 * (DISTANCE_MIN_CUTOFF_HZ / 20000.0) ** d)
                     units.append(a * 10 ** ((g - DISTANCE_DROP_DB * d) / 20))
                 kind = "event"
-            out.append((f"{path.stem}/{layer.name} ({layer.recipe})", kind,
-                        SCENE_RECIPES[layer.recipe], units))
+            out.append((label, kind, SCENE_RECIPES[layer.recipe], units))
     return out
 
 
@@ -185,9 +186,7 @@ def main(argv: list[str]) -> int:
     print(f"{'case':32s} {'chunks':>6s} {'detect':>7s} {'right':>6s} {'top1':>5s}  "
           "most named (share of chunks); events: per event")
     if args.scenes:
-        measured = [(label, kind, expected, units)
-                    for label, kind, expected, units in as_played(args.seeds, args.first)
-                    if not only or any(s in label for s in only)]
+        measured = as_played(args.seeds, args.first, tuple(only))
     else:
         measured = [(label, kind, expected, [
             render(recipe, params, seconds=20.0 if kind == "event" else 30.0,

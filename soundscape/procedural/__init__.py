@@ -45,8 +45,10 @@ __all__ = ["PROCEDURAL_VERSION", "RECIPES", "ParamSpec", "Recipe", "render", "va
 # 11: the night insects' near trillers; 12: the gull's long call (drawn-out opening
 # notes, then a faster run); 13: the birds bed fills chorus-wide silences, new weights;
 # 14: a dense birds chorus takes turns (birds.avoid_overlap); 15: robin, blackbird,
-# song thrush, chiffchaff and wood pigeon songs reworked from published descriptions
-PROCEDURAL_VERSION: str = "15"
+# song thrush, chiffchaff and wood pigeon songs reworked from published descriptions;
+# 16: the birds bed's songs reverberate in the wood (birds.wood_tail), a bird event's
+# tail is longer and brighter (birds.EVENT_TAIL)
+PROCEDURAL_VERSION: str = "16"
 
 
 def _unit(default: float, doc: str) -> ParamSpec:

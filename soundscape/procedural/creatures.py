@@ -123,7 +123,7 @@ def reverb(rng: np.random.Generator, x: np.ndarray, sr: int, seconds: float,
 
 
 def place(rng: np.random.Generator, x: np.ndarray, sr: int, tail_s: float, wet: float,
-          width: float = 0.35, diffuse_s: float = 0.02) -> np.ndarray:
+          width: float = 0.35, diffuse_s: float = 0.02, tail_hz: float = 3000.0) -> np.ndarray:
     """:func:`reverb` then ``_dsp.stereo_spread`` in one pass (2, len(x) + tail).
 
     The same random draws and the same result up to rounding, but computed as one
@@ -133,7 +133,7 @@ def place(rng: np.random.Generator, x: np.ndarray, sr: int, tail_s: float, wet: 
     """
     m = int(tail_s * sr)
     ir = rng.standard_normal(m) * _dsp.exp_decay(m, sr, tail_s / 6.9)
-    ir = scipy.signal.sosfilt(scipy.signal.butter(2, min(3000.0, 0.45 * sr), "lowpass", fs=sr,
+    ir = scipy.signal.sosfilt(scipy.signal.butter(2, min(tail_hz, 0.45 * sr), "lowpass", fs=sr,
                                                   output="sos"), ir)
     ir /= np.sqrt(np.sum(ir**2)) + 1e-12
     d = max(4, int(diffuse_s * sr))
