@@ -47,8 +47,9 @@ __all__ = ["PROCEDURAL_VERSION", "RECIPES", "ParamSpec", "Recipe", "render", "va
 # 14: a dense birds chorus takes turns (birds.avoid_overlap); 15: robin, blackbird,
 # song thrush, chiffchaff and wood pigeon songs reworked from published descriptions;
 # 16: the birds bed's songs reverberate in the wood (birds.wood_tail), a bird event's
-# tail is longer and brighter (birds.EVENT_TAIL)
-PROCEDURAL_VERSION: str = "16"
+# tail is longer and brighter (birds.EVENT_TAIL); 17: chiffchaff, wood pigeon and robin
+# songs retuned (BirdNET names them)
+PROCEDURAL_VERSION: str = "17"
 
 
 def _unit(default: float, doc: str) -> ParamSpec:
