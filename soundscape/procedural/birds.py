@@ -77,7 +77,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.fft
-import scipy.signal
 
 from soundscape.procedural import _dsp
 from soundscape.procedural.creatures import level_and_limit, place
@@ -545,14 +544,15 @@ def song_stats(x: np.ndarray, sr: int) -> dict[str, float]:
 # --- the bird event ---------------------------------------------------------------
 
 EVENT_SONG_S = 7.0  # s, a cuckoo's or pigeon's bout in one event stops after this
-# One bird event's tail (creatures.place: seconds, wet, low-pass Hz): the wood's echo
+# One bird event's tail (creatures.place's tail_s, wet and tail_hz): the wood's echo
 # of a near singer. It was 0.35 s, wet 0.08, low-passed at 3 kHz, which left a
 # songbird's 4-8 kHz notes dry; issue 14, BirdNET V2.4, 12 events a species (seeds
 # 0-11), named right before -> after: chaffinch 42 -> 75 %, song thrush 0 -> 17 %,
 # wren 8 -> 33 %, robin 0 -> 8 %, blackbird 8 -> 17 %, cuckoo 50 -> 100 %; great and
 # blue tit stay 100 %; chiffchaff and wood pigeon 0 -> 0 %. (Wet 0.15, 0.4 and a
 # 1.2 s tail scored lower; no low-pass alike.)
-EVENT_TAIL = (0.6, 0.25, 0.35, 0.02, 8000.0)  # place(): tail_s, wet, width, diffuse_s, tail_hz
+EVENT_TAIL = (0.6, 0.25, 8000.0)  # s, wet, low-pass Hz
+
 
 def _pick(rng: np.random.Generator, choice: str) -> Species:
     """The named species, or one drawn from :data:`MIXED` by its weight."""
@@ -579,7 +579,8 @@ def bird(p: dict[str, float | str], max_n: int, sr: int, rng: np.random.Generato
             break
     x = render_song(placed, sr, cutoff_hz=float(rng.uniform(9000.0, 14000.0)))
     x = x[: max_n]
-    return place(rng, x, sr, *EVENT_TAIL)
+    tail_s, wet, tail_hz = EVENT_TAIL
+    return place(rng, x, sr, tail_s, wet, tail_hz=tail_hz)
 
 
 # --- the birds bed ----------------------------------------------------------------
